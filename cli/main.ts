@@ -1,0 +1,52 @@
+/** `mulfa <command>`: parses the command line and turns errors into one clear line and an exit code. */
+import { isInputError } from '../core/errors';
+import { UsageError } from './args';
+import { infoCommand } from './commands/info';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+/** Bad input or usage: the user can fix it. */
+export const EXIT_BAD_INPUT = 2;
+
+const USAGE = `mulfa — MulFA Studio on the command line
+
+Usage:
+  mulfa info <dataset|demo> [--downscale n] [--holdout k] [--json]
+
+<dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
+format; "demo" is the built-in procedural scene. Add --debug to see stack traces.`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  info: infoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [cmd, ...rest] = args;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return cmd ? EXIT_OK : EXIT_BAD_INPUT;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    process.stderr.write(`mulfa: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(', ')}; see mulfa --help)\n`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    return await run(rest);
+  } catch (e) {
+    if (debug) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    if (isInputError(e) || e instanceof UsageError) {
+      process.stderr.write(`mulfa ${cmd}: ${oneLine((e as Error).message)}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    process.stderr.write(`mulfa ${cmd}: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}` +
+      `${debug ? '' : ' (run with --debug for details)'}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,54 @@
+import type { Camera } from './Camera';
+import type { RGBAImage } from '../image/RGBAImage';
+
+export type SceneFormat = 'blender' | 'ngp' | 'llff' | 'colmap' | 'demo';
+export type Split = 'train' | 'val' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+
+/** Axis-aligned box [[minX, minY, minZ], [maxX, maxY, maxZ]] in world units. */
+export type AABB = [[number, number, number], [number, number, number]];
+
+export interface SceneView {
+  /** Image path relative to the dataset root (or a generated name for the demo). */
+  name: string;
+  camera: Camera;
+}
+
+/**
+ * Every dataset format becomes this. Cameras are camera-to-world in the OpenGL convention with
+ * intrinsics and distortion at the scene's (downscaled) resolution; images are decoded on demand.
+ */
+export interface Scene {
+  format: SceneFormat;
+  /** Where it came from, for messages. */
+  label: string;
+  views: SceneView[];
+  /** Indices into `views`. */
+  splits: Record<Split, number[]>;
+  aabb: AABB;
+  /** Ray distances from the camera centre (along unit directions) that bound the content. */
+  near: number;
+  far: number;
+  /**
+   * Colour to composite the images' alpha on (synthetic scenes: white); null keeps the pixels as they
+   * are (captured scenes).
+   */
+  background: [number, number, number] | null;
+  /** Integer factor the images and intrinsics were divided by. */
+  downscale: number;
+  /** Decoded (and downscaled) image of view i. Alpha is kept; composite with `background` to train. */
+  loadImage(i: number): Promise<RGBAImage>;
+}
+
+/**
+ * `--holdout k`: for a scene with only a training split, views i (in training order) with
+ * i % k == k − 1 move to the test split. A scene that has its own val/test split keeps it (returns false).
+ */
+export function applyHoldout(scene: Scene, k: number): boolean {
+  if (!Number.isInteger(k) || k < 2) throw new RangeError(`holdout must be an integer ≥ 2, got ${k}`);
+  if (scene.splits.val.length > 0 || scene.splits.test.length > 0) return false;
+  const train: number[] = [], test: number[] = [];
+  scene.splits.train.forEach((v, i) => (i % k === k - 1 ? test : train).push(v));
+  scene.splits = { train, val: [], test };
+  return true;
+}

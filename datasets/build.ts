@@ -1,0 +1,116 @@
+/** What every format loader shares: checking the image files, downscaling, the holdout split. */
+import { InputError, isInputError } from '../core/errors';
+import { type Camera, scaleCamera } from '../core/scene/Camera';
+import { type Scene, type SceneFormat, type Split, type AABB, applyHoldout } from '../core/scene/Scene';
+import { downscaleImage } from '../core/image/RGBAImage';
+import type { DatasetFS } from './fs';
+import { type ImageInfo, probeImage, decodeImage } from './image/decode';
+
+export interface LoadOptions {
+  /** Integer factor to divide images and intrinsics by (1 = full resolution). */
+  downscale?: number;
+  /** Move every k-th training view to the test split when the scene has no val/test split. */
+  holdout?: number;
+  /** A file the user pointed at inside the folder (e.g. `transforms_train.json`), if any. */
+  file?: string;
+}
+
+export interface ImageRef {
+  /** Path relative to the dataset root. */
+  path: string;
+  /** Where the path was named, e.g. `transforms_train.json, frames[3].file_path`. */
+  ref: string;
+}
+
+/** Reads every image's header and checks its structure; a missing or broken image names where it was listed. */
+export async function probeImages(fs: DatasetFS, refs: ImageRef[], concurrency = 8): Promise<ImageInfo[]> {
+  const out: ImageInfo[] = new Array(refs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < refs.length) {
+      const i = next++;
+      const { path, ref } = refs[i];
+      try {
+        out[i] = probeImage(await fs.readFile(path), path);
+      } catch (e) {
+        if (isInputError(e)) throw new InputError(path, e.field, `${e.problem} (listed in ${ref})`);
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, refs.length) }, worker));
+  return out;
+}
+
+/** All images must share one size (formats with one camera for all images). */
+export function checkSameSize(infos: ImageInfo[], refs: ImageRef[]): { width: number; height: number } {
+  const { width, height } = infos[0];
+  infos.forEach((info, i) => {
+    if (info.width !== width || info.height !== height) {
+      throw new InputError(refs[i].path, '', `images of inconsistent size: this one is ${info.width}×${info.height}, ` +
+        `${refs[0].path} is ${width}×${height}`);
+    }
+  });
+  return { width, height };
+}
+
+/** An image's size must be what its camera says. */
+export function checkImageSize(info: ImageInfo, ref: ImageRef, cam: { width: number; height: number }, source: string): void {
+  if (info.width !== cam.width || info.height !== cam.height) {
+    throw new InputError(ref.path, '', `image is ${info.width}×${info.height} but ${source} says ${cam.width}×${cam.height}`);
+  }
+}
+
+export interface RawScene {
+  format: SceneFormat;
+  label: string;
+  /** Cameras at the resolution of the image files. */
+  views: { name: string; camera: Camera; path: string }[];
+  splits: Record<Split, number[]>;
+  aabb: AABB;
+  near: number;
+  far: number;
+  background: [number, number, number] | null;
+  /** The factor still to apply (1 when the loader already picked pre-downscaled files). */
+  factor: number;
+  /** The downscale the user asked for, as reported. */
+  downscale: number;
+}
+
+export function checkDownscale(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new InputError('', '--downscale', `must be a positive integer, got ${n}`);
+  return n;
+}
+
+/** Turns a loader's raw scene into a Scene: downscaled cameras, on-demand decoding, holdout. */
+export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Scene {
+  const f = raw.factor;
+  for (const v of raw.views) {
+    if (Math.floor(v.camera.width / f) < 1 || Math.floor(v.camera.height / f) < 1) {
+      throw new InputError(v.path, '', `image ${v.camera.width}×${v.camera.height} is smaller than --downscale ${f}`);
+    }
+  }
+  const scene: Scene = {
+    format: raw.format,
+    label: raw.label,
+    views: raw.views.map((v) => ({ name: v.name, camera: f === 1 ? v.camera : scaleCamera(v.camera, f) })),
+    splits: raw.splits,
+    aabb: raw.aabb,
+    near: raw.near,
+    far: raw.far,
+    background: raw.background,
+    downscale: raw.downscale,
+    async loadImage(i: number) {
+      const v = raw.views[i];
+      if (!v) throw new RangeError(`view ${i} out of range (0..${raw.views.length - 1})`);
+      const img = decodeImage(await fs.readFile(v.path), v.path);
+      return downscaleImage(img, f);
+    },
+  };
+  if (opts.holdout !== undefined) applyHoldout(scene, opts.holdout);
+  return scene;
+}
+
+export function allTrain(n: number): Record<Split, number[]> {
+  return { train: Array.from({ length: n }, (_, i) => i), val: [], test: [] };
+}

@@ -1,0 +1,75 @@
+/** Checks for values read from dataset files; each failure is an InputError naming the file and field. */
+import { InputError } from '../core/errors';
+import { type Mat4, mat4FromRows } from '../core/math/mat4';
+
+export type Json = Record<string, unknown>;
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return typeof v === 'string' ? `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : typeof v;
+}
+
+export function asObject(v: unknown, file: string, field: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new InputError(file, field, `must be a JSON object, found ${describe(v)}`);
+  }
+  return v as Json;
+}
+
+export function asArray(v: unknown, file: string, field: string): unknown[] {
+  if (!Array.isArray(v)) throw new InputError(file, field, `must be an array, found ${describe(v)}`);
+  return v;
+}
+
+/** A finite number (JSON has no NaN/Inf, but strings like "NaN" and nulls show up in broken exports). */
+export function finite(v: unknown, file: string, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(file, field, `must be a finite number, found ${describe(v)}`);
+  return v;
+}
+
+export function positive(v: unknown, file: string, field: string): number {
+  const x = finite(v, file, field);
+  if (x <= 0) throw new InputError(file, field, `must be positive, found ${x}`);
+  return x;
+}
+
+export function optionalFinite(o: Json, key: string, file: string, prefix = ''): number | undefined {
+  return o[key] === undefined ? undefined : finite(o[key], file, prefix + key);
+}
+
+export function asString(v: unknown, file: string, field: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new InputError(file, field, `must be a non-empty string, found ${describe(v)}`);
+  return v;
+}
+
+/**
+ * A 4×4 rigid camera-to-world matrix given as rows of numbers. Checks the shape, finiteness, the
+ * bottom row and that the rotation part is not degenerate (rows of a rotation have unit-ish length).
+ */
+export function matrix4(v: unknown, file: string, field: string): Mat4 {
+  const bad = () => new InputError(file, field, 'must be 4×4 numbers (4 rows of 4)');
+  if (!Array.isArray(v) || v.length !== 4) throw bad();
+  for (const row of v) if (!Array.isArray(row) || row.length !== 4) throw bad();
+  const rows = v as unknown[][];
+  for (let r = 0; r < 4; r++) {
+    for (let c = 0; c < 4; c++) {
+      const x = rows[r][c];
+      if (typeof x !== 'number') throw bad();
+      if (!Number.isFinite(x)) throw new InputError(file, `${field}[${r}][${c}]`, `must be a finite number, found ${x}`);
+    }
+  }
+  const m = mat4FromRows(rows as number[][]);
+  checkPose(m, file, field);
+  return m;
+}
+
+/** A camera pose must have bottom row 0 0 0 1 and a proper rotation (det ≈ +1, scale allowed within 1%… 100×). */
+export function checkPose(m: Mat4, file: string, field: string): void {
+  if (Math.abs(m[3]) > 1e-5 || Math.abs(m[7]) > 1e-5 || Math.abs(m[11]) > 1e-5 || Math.abs(m[15] - 1) > 1e-5) {
+    throw new InputError(file, field, 'bottom row must be 0 0 0 1');
+  }
+  const det = m[0] * (m[5] * m[10] - m[9] * m[6]) - m[4] * (m[1] * m[10] - m[9] * m[2]) + m[8] * (m[1] * m[6] - m[5] * m[2]);
+  if (!(Math.abs(det) > 1e-6)) throw new InputError(file, field, 'rotation part is degenerate (determinant 0)');
+}
