@@ -66,8 +66,33 @@ export async function readJson(fs: DatasetFS, path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
+    // Python's json module writes NaN/Infinity, which JSON forbids. Parse them as strings so the
+    // field that holds one can be named ("must be a finite number, found NaN") instead of the file.
+    const relaxed = quoteNonFinite(text);
+    if (relaxed !== text) {
+      try { return JSON.parse(relaxed); } catch { /* report the original error */ }
+    }
     throw new InputError(path, '', `malformed JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** Replaces bare NaN, Infinity and -Infinity tokens (outside strings) with strings. */
+function quoteNonFinite(text: string): string {
+  let out = '', inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      out += ch;
+      if (ch === '\\') { out += text[++i] ?? ''; continue; }
+      if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') { inString = true; out += ch; continue; }
+    const m = /^(-?Infinity|NaN)/.exec(text.slice(i, i + 9));
+    if (m) { out += `"${m[1]}"`; i += m[1].length - 1; continue; }
+    out += ch;
+  }
+  return out;
 }
 
 /** An in-memory DatasetFS (tests, drag-and-drop uploads in the browser). */

@@ -4,8 +4,12 @@ import { type Mat4, mat4FromRows } from '../core/math/mat4';
 
 export type Json = Record<string, unknown>;
 
+/** How non-finite numbers arrive after readJson (Python writes them bare). */
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
 export function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (typeof v === 'string' && NON_FINITE.has(v)) return v;
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   return typeof v === 'string' ? `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : typeof v;
@@ -56,6 +60,7 @@ export function matrix4(v: unknown, file: string, field: string): Mat4 {
   for (let r = 0; r < 4; r++) {
     for (let c = 0; c < 4; c++) {
       const x = rows[r][c];
+      if (typeof x === 'string' && NON_FINITE.has(x)) throw new InputError(file, `${field}[${r}][${c}]`, `must be a finite number, found ${x}`);
       if (typeof x !== 'number') throw bad();
       if (!Number.isFinite(x)) throw new InputError(file, `${field}[${r}][${c}]`, `must be a finite number, found ${x}`);
     }
