@@ -122,12 +122,22 @@ function hue(h: number): Vec3 {
   return [f(0), f(1 / 3), f(2 / 3)];
 }
 
-/** Colour and coverage of one ray: rgb (sRGB-encoded, [0, 1]) into out[0..2], returns 1 on a hit, 0 on a miss. */
-export function traceDemoRay(o: Vec3, d: Vec3, out: Float64Array | number[]): number {
+function nearestHit(o: Vec3, d: Vec3): Hit {
   const best: Hit = { t: Infinity, n: [0, 0, 1], albedo: [0, 0, 0], shininess: 1, specular: 0 };
   hitSphere(o, d, best);
   hitBox(o, d, best);
   hitTorus(o, d, best);
+  return best;
+}
+
+/** Distance along the unit ray (o, d) to the first surface, Infinity on a miss (ground-truth depth). */
+export function demoHitDistance(o: Vec3, d: Vec3): number {
+  return nearestHit(o, d).t;
+}
+
+/** Colour and coverage of one ray: rgb (sRGB-encoded, [0, 1]) into out[0..2], returns 1 on a hit, 0 on a miss. */
+export function traceDemoRay(o: Vec3, d: Vec3, out: Float64Array | number[]): number {
+  const best = nearestHit(o, d);
   if (best.t === Infinity) { out[0] = out[1] = out[2] = 0; return 0; }
   const n = best.n;
   const ndl = Math.max(0, n[0] * LIGHT[0] + n[1] * LIGHT[1] + n[2] * LIGHT[2]);
