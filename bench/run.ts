@@ -1,0 +1,26 @@
+/**
+ * `npm run bench [-- --json] [-- --only name]`: runs the benchmarks, prints human lines on stderr and,
+ * with --json, one JSON object as the last stdout line. Benchmarks never fail because a machine is slow.
+ */
+import { parseArgs } from 'node:util';
+import * as os from 'node:os';
+import { benchDecode } from './decode';
+
+const BENCHES: Record<string, (log: (s: string) => void) => Promise<unknown>> = {
+  decode: benchDecode,
+};
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' } } });
+const log = (s: string) => process.stderr.write(s + '\n');
+const names = values.only ? values.only.split(',') : Object.keys(BENCHES);
+const result: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}` },
+};
+for (const name of names) {
+  const bench = BENCHES[name];
+  if (!bench) { log(`unknown benchmark "${name}" (have: ${Object.keys(BENCHES).join(', ')})`); process.exit(2); }
+  log(`== ${name}`);
+  result[name] = await bench(log);
+}
+if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+else process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -1,0 +1,97 @@
+/**
+ * Electron main process: the window, the menu, native dialogs and file access confined to what the user
+ * chose. Renderer content is local; contextIsolation and sandbox on, nodeIntegration off, a strict CSP,
+ * and every IPC message validated (folderAccess.ts).
+ */
+import { app, BrowserWindow, Menu, dialog, ipcMain, session, shell } from 'electron';
+import * as path from 'node:path';
+import { FolderAccess } from './folderAccess';
+import { isInputError } from '../core/errors';
+
+const access = new FolderAccess();
+let win: BrowserWindow | null = null;
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function createWindow(): void {
+  win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'MulFA Studio',
+    webPreferences: {
+      preload: path.join(__dirname, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  // No navigation away from the app, no new windows; links open in the system browser.
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+}
+
+async function chooseDataset(): Promise<{ token: string; name: string } | null> {
+  const r = await dialog.showOpenDialog(win!, { title: 'Open Dataset', properties: ['openDirectory'] });
+  if (r.canceled || r.filePaths.length !== 1) return null;
+  return access.grant(r.filePaths[0]);
+}
+
+/** IPC results carry errors as data so the renderer shows the same message as the CLI. */
+function handle(channel: string, fn: (...args: unknown[]) => unknown): void {
+  ipcMain.handle(channel, async (_e, ...args: unknown[]) => {
+    try {
+      return { ok: true, value: await fn(...args) };
+    } catch (e) {
+      return { ok: false, error: isInputError(e) ? e.message : `internal error: ${(e as Error).message}` };
+    }
+  });
+}
+
+function buildMenu(): void {
+  const template: Electron.MenuItemConstructorOptions[] = [
+    { label: 'File', submenu: [
+      { label: 'Open Dataset…', accelerator: 'CmdOrCtrl+O', click: async () => {
+        const granted = await chooseDataset();
+        if (granted) win?.webContents.send('menu:dataset-opened', granted);
+      } },
+      { label: 'Open Demo Scene', click: () => win?.webContents.send('menu:open-demo') },
+      { type: 'separator' },
+      { role: 'quit' },
+    ] },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  handle('dataset:choose', () => chooseDataset());
+  handle('dataset:readFile', (token, p) => access.readFile(token, p));
+  handle('dataset:stat', (token, p) => access.stat(token, p));
+  handle('dataset:list', (token, p) => access.list(token, p));
+  buildMenu();
+  createWindow();
+  app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow(); });
+});
+
+app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });

@@ -1,0 +1,26 @@
+/**
+ * The typed bridge the renderer sees as `window.mulfa` (renderer/host/ElectronHost.ts). Only these calls
+ * exist; the main process validates every argument.
+ */
+import { contextBridge, ipcRenderer } from 'electron';
+
+type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function call<T>(channel: string, ...args: unknown[]): Promise<Result<T>> {
+  return ipcRenderer.invoke(channel, ...args) as Promise<Result<T>>;
+}
+
+const bridge = {
+  chooseDataset: () => call<{ token: string; name: string } | null>('dataset:choose'),
+  readFile: (token: string, path: string) => call<Uint8Array>('dataset:readFile', token, path),
+  stat: (token: string, path: string) => call<'file' | 'dir' | null>('dataset:stat', token, path),
+  list: (token: string, path: string) => call<{ name: string; isDirectory: boolean }[]>('dataset:list', token, path),
+  onMenu: (cb: (event: 'open-demo' | 'dataset-opened', payload?: unknown) => void) => {
+    ipcRenderer.on('menu:open-demo', () => cb('open-demo'));
+    ipcRenderer.on('menu:dataset-opened', (_e, p) => cb('dataset-opened', p));
+  },
+};
+
+export type MulfaBridge = typeof bridge;
+
+contextBridge.exposeInMainWorld('mulfa', bridge);

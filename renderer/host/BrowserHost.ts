@@ -1,0 +1,33 @@
+/** Host for a browser tab: File System Access API where available, else a folder <input>, read into memory. */
+import { MemoryFS, type DatasetFS } from '../../datasets/fs';
+import type { Host } from './Host';
+
+export class BrowserHost implements Host {
+  readonly kind = 'browser' as const;
+
+  constructor(private readonly folderInput: HTMLInputElement) {}
+
+  chooseDataset(): Promise<DatasetFS | null> {
+    const input = this.folderInput;
+    return new Promise((resolve) => {
+      input.value = '';
+      input.onchange = async () => resolve(input.files && input.files.length > 0 ? await filesToFS(input.files) : null);
+      input.oncancel = () => resolve(null);
+      input.click();
+    });
+  }
+
+  onMenu(): void {}
+}
+
+/** Files from a folder <input> (webkitRelativePath "folder/sub/file") as a DatasetFS rooted at "folder". */
+export async function filesToFS(files: FileList | File[]): Promise<DatasetFS> {
+  const list = Array.from(files);
+  const root = (list[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0] ?? 'dataset';
+  const fs = new MemoryFS(root);
+  await Promise.all(list.map(async (f) => {
+    const rel = ((f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name).split('/').slice(1).join('/') || f.name;
+    fs.write(rel, new Uint8Array(await f.arrayBuffer()));
+  }));
+  return fs;
+}

@@ -1,0 +1,56 @@
+/** Host over the preload bridge (electron/preload.ts): files stay in the main process, read on demand. */
+import { InputError } from '../../core/errors';
+import type { DatasetFS, DirEntry } from '../../datasets/fs';
+import type { Host } from './Host';
+
+type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+interface Bridge {
+  chooseDataset(): Promise<Result<{ token: string; name: string } | null>>;
+  readFile(token: string, path: string): Promise<Result<Uint8Array>>;
+  stat(token: string, path: string): Promise<Result<'file' | 'dir' | null>>;
+  list(token: string, path: string): Promise<Result<DirEntry[]>>;
+  onMenu(cb: (event: 'open-demo' | 'dataset-opened', payload?: unknown) => void): void;
+}
+
+function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) {
+    // main formats InputErrors as "file, field: problem"; keep the text as the problem
+    throw new InputError('', '', r.error);
+  }
+  return r.value;
+}
+
+class BridgeFS implements DatasetFS {
+  constructor(private readonly bridge: Bridge, private readonly token: string, readonly label: string) {}
+  async readFile(path: string) { return unwrap(await this.bridge.readFile(this.token, path)); }
+  async stat(path: string) { return unwrap(await this.bridge.stat(this.token, path)); }
+  async list(path: string) { return unwrap(await this.bridge.list(this.token, path)); }
+}
+
+export class ElectronHost implements Host {
+  readonly kind = 'electron' as const;
+  constructor(private readonly bridge: Bridge) {}
+
+  static available(): boolean {
+    return typeof window !== 'undefined' && 'mulfa' in window;
+  }
+
+  static fromWindow(): ElectronHost {
+    return new ElectronHost((window as unknown as { mulfa: Bridge }).mulfa);
+  }
+
+  async chooseDataset(): Promise<DatasetFS | null> {
+    const granted = unwrap(await this.bridge.chooseDataset());
+    return granted ? new BridgeFS(this.bridge, granted.token, granted.name) : null;
+  }
+
+  onMenu(cb: (event: 'open-demo' | 'dataset', fs?: DatasetFS) => void): void {
+    this.bridge.onMenu((event, payload) => {
+      if (event === 'open-demo') cb('open-demo');
+      else {
+        const g = payload as { token: string; name: string };
+        cb('dataset', new BridgeFS(this.bridge, g.token, g.name));
+      }
+    });
+  }
+}
