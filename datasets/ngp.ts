@@ -19,6 +19,9 @@ import { readAabb } from './blender';
 const NGP_DEFAULT_SCALE = 0.33;
 const NGP_DEFAULT_OFFSET = [0.5, 0.5, 0.5];
 
+/** camera_model values whose coefficients are the OpenCV k1 k2 (k3 k4) p1 p2 keys. */
+const PERSPECTIVE_MODELS = ['PINHOLE', 'SIMPLE_PINHOLE', 'OPENCV', 'SIMPLE_RADIAL', 'RADIAL'];
+
 interface Intrinsics { fx?: number; fy?: number; angleX?: number; angleY?: number; cx?: number; cy?: number; w?: number; h?: number;
   coeffs: Partial<Record<(typeof DISTORTION_KEYS)[number], number>>; fisheye?: boolean }
 
@@ -37,8 +40,8 @@ function readIntrinsics(o: Json, file: string, prefix: string): Intrinsics {
   if (o.camera_model !== undefined) {
     const m = asString(o.camera_model, file, prefix + 'camera_model');
     if (m === 'OPENCV_FISHEYE') fisheye = true;
-    else if (m === 'OPENCV' || m === 'PINHOLE' || m === 'SIMPLE_PINHOLE') fisheye ??= false;
-    else throw new InputError(file, prefix + 'camera_model', `unsupported camera model "${m}" (supported: PINHOLE, OPENCV, OPENCV_FISHEYE)`);
+    else if (PERSPECTIVE_MODELS.includes(m)) fisheye ??= false;
+    else throw new InputError(file, prefix + 'camera_model', `unsupported camera model "${m}" (supported: ${[...PERSPECTIVE_MODELS, 'OPENCV_FISHEYE'].join(', ')})`);
   }
   const pos = (k: string) => (o[k] === undefined ? undefined : positive(o[k], file, prefix + k));
   return { fx: pos('fl_x'), fy: pos('fl_y'), angleX: pos('camera_angle_x'), angleY: pos('camera_angle_y'), cx: get('cx'), cy: get('cy'),
