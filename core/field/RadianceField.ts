@@ -1,0 +1,397 @@
+/**
+ * The radiance field (MULFAGRID.md §4): a density grid (1 channel) and a colour feature grid (C channels),
+ * both grid models, and a view-dependent decoder. Renders batches of rays by uniform sampling inside the
+ * box with empty-space skipping (occupancy grid), DVGO density activation, early ray termination, colour
+ * only where the compositing weight matters, and alpha compositing onto a background; with the backward
+ * pass of all of it. Buffers are allocated once per batch size and reused (no allocation per sample).
+ */
+import type { AABB } from '../scene/Scene';
+import type { Rng } from '../math/rng';
+import { type GridKind, type GridModel, type Param, type Support, makeSupport, gatherForward, gatherBackward } from './GridModel';
+import { DenseGrid } from './DenseGrid';
+import { FourierGrid } from './FourierGrid';
+import { HashGrid } from './HashGrid';
+import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
+import { Decoder } from './Decoder';
+import { Occupancy, rayBox } from '../render/Occupancy';
+
+export interface FieldConfig {
+  model: GridKind;
+  /** Final grid resolution (vertices per axis). */
+  resolution: number;
+  colorChannels: number;
+  decoderHidden: number[];
+  viewFreqs: number;
+  mulfa: MulFAConfig;
+  /** One MulFA kernel for both grids (cheaper) or one each. */
+  sharedKernel: boolean;
+  /** Learning-rate multiplier of the MulFA kernel relative to the grids' rate. */
+  kernelLrScale: number;
+  hash: { levels: number; log2TableSize: number; minResolution: number };
+  fourierLevels: number;
+  /** Alpha of one sample step in empty space at initialisation (DVGO). */
+  alphaInit: number;
+  /** Sample spacing in voxels of the final grid. */
+  stepVoxels: number;
+  /** Occupancy cells per axis. */
+  occupancyRes: number;
+  /** Alpha below which a cell counts as empty. */
+  occupancyThreshold: number;
+  /** Samples whose compositing weight is below this get no colour (their contribution is < this). */
+  colorWeightThreshold: number;
+  /** Stop marching when transmittance falls below this. */
+  terminationT: number;
+}
+
+export const FIELD_DEFAULTS: FieldConfig = {
+  model: 'mulfagrid',
+  resolution: 96,
+  colorChannels: 12,
+  decoderHidden: [128, 128],
+  viewFreqs: 4,
+  mulfa: MULFA_DEFAULTS,
+  sharedKernel: true,
+  kernelLrScale: 0.01,
+  hash: { levels: 12, log2TableSize: 17, minResolution: 8 },
+  fourierLevels: 2,
+  alphaInit: 1e-2,
+  stepVoxels: 0.5,
+  occupancyRes: 64,
+  occupancyThreshold: 1e-4,
+  colorWeightThreshold: 1e-4,
+  terminationT: 1e-4,
+};
+
+export interface RayBatch {
+  n: number;
+  /** [n, 3] */
+  origins: Float32Array;
+  /** [n, 3], unit length */
+  dirs: Float32Array;
+}
+
+function makeGrid(cfg: FieldConfig, resolution: number, channels: number, kernel: MulFAKernel | null, ownsKernel: boolean): GridModel {
+  switch (cfg.model) {
+    case 'dense': return new DenseGrid(resolution, channels);
+    case 'fouriergrid': return new FourierGrid(resolution, channels, cfg.fourierLevels);
+    case 'hash': return new HashGrid({ ...cfg.hash, resolution }, channels);
+    case 'mulfagrid': return new MulFAGrid(resolution, channels, kernel!, undefined, ownsKernel);
+  }
+}
+
+class Growable {
+  f32(name: string, n: number): Float32Array {
+    const cur = this.f[name];
+    if (cur && cur.length >= n) return cur;
+    return (this.f[name] = new Float32Array(Math.ceil(n * 1.25)));
+  }
+  i32(name: string, n: number): Int32Array {
+    const cur = this.i[name];
+    if (cur && cur.length >= n) return cur;
+    return (this.i[name] = new Int32Array(Math.ceil(n * 1.25)));
+  }
+  support(name: string, K: number, n: number): Support {
+    const cur = this.s[name];
+    if (cur && cur.capacity >= n && cur.idx.length >= n * K) return cur;
+    return (this.s[name] = makeSupport({ K }, Math.ceil(n * 1.25)));
+  }
+  private f: Record<string, Float32Array> = {};
+  private i: Record<string, Int32Array> = {};
+  private s: Record<string, Support> = {};
+}
+
+export class RadianceField {
+  density: GridModel;
+  color: GridModel;
+  readonly decoder: Decoder;
+  readonly occupancy: Occupancy;
+  readonly kernels: MulFAKernel[];
+  /** softplus shift so that empty space starts at alphaInit per step. */
+  readonly shift: number;
+  private readonly ws = new Growable();
+  private readonly box = new Float64Array(2);
+  // last forward pass
+  private nRays = 0; private nSamples = 0; private nColor = 0;
+  private bg: [number, number, number] = [1, 1, 1];
+  /** Per-ray rendered colour [n, 3], accumulated opacity [n] and expected depth [n] of the last render. */
+  rgb = new Float32Array(0);
+  opacity = new Float32Array(0);
+  depth = new Float32Array(0);
+  stats = { samples: 0, colorSamples: 0 };
+
+  constructor(readonly config: FieldConfig, readonly aabb: AABB, rng: Rng, startResolution = config.resolution) {
+    this.kernels = [];
+    let dk: MulFAKernel | null = null, ck: MulFAKernel | null = null;
+    if (config.model === 'mulfagrid') {
+      dk = new MulFAKernel(config.mulfa, rng, config.kernelLrScale);
+      ck = config.sharedKernel ? dk : new MulFAKernel(config.mulfa, rng, config.kernelLrScale);
+      this.kernels.push(dk);
+      if (ck !== dk) this.kernels.push(ck);
+    }
+    this.density = makeGrid(config, startResolution, 1, dk, true);
+    this.color = makeGrid(config, startResolution, config.colorChannels, ck, ck !== dk);
+    this.decoder = new Decoder({ features: config.colorChannels, viewFreqs: config.viewFreqs, hidden: config.decoderHidden }, rng);
+    this.occupancy = new Occupancy(config.occupancyRes);
+    // α = 1 − exp(−softplus(raw + shift) · stepVoxels), raw = 0 at init
+    const s0 = -Math.log(1 - config.alphaInit) / config.stepVoxels;
+    this.shift = Math.log(Math.expm1(s0));
+  }
+
+  /** Whether colour reuses the density grid's support (one shared MulFA kernel at the same resolution). */
+  get sharesSupport(): boolean {
+    return this.density instanceof MulFAGrid && this.color instanceof MulFAGrid && this.density.kernel === this.color.kernel &&
+      this.density.resolution === this.color.resolution;
+  }
+
+  /** World size of one voxel of the final grid (the unit of sample spacing and density). */
+  get voxelSize(): number {
+    const ext = Math.max(...[0, 1, 2].map((k) => this.aabb[1][k] - this.aabb[0][k]));
+    return ext / (this.config.resolution - 1);
+  }
+
+  get stepSize(): number {
+    return this.config.stepVoxels * this.voxelSize;
+  }
+
+  /** Parameter groups: grid features, kernel parameters (lr scaled), decoder. */
+  paramGroups(): { grids: Param[]; decoder: Param[] } {
+    return {
+      grids: [this.density.features, this.color.features, ...this.density.kernelParams, ...this.color.kernelParams],
+      decoder: this.decoder.params,
+    };
+  }
+
+  /** Progressive upsampling: both grids to a new resolution, features resampled. */
+  upsample(resolution: number): void {
+    if (!this.density.resized || !this.color.resized) return;
+    this.density = this.density.resized(resolution);
+    this.color = this.color.resized(resolution);
+  }
+
+  /**
+   * Renders rays: fills this.rgb/opacity/depth. `jitter` (training) offsets each ray's samples by a random
+   * fraction of a step; without it samples sit at half steps (deterministic).
+   */
+  render(rays: RayBatch, near: number, far: number, background: readonly [number, number, number], rng: Rng | null): Float32Array {
+    const { n, origins, dirs } = rays;
+    const ws = this.ws, box = this.box, step = this.stepSize, occ = this.occupancy, aabb = this.aabb;
+    this.nRays = n;
+    this.bg = [background[0], background[1], background[2]];
+    const ext = [aabb[1][0] - aabb[0][0], aabb[1][1] - aabb[0][1], aabb[1][2] - aabb[0][2]];
+    // ---- sampling: count first to size buffers
+    const rayStart = ws.i32('rayStart', n + 1);
+    const tStart = ws.f32('tStart', n), tCount = ws.i32('tCount', n);
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const ox = origins[r * 3], oy = origins[r * 3 + 1], oz = origins[r * 3 + 2];
+      const dx = dirs[r * 3], dy = dirs[r * 3 + 1], dz = dirs[r * 3 + 2];
+      let count = 0, t0 = 0;
+      if (rayBox(ox, oy, oz, dx, dy, dz, aabb, box)) {
+        t0 = Math.max(box[0], near);
+        const t1 = Math.min(box[1], far);
+        if (t1 > t0) count = Math.floor((t1 - t0) / step);
+        t0 += (rng ? rng.next() : 0.5) * step;
+      }
+      tStart[r] = t0; tCount[r] = count;
+      total += count;
+    }
+    const pts = ws.f32('pts', total * 3), sRay = ws.i32('sRay', total), sT = ws.f32('sT', total);
+    let S = 0;
+    for (let r = 0; r < n; r++) {
+      rayStart[r] = S;
+      const ox = origins[r * 3], oy = origins[r * 3 + 1], oz = origins[r * 3 + 2];
+      const dx = dirs[r * 3], dy = dirs[r * 3 + 1], dz = dirs[r * 3 + 2];
+      for (let k = 0, c = tCount[r]; k < c; k++) {
+        const t = tStart[r] + k * step;
+        const px = (ox + t * dx - aabb[0][0]) / ext[0], py = (oy + t * dy - aabb[0][1]) / ext[1], pz = (oz + t * dz - aabb[0][2]) / ext[2];
+        if (!occ.at(px, py, pz)) continue;
+        pts[S * 3] = px; pts[S * 3 + 1] = py; pts[S * 3 + 2] = pz;
+        sRay[S] = r;
+        sT[S] = t;
+        S++;
+      }
+    }
+    rayStart[n] = S;
+    this.nSamples = S;
+    // ---- density
+    const dens = this.density, dSup = ws.support('dSup', dens.K, S);
+    const raw = ws.f32('raw', S);
+    dens.computeSupport(pts, S, dSup);
+    gatherForward(dens.features.data, 1, dens.K, dSup, S, raw);
+    const alpha = ws.f32('alpha', S), Tk = ws.f32('Tk', S), colorOf = ws.i32('colorOf', S);
+    const rayEnd = ws.i32('rayEnd', n);
+    const colorSample = ws.i32('colorSample', S);
+    const sv = this.config.stepVoxels, shift = this.shift;
+    const thrW = this.config.colorWeightThreshold, thrT = this.config.terminationT;
+    let nc = 0;
+    const opacity = (this.opacity = this.opacity.length >= n ? this.opacity : new Float32Array(n));
+    for (let r = 0; r < n; r++) {
+      let T = 1;
+      const s0 = rayStart[r], s1 = rayStart[r + 1];
+      let end = s1;
+      for (let s = s0; s < s1; s++) {
+        const x = raw[s] + shift;
+        const sigma = x > 20 ? x : Math.log1p(Math.exp(x));
+        let a = 1 - Math.exp(-sigma * sv);
+        if (a > 0.999999) a = 0.999999;
+        alpha[s] = a; Tk[s] = T;
+        const w = T * a;
+        if (w > thrW) { colorOf[s] = nc; colorSample[nc++] = s; } else colorOf[s] = -1;
+        T *= 1 - a;
+        if (T < thrT) { end = s + 1; break; }
+      }
+      rayEnd[r] = end;
+      opacity[r] = 1 - T;
+    }
+    this.nColor = nc;
+    this.stats = { samples: S, colorSamples: nc };
+    // ---- colour for the samples that matter
+    const col = this.color, C = col.channels;
+    const feats = ws.f32('feats', nc * C);
+    let cSup: Support;
+    if (this.sharesSupport) {
+      cSup = ws.support('cSup', col.K, nc);
+      for (let j = 0; j < nc; j++) {
+        const s = colorSample[j];
+        for (let k = 0; k < col.K; k++) { cSup.idx[j * col.K + k] = dSup.idx[s * dens.K + k]; cSup.w[j * col.K + k] = dSup.w[s * dens.K + k]; }
+      }
+    } else {
+      const cPts = ws.f32('cPts', nc * 3);
+      for (let j = 0; j < nc; j++) { const s = colorSample[j]; cPts[j * 3] = pts[s * 3]; cPts[j * 3 + 1] = pts[s * 3 + 1]; cPts[j * 3 + 2] = pts[s * 3 + 2]; }
+      cSup = ws.support('cSup', col.K, nc);
+      col.computeSupport(cPts, nc, cSup);
+    }
+    gatherForward(col.features.data, C, col.K, cSup, nc, feats);
+    const cRay = ws.i32('cRay', nc);
+    for (let j = 0; j < nc; j++) cRay[j] = sRay[colorSample[j]];
+    this.decoder.fillInput(nc, feats, dirs, cRay);
+    const sampleRgb = this.decoder.forward(nc);
+    // ---- composite
+    const out = (this.rgb = this.rgb.length >= n * 3 ? this.rgb : new Float32Array(n * 3));
+    const depth = (this.depth = this.depth.length >= n ? this.depth : new Float32Array(n));
+    for (let r = 0; r < n; r++) {
+      let cr = 0, cg = 0, cb = 0, d = 0;
+      for (let s = rayStart[r], e = rayEnd[r]; s < e; s++) {
+        const j = colorOf[s];
+        if (j < 0) continue;
+        const w = Tk[s] * alpha[s];
+        cr += w * sampleRgb[j * 3]; cg += w * sampleRgb[j * 3 + 1]; cb += w * sampleRgb[j * 3 + 2];
+        d += w * sT[s];
+      }
+      const Tn = 1 - opacity[r];
+      out[r * 3] = cr + Tn * background[0];
+      out[r * 3 + 1] = cg + Tn * background[1];
+      out[r * 3 + 2] = cb + Tn * background[2];
+      depth[r] = d;
+    }
+    return out;
+  }
+
+  /** Backward of the last render given dL/drgb [n, 3]: accumulates gradients of grids, kernel and decoder. */
+  backward(dRgb: Float32Array): void {
+    const ws = this.ws, n = this.nRays, S = this.nSamples, nc = this.nColor;
+    const rayStart = ws.i32('rayStart', 0), rayEnd = ws.i32('rayEnd', 0);
+    const alpha = ws.f32('alpha', 0), Tk = ws.f32('Tk', 0), colorOf = ws.i32('colorOf', 0), raw = ws.f32('raw', 0);
+    const colorSample = ws.i32('colorSample', 0);
+    const sampleRgb = this.decoder.rgb;
+    const dSampleRgb = ws.f32('dSampleRgb', nc * 3);
+    const dRaw = ws.f32('dRaw', S);
+    dRaw.fill(0, 0, S);
+    const sv = this.config.stepVoxels, shift = this.shift, bg = this.bg;
+    for (let r = 0; r < n; r++) {
+      const gr = dRgb[r * 3], gg = dRgb[r * 3 + 1], gb = dRgb[r * 3 + 2];
+      // behind = colour composited behind sample s, seen from s + 1 (starts as the background)
+      let br = bg[0], bgc = bg[1], bb = bg[2];
+      for (let s = rayEnd[r] - 1; s >= rayStart[r]; s--) {
+        const j = colorOf[s], a = alpha[s], T = Tk[s];
+        let cr = 0, cg = 0, cb = 0;
+        if (j >= 0) {
+          cr = sampleRgb[j * 3]; cg = sampleRgb[j * 3 + 1]; cb = sampleRgb[j * 3 + 2];
+          const w = T * a;
+          dSampleRgb[j * 3] = w * gr; dSampleRgb[j * 3 + 1] = w * gg; dSampleRgb[j * 3 + 2] = w * gb;
+        }
+        const dAlpha = T * (gr * (cr - br) + gg * (cg - bgc) + gb * (cb - bb));
+        const x = raw[s] + shift;
+        const sig = 1 / (1 + Math.exp(-x));
+        dRaw[s] = dAlpha * sv * (1 - a) * sig;
+        br = a * cr + (1 - a) * br; bgc = a * cg + (1 - a) * bgc; bb = a * cb + (1 - a) * bb;
+      }
+    }
+    // colour branch
+    const dIn = this.decoder.backward(nc, dSampleRgb);
+    const col = this.color, C = col.channels, D = this.decoder.inputDims;
+    const dFeat = ws.f32('dFeat', nc * C);
+    for (let j = 0; j < nc; j++) for (let c = 0; c < C; c++) dFeat[j * C + c] = dIn[j * D + c];
+    const cSup = ws.support('cSup', col.K, 0);
+    const dens = this.density, dSup = ws.support('dSup', dens.K, 0);
+    const learnsKernel = dens.kernelParams.length > 0 || col.kernelParams.length > 0;
+    const dWc = learnsKernel ? ws.f32('dWc', nc * col.K) : null;
+    if (dWc) dWc.fill(0, 0, nc * col.K);
+    gatherBackward(col.features.data, col.features.grad, C, col.K, cSup, nc, dFeat, dWc);
+    const dWd = learnsKernel ? ws.f32('dWd', S * dens.K) : null;
+    if (dWd) dWd.fill(0, 0, S * dens.K);
+    gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, dSup, S, dRaw, dWd);
+    if (!learnsKernel) return;
+    if (this.sharesSupport) {
+      for (let j = 0; j < nc; j++) {
+        const s = colorSample[j];
+        for (let k = 0; k < dens.K; k++) dWd![s * dens.K + k] += dWc![j * col.K + k];
+      }
+      dens.kernelBackward(dWd!, S);
+    } else {
+      dens.kernelBackward(dWd!, S);
+      col.kernelBackward(dWc!, nc);
+    }
+  }
+
+  /**
+   * Marks occupancy cells whose density can exceed the threshold. For dense and MulFAGrid density grids the
+   * interpolation weights are a convex combination of the cell's vertices, so the maximum over the vertices
+   * touching an occupancy cell bounds the density anywhere in it (exact, conservative). Other models are
+   * evaluated on a 3×3×3 lattice per cell (shared between neighbours) and max-pooled.
+   */
+  refreshOccupancy(): void {
+    const occ = this.occupancy, r = occ.res;
+    const sigmaThr = -Math.log(1 - this.config.occupancyThreshold) / this.config.stepVoxels;
+    const rawThr = Math.log(Math.expm1(sigmaThr)) - this.shift;
+    const dens = this.density;
+    let maxRaw: (x: number, y: number, z: number) => number;
+    if (dens instanceof DenseGrid || dens instanceof MulFAGrid) {
+      const R = dens.resolution, F = dens.features.data;
+      const lo = (c: number) => Math.max(0, Math.floor((c / r) * (R - 1)));
+      const hi = (c: number) => Math.min(R - 1, Math.ceil(((c + 1) / r) * (R - 1)));
+      maxRaw = (x, y, z) => {
+        let m = -Infinity;
+        for (let vz = lo(z), z1 = hi(z); vz <= z1; vz++) for (let vy = lo(y), y1 = hi(y); vy <= y1; vy++) {
+          const row = (vz * R + vy) * R;
+          for (let vx = lo(x), x1 = hi(x); vx <= x1; vx++) if (F[row + vx] > m) m = F[row + vx];
+        }
+        return m;
+      };
+    } else {
+      const L = 2 * r + 1, N = L * L * L;
+      const pts = new Float32Array(N * 3);
+      for (let z = 0, i = 0; z < L; z++) for (let y = 0; y < L; y++) for (let x = 0; x < L; x++, i++) {
+        pts[i * 3] = x / (L - 1); pts[i * 3 + 1] = y / (L - 1); pts[i * 3 + 2] = z / (L - 1);
+      }
+      const sup = makeSupport(dens, N), raw = new Float32Array(N);
+      dens.computeSupport(pts, N, sup);
+      gatherForward(dens.features.data, 1, dens.K, sup, N, raw);
+      maxRaw = (x, y, z) => {
+        let m = -Infinity;
+        for (let dz = 0; dz < 3; dz++) for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) {
+          const v = raw[((2 * z + dz) * L + 2 * y + dy) * L + 2 * x + dx];
+          if (v > m) m = v;
+        }
+        return m;
+      };
+    }
+    let count = 0;
+    for (let z = 0; z < r; z++) for (let y = 0; y < r; y++) for (let x = 0; x < r; x++) {
+      const on = maxRaw(x, y, z) > rawThr ? 1 : 0;
+      occ.cells[(z * r + y) * r + x] = on;
+      count += on;
+    }
+    occ.occupiedCount = count;
+  }
+}
