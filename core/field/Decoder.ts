@@ -16,7 +16,52 @@ export function viewEncodingDims(viewFreqs: number): number {
   return 3 + 6 * viewFreqs;
 }
 
-export class Decoder {
+/** What the field needs from a decoder implementation (JS reference here, TF.js in TfDecoder.ts). */
+export interface DecoderImpl {
+  readonly params: Param[];
+  readonly inputDims: number;
+  /** rgb of the last forward: [n, 3] (valid up to n). */
+  readonly rgb: Float32Array;
+  fillInput(n: number, feats: Float32Array, dirs: Float32Array, dirIndex: Int32Array | null): void;
+  forward(n: number): Float32Array;
+  backward(n: number, dRgb: Float32Array): Float32Array;
+}
+
+export function decoderDims(config: DecoderConfig): number[] {
+  return [config.features + viewEncodingDims(config.viewFreqs), ...config.hidden, 3];
+}
+
+/** He-uniform weights ([out, in] row-major) and zero biases, drawn from rng in a fixed order. */
+export function initDecoderParams(dims: number[], rng: Rng): { weights: Param[]; biases: Param[] } {
+  const weights: Param[] = [], biases: Param[] = [];
+  for (let l = 0; l + 1 < dims.length; l++) {
+    const fanIn = dims[l], fanOut = dims[l + 1];
+    const lim = Math.sqrt(6 / fanIn);
+    weights.push(makeParam(`decoder.W${l}`, Float32Array.from({ length: fanIn * fanOut }, () => (rng.next() * 2 - 1) * lim)));
+    biases.push(makeParam(`decoder.b${l}`, new Float32Array(fanOut)));
+  }
+  return { weights, biases };
+}
+
+/** Writes [features, PE(direction)] rows into X [n, dims]. */
+export function encodeDecoderInput(X: Float32Array, D: number, F: number, viewFreqs: number, n: number, feats: Float32Array,
+  dirs: Float32Array, dirIndex: Int32Array | null): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * D;
+    for (let f = 0; f < F; f++) X[o + f] = feats[i * F + f];
+    const r = (dirIndex ? dirIndex[i] : i) * 3;
+    let j = o + F;
+    for (let a = 0; a < 3; a++) X[j++] = dirs[r + a];
+    for (let k = 0; k < viewFreqs; k++) {
+      const s = 2 ** k;
+      for (let a = 0; a < 3; a++) { X[j] = Math.sin(s * dirs[r + a]); X[j + 3] = Math.cos(s * dirs[r + a]); j++; }
+      j += 3;
+    }
+  }
+}
+
+/** Plain TypedArray reference implementation (also the fallback when TF.js is not initialised). */
+export class Decoder implements DecoderImpl {
   readonly params: Param[];
   readonly weights: Param[];
   readonly biases: Param[];
@@ -29,14 +74,8 @@ export class Decoder {
   rgb = new Float32Array(0);
 
   constructor(readonly config: DecoderConfig, rng: Rng) {
-    this.dims = [config.features + viewEncodingDims(config.viewFreqs), ...config.hidden, 3];
-    this.weights = []; this.biases = [];
-    for (let l = 0; l + 1 < this.dims.length; l++) {
-      const fanIn = this.dims[l], fanOut = this.dims[l + 1];
-      const lim = Math.sqrt(6 / fanIn); // He-uniform for ReLU layers
-      this.weights.push(makeParam(`decoder.W${l}`, Float32Array.from({ length: fanIn * fanOut }, () => (rng.next() * 2 - 1) * lim)));
-      this.biases.push(makeParam(`decoder.b${l}`, new Float32Array(fanOut)));
-    }
+    this.dims = decoderDims(config);
+    ({ weights: this.weights, biases: this.biases } = initDecoderParams(this.dims, rng));
     this.params = [...this.weights, ...this.biases];
   }
 
@@ -58,19 +97,7 @@ export class Decoder {
 
   /** Writes features [n, F] and PE of per-sample directions (dirs [?, 3] indexed by dirIndex) into the input. */
   fillInput(n: number, feats: Float32Array, dirs: Float32Array, dirIndex: Int32Array | null): void {
-    const X = this.input(n), D = this.dims[0], F = this.config.features, K = this.config.viewFreqs;
-    for (let i = 0; i < n; i++) {
-      const o = i * D;
-      for (let f = 0; f < F; f++) X[o + f] = feats[i * F + f];
-      const r = (dirIndex ? dirIndex[i] : i) * 3;
-      let j = o + F;
-      for (let a = 0; a < 3; a++) X[j++] = dirs[r + a];
-      for (let k = 0; k < K; k++) {
-        const s = 2 ** k;
-        for (let a = 0; a < 3; a++) { X[j] = Math.sin(s * dirs[r + a]); X[j + 3] = Math.cos(s * dirs[r + a]); j++; }
-        j += 3;
-      }
-    }
+    encodeDecoderInput(this.input(n), this.dims[0], this.config.features, this.config.viewFreqs, n, feats, dirs, dirIndex);
   }
 
   /** rgb [n, 3] for the input filled above. */

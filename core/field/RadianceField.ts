@@ -12,7 +12,7 @@ import { DenseGrid } from './DenseGrid';
 import { FourierGrid } from './FourierGrid';
 import { HashGrid } from './HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
-import { Decoder } from './Decoder';
+import { Decoder, type DecoderConfig, type DecoderImpl } from './Decoder';
 import { Occupancy, rayBox } from '../render/Occupancy';
 
 export interface FieldConfig {
@@ -62,6 +62,9 @@ export const FIELD_DEFAULTS: FieldConfig = {
   terminationT: 1e-4,
 };
 
+/** Builds the decoder (the TypedArray reference by default; TfDecoder where TF.js is initialised). */
+export type DecoderFactory = (config: DecoderConfig, rng: Rng) => DecoderImpl;
+
 export interface RayBatch {
   n: number;
   /** [n, 3] */
@@ -103,7 +106,7 @@ class Growable {
 export class RadianceField {
   density: GridModel;
   color: GridModel;
-  readonly decoder: Decoder;
+  readonly decoder: DecoderImpl;
   readonly occupancy: Occupancy;
   readonly kernels: MulFAKernel[];
   /** softplus shift so that empty space starts at alphaInit per step. */
@@ -119,7 +122,8 @@ export class RadianceField {
   depth = new Float32Array(0);
   stats = { samples: 0, colorSamples: 0 };
 
-  constructor(readonly config: FieldConfig, readonly aabb: AABB, rng: Rng, startResolution = config.resolution) {
+  constructor(readonly config: FieldConfig, readonly aabb: AABB, rng: Rng, startResolution = config.resolution,
+    makeDecoder: DecoderFactory = (c, r) => new Decoder(c, r)) {
     this.kernels = [];
     let dk: MulFAKernel | null = null, ck: MulFAKernel | null = null;
     if (config.model === 'mulfagrid') {
@@ -130,7 +134,7 @@ export class RadianceField {
     }
     this.density = makeGrid(config, startResolution, 1, dk, true);
     this.color = makeGrid(config, startResolution, config.colorChannels, ck, ck !== dk);
-    this.decoder = new Decoder({ features: config.colorChannels, viewFreqs: config.viewFreqs, hidden: config.decoderHidden }, rng);
+    this.decoder = makeDecoder({ features: config.colorChannels, viewFreqs: config.viewFreqs, hidden: config.decoderHidden }, rng);
     this.occupancy = new Occupancy(config.occupancyRes);
     // α = 1 − exp(−softplus(raw + shift) · stepVoxels), raw = 0 at init
     const s0 = -Math.log(1 - config.alphaInit) / config.stepVoxels;
