@@ -153,8 +153,19 @@ export class RadianceField {
     return ext / (this.config.resolution - 1);
   }
 
+  /** World distance between samples: stepVoxels voxels of the current grid (coarser grids take longer steps). */
   get stepSize(): number {
-    return this.config.stepVoxels * this.voxelSize;
+    const ext = Math.max(...[0, 1, 2].map((k) => this.aabb[1][k] - this.aabb[0][k]));
+    return (this.config.stepVoxels * ext) / (this.density.resolution - 1);
+  }
+
+  /**
+   * Sample interval in voxels of the final grid, the unit density is measured in (DVGO's voxel-size ratio):
+   * α = 1 − exp(−softplus(raw + shift) · interval), so opacity per world distance does not change when the
+   * grid is upsampled and the step shrinks.
+   */
+  get interval(): number {
+    return this.stepSize / this.voxelSize;
   }
 
   /** Parameter groups: grid features, kernel parameters (lr scaled), decoder. */
@@ -225,7 +236,7 @@ export class RadianceField {
     const alpha = ws.f32('alpha', S), Tk = ws.f32('Tk', S), colorOf = ws.i32('colorOf', S);
     const rayEnd = ws.i32('rayEnd', n);
     const colorSample = ws.i32('colorSample', S);
-    const sv = this.config.stepVoxels, shift = this.shift;
+    const sv = this.interval, shift = this.shift;
     const thrW = this.config.colorWeightThreshold, thrT = this.config.terminationT;
     let nc = 0;
     const opacity = (this.opacity = this.opacity.length >= n ? this.opacity : new Float32Array(n));
@@ -301,7 +312,7 @@ export class RadianceField {
     const dSampleRgb = ws.f32('dSampleRgb', nc * 3);
     const dRaw = ws.f32('dRaw', S);
     dRaw.fill(0, 0, S);
-    const sv = this.config.stepVoxels, shift = this.shift, bg = this.bg;
+    const sv = this.interval, shift = this.shift, bg = this.bg;
     for (let r = 0; r < n; r++) {
       const gr = dRgb[r * 3], gg = dRgb[r * 3 + 1], gb = dRgb[r * 3 + 2];
       // behind = colour composited behind sample s, seen from s + 1 (starts as the background)
@@ -356,7 +367,7 @@ export class RadianceField {
    */
   refreshOccupancy(): void {
     const occ = this.occupancy, r = occ.res;
-    const sigmaThr = -Math.log(1 - this.config.occupancyThreshold) / this.config.stepVoxels;
+    const sigmaThr = -Math.log(1 - this.config.occupancyThreshold) / this.interval;
     const rawThr = Math.log(Math.expm1(sigmaThr)) - this.shift;
     const dens = this.density;
     let maxRaw: (x: number, y: number, z: number) => number;

@@ -11,6 +11,9 @@ import { RadianceField, FIELD_DEFAULTS, type FieldConfig, type RayBatch, type De
 import { Adam } from '../optim/Adam';
 import { cameraRays, makeRayBatch } from '../render/rays';
 import { psnrFromMse, psnr, ssim } from '../metrics';
+import type { Param } from '../field/GridModel';
+import { type ArrayData, type Snapshot, encodeSnapshot } from '../io/snapshot';
+import { InputError } from '../errors';
 
 export interface TrainConfig {
   field: FieldConfig;
@@ -77,7 +80,6 @@ export class Trainer {
   private readonly pixelCount: number[];
 
   constructor(readonly config: TrainConfig, readonly data: TrainData, makeDecoder?: DecoderFactory) {
-    if (data.views.length === 0) throw new Error('no training views');
     this.rng = new Rng(config.seed);
     this.field = new RadianceField(config.field, data.aabb, this.rng, this.resolutionAtLevel(0), makeDecoder);
     this.gridOpt = this.makeGridOpt();
@@ -122,6 +124,7 @@ export class Trainer {
   /** One optimisation step on a batch of rays. */
   trainStep(): StepResult {
     const cfg = this.config, f = this.field;
+    if (this.data.views.length === 0) throw new Error('no training views');
     const level = cfg.upsampleSteps.indexOf(this.step);
     if (level >= 0) {
       f.upsample(this.resolutionAtLevel(level + 1));
@@ -164,5 +167,76 @@ export class Trainer {
   evaluate(view: TrainView): { psnr: number; ssim: number; rgb: Float32Array } {
     const rgb = this.renderView(view.camera);
     return { psnr: psnr(rgb, view.rgb), ssim: ssim(rgb, view.rgb, view.camera.width, view.camera.height), rgb };
+  }
+
+  /** Every learnable array with a stable name (snapshots). */
+  namedParams(): [string, Param][] {
+    const f = this.field;
+    return [
+      ['field.density.features', f.density.features],
+      ['field.color.features', f.color.features],
+      ...f.decoder.params.map((p): [string, Param] => [`field.${p.name}`, p]),
+      ...f.kernels.flatMap((k, i) => k.params.map((p): [string, Param] => [`field.kernel${i}.${p.name}`, p])),
+    ];
+  }
+
+  /** The whole training state as a snapshot file (core/io/snapshot.ts). */
+  toSnapshot(meta: Record<string, unknown> = {}): Uint8Array {
+    const arrays = new Map<string, ArrayData>();
+    for (const [name, p] of this.namedParams()) arrays.set(name, p.data);
+    for (const [key, opt] of [['grid', this.gridOpt], ['net', this.netOpt]] as const) {
+      opt.params.forEach((_, j) => {
+        arrays.set(`opt.${key}.m.${j}`, opt.m[j]);
+        arrays.set(`opt.${key}.v.${j}`, opt.v[j]);
+        arrays.set(`opt.${key}.t.${j}`, opt.t[j]);
+      });
+    }
+    arrays.set('field.occupancy', this.field.occupancy.cells);
+    return encodeSnapshot({
+      created: new Date().toISOString(),
+      step: this.step,
+      rng: this.rng.state(),
+      config: this.config,
+      resolution: this.field.density.resolution,
+      optSteps: { grid: this.gridOpt.step, net: this.netOpt.step },
+      scene: { aabb: this.data.aabb, near: this.data.near, far: this.data.far, background: this.data.background },
+      ...meta,
+    }, arrays);
+  }
+
+  /**
+   * Rebuilds a trainer from a snapshot; with the same training data, training continues exactly as if it
+   * had not stopped. With `data.views` empty it can render and evaluate.
+   */
+  static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, makeDecoder?: DecoderFactory): Trainer {
+    const h = snap.header as unknown as { step: number; rng: number[]; config: TrainConfig; resolution: number;
+      optSteps: { grid: number; net: number }; scene: { aabb: AABB; near: number; far: number; background: [number, number, number] } };
+    const sceneData: TrainData = data ?? { views: [], ...h.scene };
+    const t = new Trainer(h.config, sceneData, makeDecoder);
+    if (t.field.density.resolution !== h.resolution) {
+      t.field.upsample(h.resolution);
+      t.gridOpt = t.makeGridOpt();
+    }
+    const take = (name: string, into: ArrayData) => {
+      const a = snap.arrays.get(name);
+      if (!a) throw new InputError(file, name, 'missing from the snapshot');
+      if (a.length !== into.length || a.constructor !== into.constructor) throw new InputError(file, name, `has ${a.length} values, expected ${into.length}`);
+      into.set(a as never);
+    };
+    for (const [name, p] of t.namedParams()) take(name, p.data);
+    for (const [key, opt] of [['grid', t.gridOpt], ['net', t.netOpt]] as const) {
+      opt.params.forEach((_, j) => {
+        take(`opt.${key}.m.${j}`, opt.m[j]);
+        take(`opt.${key}.v.${j}`, opt.v[j]);
+        take(`opt.${key}.t.${j}`, opt.t[j]);
+      });
+    }
+    t.gridOpt.step = h.optSteps.grid;
+    t.netOpt.step = h.optSteps.net;
+    take('field.occupancy', t.field.occupancy.cells);
+    t.field.occupancy.occupiedCount = t.field.occupancy.cells.reduce((a, b) => a + b, 0);
+    t.rng.setState(h.rng);
+    t.step = h.step;
+    return t;
   }
 }

@@ -6,6 +6,7 @@
 import { decode as decodePng, convertIndexedToRgb } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { InputError } from '../../core/errors';
+import { crc32 } from '../../core/io/crc32';
 import { type RGBAImage, BYTE_TO_UNIT } from '../../core/image/RGBAImage';
 
 export type ImageKind = 'png' | 'jpeg';
@@ -25,22 +26,6 @@ export function isImageFileName(name: string): boolean {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-const CRC_TABLE = /* @__PURE__ */ (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /**
  * Reads an image's size and checks its structure without decoding pixels: for PNG every chunk's length
