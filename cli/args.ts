@@ -31,6 +31,13 @@ export function intFlag(value: string | undefined, name: string, min: number): n
   return n;
 }
 
+export function numFlag(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
 /** Opens the dataset at `path` (a folder, a file inside one, or "demo"). */
 export async function openScene(path: string, opts: LoadOptions): Promise<Scene> {
   if (isDemoName(path)) return loadDemo(opts);

@@ -2,6 +2,9 @@
 import { isInputError } from '../core/errors';
 import { UsageError } from './args';
 import { infoCommand } from './commands/info';
+import { trainCommand } from './commands/train';
+import { evalCommand } from './commands/eval';
+import { renderCommand } from './commands/render';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -12,12 +15,20 @@ const USAGE = `mulfa — MulFA Studio on the command line
 
 Usage:
   mulfa info <dataset|demo> [--downscale n] [--holdout k] [--json]
+  mulfa train <dataset|demo> [--model mulfagrid|dense|fouriergrid|hash] [--downscale n] [--holdout k]
+              [--time-budget sec] [--max-steps n] [--resolution r] [--seed s] [--out dir] [--resume snapshot]
+              [--snapshot-every sec] [--json]
+  mulfa eval <snapshot> <dataset|demo> [--downscale n] [--holdout k] [--json]
+  mulfa render <snapshot> --view i | --pose <json|file> [--size WxH] --out image.png
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
 format; "demo" is the built-in procedural scene. Add --debug to see stack traces.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   info: infoCommand,
+  train: trainCommand,
+  eval: evalCommand,
+  render: renderCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -72,6 +72,8 @@ export class Trainer {
   readonly field: RadianceField;
   readonly rng: Rng;
   step = 0;
+  /** Header fields of the snapshot this trainer was restored from (cameras, dataset, …); {} when new. */
+  meta: Record<string, unknown> = {};
   private gridOpt: Adam;
   private netOpt: Adam;
   private readonly batch: RayBatch;
@@ -237,6 +239,7 @@ export class Trainer {
     t.field.occupancy.occupiedCount = t.field.occupancy.cells.reduce((a, b) => a + b, 0);
     t.rng.setState(h.rng);
     t.step = h.step;
+    t.meta = snap.header;
     return t;
   }
 }

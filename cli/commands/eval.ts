@@ -1,0 +1,41 @@
+/** `mulfa eval <snapshot> <dataset>`: per-view and mean PSNR/SSIM of a trained field on held-out views. */
+import type { Scene } from '../../core/scene/Scene';
+import { Trainer, type TrainView } from '../../core/train/Trainer';
+import { loadViews, evalIndices } from '../../core/train/data';
+import { decodeSnapshot } from '../../core/io/snapshot';
+import { parse, intFlag, openScene } from '../args';
+import { tfDecoderFactory } from '../tf';
+import { readFileOrFail } from '../fsio';
+
+export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: number; ssim: number; perView: { psnr: number; ssim: number }[] } {
+  const perView = views.map((v) => { const e = trainer.evaluate(v); return { psnr: e.psnr, ssim: e.ssim }; });
+  const mean = (k: 'psnr' | 'ssim') => perView.reduce((a, v) => a + v[k], 0) / Math.max(1, perView.length);
+  return { psnr: mean('psnr'), ssim: mean('ssim'), perView };
+}
+
+/** Cameras stored in snapshots so `mulfa render --view i` and the app need no dataset. */
+export function cameraMeta(scene: Scene) {
+  return scene.views.map((v) => ({ name: v.name, c2w: Array.from(v.camera.c2w), width: v.camera.width, height: v.camera.height,
+    fx: v.camera.fx, fy: v.camera.fy, cx: v.camera.cx, cy: v.camera.cy, distortion: v.camera.distortion }));
+}
+
+export async function loadTrainer(file: string): Promise<Trainer> {
+  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, await tfDecoderFactory());
+}
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { downscale: { type: 'string' }, holdout: { type: 'string' }, json: { type: 'boolean' } }, 2);
+  const trainer = await loadTrainer(positionals[0]);
+  const scene = await openScene(positionals[1], { downscale: intFlag(values.downscale, 'downscale', 1), holdout: intFlag(values.holdout, 'holdout', 2) });
+  const idx = evalIndices(scene);
+  const views = await loadViews(scene, idx.length > 0 ? idx : scene.splits.train);
+  Object.assign(trainer.data, { near: scene.near, far: scene.far, background: scene.background ?? [0, 0, 0] });
+  const ev = evaluateViews(trainer, views);
+  ev.perView.forEach((v, i) => process.stderr.write(`${scene.views[idx.length > 0 ? idx[i] : scene.splits.train[i]].name}  PSNR ${v.psnr.toFixed(2)}  SSIM ${v.ssim.toFixed(4)}\n`));
+  process.stderr.write(`mean over ${views.length} views: PSNR ${ev.psnr.toFixed(3)}  SSIM ${ev.ssim.toFixed(4)}\n`);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ psnr: Number(ev.psnr.toFixed(4)), ssim: Number(ev.ssim.toFixed(5)), views: views.length,
+      per_view: ev.perView.map((v) => ({ psnr: Number(v.psnr.toFixed(4)), ssim: Number(v.ssim.toFixed(5)) })) }) + '\n');
+  }
+  return 0;
+}
