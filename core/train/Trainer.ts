@@ -33,13 +33,13 @@ export interface TrainConfig {
 export const TRAIN_DEFAULTS: TrainConfig = {
   field: FIELD_DEFAULTS,
   seed: 0,
-  batchRays: 4096,
-  lrGrid: 0.1,
+  batchRays: 1024,
+  lrGrid: 0.2,
   lrDecoder: 1e-3,
   decaySteps: 3000,
-  upsampleSteps: [300],
+  upsampleSteps: [100, 300],
   occupancyEvery: 16,
-  occupancyWarmup: 32,
+  occupancyWarmup: 16,
 };
 
 /** Training views with their target colours composited on the scene's background. */
