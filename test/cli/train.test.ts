@@ -1,0 +1,71 @@
+// mulfa train / eval / render end to end on a small demo, as a user runs them (real processes for exit codes).
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { decode as decodePng } from 'fast-png';
+import { TempDir } from '../fixtures/datasets';
+import { runProcess } from './run';
+
+const dirs: TempDir[] = [];
+afterAll(() => dirs.forEach((d) => d.dispose()));
+
+function lastJson(stdout: string): Record<string, unknown> {
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
+
+describe('mulfa train, eval, render', () => {
+  const d = new TempDir();
+  dirs.push(d);
+  const out = d.path('run');
+
+  it('train writes final.mulfa and prints the result JSON last', () => {
+    const r = runProcess(['train', 'demo', '--model', 'dense', '--max-steps', '25', '--resolution', '16', '--downscale', '4', '--out', out, '--json', '--seed', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j).toMatchObject({ steps: 25, holdout_views: 10, model: 'dense' });
+    for (const k of ['seconds', 'train_psnr', 'holdout_psnr', 'holdout_ssim']) expect(typeof j[k]).toBe('number');
+    expect(j.holdout_psnr as number).toBeGreaterThan(10);
+    expect(existsSync(`${out}/final.mulfa`)).toBe(true);
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]); // no temp files left
+  }, 180_000);
+
+  it('eval reproduces the held-out PSNR of train', () => {
+    const t = lastJson(runProcess(['train', 'demo', '--model', 'dense', '--max-steps', '25', '--resolution', '16', '--downscale', '4', '--out', d.path('run2'), '--json', '--seed', '3']).stdout);
+    const r = runProcess(['eval', `${out}/final.mulfa`, 'demo', '--downscale', '4', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = lastJson(r.stdout);
+    expect(e.views).toBe(10);
+    expect(e.psnr as number).toBeCloseTo(t.holdout_psnr as number, 2); // same seed, same steps: same field
+  }, 180_000);
+
+  it('render writes a PNG of the requested size that real decoders read', () => {
+    const png = d.path('view.png');
+    const r = runProcess(['render', `${out}/final.mulfa`, '--view', '65', '--size', '40x30', '--out', png]);
+    expect(r.code, r.stderr).toBe(0);
+    const img = decodePng(readFileSync(png));
+    expect([img.width, img.height]).toEqual([40, 30]);
+    const pose = JSON.stringify({ transform_matrix: [[1, 0, 0, 0], [0, 0, -1, -4], [0, 1, 0, 0.5], [0, 0, 0, 1]], camera_angle_x: 0.7 });
+    const r2 = runProcess(['render', `${out}/final.mulfa`, '--pose', pose, '--out', d.path('pose.png')]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(decodePng(readFileSync(d.path('pose.png'))).width).toBe(32);
+  }, 120_000);
+
+  it('resume continues from the snapshot step', () => {
+    const r = runProcess(['train', 'demo', '--resume', `${out}/final.mulfa`, '--max-steps', '30', '--downscale', '4', '--out', d.path('run3'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson(r.stdout).steps).toBe(30);
+    expect(r.stderr).toContain('resumed');
+  }, 180_000);
+
+  it('a corrupt snapshot or bad flag: one line, exit 2', () => {
+    const bad = d.path('bad.mulfa');
+    const bytes = readFileSync(`${out}/final.mulfa`);
+    writeFileSync(bad, bytes.subarray(0, bytes.length - 1000));
+    for (const args of [['eval', bad, 'demo'], ['render', bad, '--view', '0', '--out', d.path('x.png')], ['train', 'demo', '--model', 'nerf'],
+      ['render', `${out}/final.mulfa`, '--view', '999', '--out', d.path('x.png')], ['eval', d.path('missing.mulfa'), 'demo']]) {
+      const r = runProcess(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+    }
+    expect(existsSync(d.path('x.png'))).toBe(false);
+  }, 120_000);
+});
