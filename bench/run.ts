@@ -1,16 +1,23 @@
 /**
- * `npm run bench [-- --json] [-- --only name]`: runs the benchmarks, prints human lines on stderr and,
+ * `npm run bench [-- --json] [--only decode,step,train] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
  * with --json, one JSON object as the last stdout line. Benchmarks never fail because a machine is slow.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { benchDecode } from './decode';
+import { benchStep, benchTrain } from './step';
+import type { GridKind } from '../core/field/GridModel';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' }, reps: { type: 'string' },
+  models: { type: 'string' }, seconds: { type: 'string' } } });
+const models = values.models ? (values.models.split(',') as GridKind[]) : undefined;
 
 const BENCHES: Record<string, (log: (s: string) => void) => Promise<unknown>> = {
   decode: benchDecode,
+  step: (log) => benchStep(log, { reps: values.reps ? Number(values.reps) : undefined, models }),
+  train: (log) => benchTrain(log, { seconds: values.seconds ? Number(values.seconds) : undefined, models }),
 };
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' } } });
 const log = (s: string) => process.stderr.write(s + '\n');
 const names = values.only ? values.only.split(',') : Object.keys(BENCHES);
 const result: Record<string, unknown> = {

@@ -1,0 +1,81 @@
+/**
+ * The standard training step of the engine issue: both grids at R = 96 over the box, 12 colour channels,
+ * decoder 39 → 128 → 128 → 3, 4096 rays × 128 samples per ray, every sample kept (no skipping), one
+ * forward + backward + Adam update of everything. Median of `reps` timed steps after one warm-up step.
+ * Also end-to-end training throughput with skipping on (default training settings) on the demo scene.
+ */
+import { Rng } from '../core/math/rng';
+import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../core/field/RadianceField';
+import { Adam } from '../core/optim/Adam';
+import type { GridKind } from '../core/field/GridModel';
+import { tfDecoderFactory } from '../cli/tf';
+import { loadDemo } from '../datasets/load';
+import { Trainer, TRAIN_DEFAULTS } from '../core/train/Trainer';
+import { trainDataFromScene } from '../core/train/data';
+
+const RAYS = 4096, SAMPLES = 128, R = 96;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export async function standardStep(model: GridKind, reps: number, log: (s: string) => void) {
+  const cfg: FieldConfig = { ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
+    stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 };
+  const rng = new Rng(1);
+  const field = new RadianceField(cfg, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R, await tfDecoderFactory());
+  const g = field.paramGroups();
+  const opt = new Adam([{ params: g.grids, lr: 0.1 }, { params: g.decoder, lr: 1e-3 }]);
+  // axis-aligned rays across the whole box: exactly SAMPLES samples each
+  const origins = new Float32Array(RAYS * 3), dirs = new Float32Array(RAYS * 3);
+  for (let i = 0; i < RAYS; i++) {
+    const axis = i % 3;
+    origins.set([rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4], i * 3);
+    origins[i * 3 + axis] = -2;
+    dirs[i * 3 + axis] = 1;
+  }
+  const dRgb = Float32Array.from({ length: RAYS * 3 }, () => (rng.next() - 0.5) * 1e-3);
+  const times: number[] = [];
+  for (let r = 0; r <= reps; r++) {
+    const t = performance.now();
+    field.render({ n: RAYS, origins, dirs }, 0, 10, [1, 1, 1], rng);
+    field.backward(dRgb);
+    opt.update();
+    const ms = performance.now() - t;
+    if (field.stats.samples !== RAYS * SAMPLES) throw new Error(`expected ${RAYS * SAMPLES} samples, got ${field.stats.samples}`);
+    if (r > 0) times.push(ms);
+    log(`  ${model} step ${r === 0 ? '(warm-up)' : r}: ${(ms / 1000).toFixed(2)} s`);
+  }
+  const ms = median(times);
+  return { samples_per_sec: Math.round((RAYS * SAMPLES) / (ms / 1000)), ms_per_step: Math.round(ms), reps };
+}
+
+export async function benchStep(log: (s: string) => void, opts: { reps?: number; models?: GridKind[] } = {}) {
+  const reps = opts.reps ?? 5;
+  const step: Record<string, unknown> = {};
+  for (const m of opts.models ?? (['dense', 'mulfagrid', 'fouriergrid', 'hash'] as GridKind[])) {
+    step[m] = await standardStep(m, reps, log);
+    log(`${m}: ${JSON.stringify(step[m])}`);
+  }
+  return { config: { resolution: R, channels: 12, decoder: '39-128-128-3', rays: RAYS, samples_per_ray: SAMPLES, skipping: false }, step };
+}
+
+/** End-to-end training rays/s with the default settings (skipping on) on the demo scene, per model. */
+export async function benchTrain(log: (s: string) => void, opts: { seconds?: number; models?: GridKind[] } = {}) {
+  const seconds = opts.seconds ?? 30;
+  const scene = loadDemo();
+  const data = await trainDataFromScene(scene);
+  const out: Record<string, unknown> = {};
+  for (const model of opts.models ?? (['dense', 'mulfagrid'] as GridKind[])) {
+    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await tfDecoderFactory());
+    const t0 = performance.now();
+    let samples = 0, colorSamples = 0;
+    while (performance.now() - t0 < seconds * 1000) { const r = t.trainStep(); samples += r.samples; colorSamples += r.colorSamples; }
+    const s = (performance.now() - t0) / 1000;
+    out[model] = { rays_per_sec: Math.round((t.step * t.config.batchRays) / s), steps: t.step, seconds: Number(s.toFixed(1)),
+      samples_per_ray: Number((samples / (t.step * t.config.batchRays)).toFixed(1)), color_samples_per_ray: Number((colorSamples / (t.step * t.config.batchRays)).toFixed(1)) };
+    log(`${model}: ${JSON.stringify(out[model])}`);
+  }
+  return out;
+}
