@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- --json] [--only decode,step,train] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
+ * `npm run bench [-- --json] [--only decode,step,train,psnr] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
  * with --json, one JSON object as the last stdout line. Benchmarks never fail because a machine is slow.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { benchDecode } from './decode';
-import { benchStep, benchTrain } from './step';
+import { benchStep, benchTrain, benchPsnr } from './step';
 import type { GridKind } from '../core/field/GridModel';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' }, reps: { type: 'string' },
@@ -16,6 +16,7 @@ const BENCHES: Record<string, (log: (s: string) => void) => Promise<unknown>> = 
   decode: benchDecode,
   step: (log) => benchStep(log, { reps: values.reps ? Number(values.reps) : undefined, models }),
   train: (log) => benchTrain(log, { seconds: values.seconds ? Number(values.seconds) : undefined, models }),
+  psnr: (log) => benchPsnr(log, { models }),
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');

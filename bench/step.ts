@@ -11,7 +11,7 @@ import type { GridKind } from '../core/field/GridModel';
 import { tfDecoderFactory } from '../cli/tf';
 import { loadDemo } from '../datasets/load';
 import { Trainer, TRAIN_DEFAULTS } from '../core/train/Trainer';
-import { trainDataFromScene } from '../core/train/data';
+import { trainDataFromScene, loadViews, evalIndices } from '../core/train/data';
 
 const RAYS = 4096, SAMPLES = 128, R = 96;
 
@@ -76,6 +76,30 @@ export async function benchTrain(log: (s: string) => void, opts: { seconds?: num
     out[model] = { rays_per_sec: Math.round((t.step * t.config.batchRays) / s), steps: t.step, seconds: Number(s.toFixed(1)),
       samples_per_ray: Number((samples / (t.step * t.config.batchRays)).toFixed(1)), color_samples_per_ray: Number((colorSamples / (t.step * t.config.batchRays)).toFixed(1)) };
     log(`${model}: ${JSON.stringify(out[model])}`);
+  }
+  return out;
+}
+
+/** Demo-scene held-out PSNR after 60/180/300 s of training with the default settings (evaluation time not counted). */
+export async function benchPsnr(log: (s: string) => void, opts: { models?: GridKind[]; checkpoints?: number[] } = {}) {
+  const checkpoints = opts.checkpoints ?? [60, 180, 300];
+  const scene = loadDemo();
+  const data = await trainDataFromScene(scene);
+  const held = await loadViews(scene, evalIndices(scene));
+  const out: Record<string, Record<string, number>> = {};
+  for (const model of opts.models ?? (['mulfagrid', 'dense'] as GridKind[])) {
+    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await tfDecoderFactory());
+    out[model] = {};
+    let trained = 0;
+    for (const c of checkpoints) {
+      const t0 = performance.now();
+      while (trained + (performance.now() - t0) / 1000 < c) t.trainStep();
+      trained += (performance.now() - t0) / 1000;
+      const psnr = held.reduce((a, v) => a + t.evaluate(v).psnr, 0) / held.length;
+      out[model][`psnr_${c}s`] = Number(psnr.toFixed(2));
+      out[model][`steps_${c}s`] = t.step;
+      log(`${model} after ${c} s (${t.step} steps): held-out PSNR ${psnr.toFixed(2)} dB over ${held.length} views`);
+    }
   }
   return out;
 }

@@ -46,6 +46,34 @@ export class MulFAKernel {
   private readonly pv = new Float64Array(24);
   private lastPts: Float32Array | null = null;
   private lastR = 0;
+  /** Per layer m: sin/cos of Ω_m[h, axis] · p(v) for every axis and vertex index v ([3, R, H]; ψ folded into x). */
+  private tabS: Float64Array[] = [];
+  private tabC: Float64Array[] = [];
+  private tabR = 0;
+
+  /** Rebuilds the filter tables for the current Ω, ψ on an R-vertex grid (3·R·M·H sin/cos, ~1 ms). */
+  private buildTables(R: number): void {
+    const { M, H } = this.config;
+    if (this.tabR !== R) {
+      this.tabS = Array.from({ length: M }, () => new Float64Array(3 * R * H));
+      this.tabC = Array.from({ length: M }, () => new Float64Array(3 * R * H));
+      this.tabR = R;
+    }
+    const s = 2 / (R - 1);
+    for (let m = 0; m < M; m++) {
+      const om = this.omega[m].data, ps = this.psi[m].data, TS = this.tabS[m], TC = this.tabC[m];
+      for (let axis = 0; axis < 3; axis++) {
+        for (let v = 0; v < R; v++) {
+          const p = v * s - 1;
+          for (let h = 0; h < H; h++) {
+            const ang = om[h * 3 + axis] * p + (axis === 0 ? ps[h] : 0);
+            TS[(axis * R + v) * H + h] = Math.sin(ang);
+            TC[(axis * R + v) * H + h] = Math.cos(ang);
+          }
+        }
+      }
+    }
+  }
 
   constructor(readonly config: MulFAConfig, rng: Rng, lrScale = 0.01) {
     const { L, M, H } = config;
@@ -94,18 +122,20 @@ export class MulFAKernel {
     let sum = 0;
     for (let c = 0; c < 8; c++) {
       const bx = c & 1, by = (c >> 1) & 1, bz = c >> 2;
-      const p0 = (cell[0] + bx) * s - 1, p1 = (cell[2] + by) * s - 1, p2 = (cell[4] + bz) * s - 1;
-      this.pv[c * 3] = p0; this.pv[c * 3 + 1] = p1; this.pv[c * 3 + 2] = p2;
+      this.pv[c * 3] = (cell[0] + bx) * s - 1; this.pv[c * 3 + 1] = (cell[2] + by) * s - 1; this.pv[c * 3 + 2] = (cell[4] + bz) * s - 1;
       this.tri[c] = (bx ? cell[1] : 1 - cell[1]) * (by ? cell[3] : 1 - cell[3]) * (bz ? cell[5] : 1 - cell[5]);
       let prev = this.h1; // h_m for m = 1
       for (let m = 0; m < M; m++) {
-        const om = this.omega[m].data, ps = this.psi[m].data;
         const hm = this.hs[m], gm = this.gs[m], zm = this.zs[m], tm = this.th[m];
+        const TS = this.tabS[m], TC = this.tabC[m];
+        const ox = (cell[0] + bx) * H, oy = (R + cell[2] + by) * H, oz = (2 * R + cell[4] + bz) * H;
         for (let h = 0; h < H; h++) {
           const hv = m === 0 ? prev[h] : hm[c * H + h];
-          const t = om[h * 3] * p0 + om[h * 3 + 1] * p1 + om[h * 3 + 2] * p2 + ps[h];
-          const g = Math.sin(t);
-          tm[c * H + h] = t; gm[c * H + h] = g;
+          // sin and cos of θ = Ω_x p_x + ψ + Ω_y p_y + Ω_z p_z by angle addition from per-axis tables
+          const sx = TS[ox + h], cx = TC[ox + h], sy = TS[oy + h], cy = TC[oy + h], sz = TS[oz + h], cz = TC[oz + h];
+          const sxy = sx * cy + cx * sy, cxy = cx * cy - sx * sy;
+          const g = sxy * cz + cxy * sz;
+          tm[c * H + h] = cxy * cz - sxy * sz; gm[c * H + h] = g;
           if (m === 0) hm[c * H + h] = hv;
           zm[c * H + h] = hv * g; // z_{m+2} in the paper's numbering
         }
@@ -137,6 +167,7 @@ export class MulFAKernel {
   /** Support (8 corners, normalised weights) of n points on an R³ grid; remembers pts for the backward pass. */
   computeSupport(pts: Float32Array, n: number, R: number, s: Support): void {
     const RR = R * R;
+    this.buildTables(R);
     for (let i = 0; i < n; i++) {
       const r0 = this.point(pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], R);
       const o = i * 8;
@@ -153,6 +184,7 @@ export class MulFAKernel {
     const pts = this.lastPts;
     if (!pts) throw new Error('MulFAKernel.backward before computeSupport');
     const { M, H } = this.config, Z = this.Z, R = this.lastR;
+    this.buildTables(R);
     for (let i = 0; i < n; i++) {
       this.point(pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], R);
       // through the normalisation φ̄_c = φ_c / S (phi holds φ̄): dφ_c = (dφ̄_c − Σ_j dφ̄_j φ̄_j) / S
@@ -177,7 +209,7 @@ export class MulFAKernel {
           for (let h = 0; h < H; h++) {
             const dzh = this.dz[h];
             this.dh[h] = dzh * gm[c * H + h];
-            const dt = dzh * hm[c * H + h] * Math.cos(tm[c * H + h]);
+            const dt = dzh * hm[c * H + h] * tm[c * H + h]; // tm holds cos θ
             omg[h * 3] += dt * p0; omg[h * 3 + 1] += dt * p1; omg[h * 3 + 2] += dt * p2;
             psg[h] += dt;
           }
