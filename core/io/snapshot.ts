@@ -16,6 +16,7 @@
  */
 import { InputError } from '../errors';
 import { crc32 } from './crc32';
+import { utf8Encode, utf8Decode } from './utf8';
 
 export const SNAPSHOT_MAGIC = 'MULFASNP';
 export const SNAPSHOT_VERSION = 1;
@@ -46,10 +47,10 @@ export function encodeSnapshot(header: Omit<SnapshotHeader, 'version' | 'arrays'
     infos.push({ name, dtype: dtypeOf(a), offset: off, length: a.length });
     off += Math.ceil(a.byteLength / 8) * 8;
   }
-  const json = new TextEncoder().encode(JSON.stringify({ ...header, version: SNAPSHOT_VERSION, arrays: infos }));
+  const json = utf8Encode(JSON.stringify({ ...header, version: SNAPSHOT_VERSION, arrays: infos }));
   const blobStart = Math.ceil((16 + json.length) / 8) * 8;
   const out = new Uint8Array(blobStart + off + 4);
-  out.set(new TextEncoder().encode(SNAPSHOT_MAGIC), 0);
+  out.set(utf8Encode(SNAPSHOT_MAGIC), 0);
   const dv = new DataView(out.buffer);
   dv.setUint32(8, SNAPSHOT_VERSION, true);
   dv.setUint32(12, json.length, true);
@@ -65,7 +66,7 @@ export function encodeSnapshot(header: Omit<SnapshotHeader, 'version' | 'arrays'
 /** Parses and verifies a snapshot; `file` names it in errors. Arrays are copies (aligned, owned). */
 export function decodeSnapshot(bytes: Uint8Array, file: string): Snapshot {
   if (bytes.length < 20) throw new InputError(file, '', 'not a MulFA snapshot (file too short)');
-  const magic = new TextDecoder().decode(bytes.subarray(0, 8));
+  const magic = utf8Decode(bytes.subarray(0, 8));
   if (magic !== SNAPSHOT_MAGIC) throw new InputError(file, '', 'not a MulFA snapshot (bad magic bytes)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
@@ -76,7 +77,7 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): Snapshot {
   if (16 + hlen > bytes.length - 4) throw new InputError(file, 'header', 'snapshot is truncated');
   let header: SnapshotHeader & { arrays: SnapshotArrayInfo[] };
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen)));
+    header = JSON.parse(utf8Decode(bytes.subarray(16, 16 + hlen)));
   } catch {
     throw new InputError(file, 'header', 'malformed snapshot header');
   }
