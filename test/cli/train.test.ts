@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { decode as decodePng } from 'fast-png';
-import { TempDir } from '../fixtures/datasets';
+import { TempDir, writeNgp } from '../fixtures/datasets';
 import { runProcess } from './run';
 
 const dirs: TempDir[] = [];
@@ -54,6 +54,18 @@ describe('mulfa train, eval, render', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(lastJson(r.stdout).steps).toBe(30);
     expect(r.stderr).toContain('resumed');
+  }, 180_000);
+
+  it('trains a captured-style dataset with lens distortion and a holdout split', () => {
+    const ds = new TempDir();
+    dirs.push(ds);
+    writeNgp(ds, { n: 9, jpeg: true, distortion: { k1: -0.05, p1: 0.001 } });
+    const r = runProcess(['train', ds.path(), '--model', 'mulfagrid', '--max-steps', '3', '--resolution', '12', '--holdout', '3',
+      '--out', d.path('ngp'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j).toMatchObject({ steps: 3, holdout_views: 3, model: 'mulfagrid' });
+    expect(Number.isFinite(j.holdout_psnr)).toBe(true);
   }, 180_000);
 
   it('a corrupt snapshot or bad flag: one line, exit 2', () => {
