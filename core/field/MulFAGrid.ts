@@ -46,6 +46,8 @@ export class MulFAKernel {
   private readonly pv = new Float64Array(24);
   private lastPts: Float32Array | null = null;
   private lastR = 0;
+  /** Σ_j φ(x, j) of the last point() (before normalisation). */
+  private lastSum = 0;
   /** Per layer m: sin/cos of Ω_m[h, axis] · p(v) for every axis and vertex index v ([3, R, H]; ψ folded into x). */
   private tabS: Float64Array[] = [];
   private tabC: Float64Array[] = [];
@@ -124,13 +126,12 @@ export class MulFAKernel {
       const bx = c & 1, by = (c >> 1) & 1, bz = c >> 2;
       this.pv[c * 3] = (cell[0] + bx) * s - 1; this.pv[c * 3 + 1] = (cell[2] + by) * s - 1; this.pv[c * 3 + 2] = (cell[4] + bz) * s - 1;
       this.tri[c] = (bx ? cell[1] : 1 - cell[1]) * (by ? cell[3] : 1 - cell[3]) * (bz ? cell[5] : 1 - cell[5]);
-      let prev = this.h1; // h_m for m = 1
       for (let m = 0; m < M; m++) {
         const hm = this.hs[m], gm = this.gs[m], zm = this.zs[m], tm = this.th[m];
         const TS = this.tabS[m], TC = this.tabC[m];
         const ox = (cell[0] + bx) * H, oy = (R + cell[2] + by) * H, oz = (2 * R + cell[4] + bz) * H;
         for (let h = 0; h < H; h++) {
-          const hv = m === 0 ? prev[h] : hm[c * H + h];
+          const hv = m === 0 ? this.h1[h] : hm[c * H + h]; // h_1 is shared by the corners
           // sin and cos of θ = Ω_x p_x + ψ + Ω_y p_y + Ω_z p_z by angle addition from per-axis tables
           const sx = TS[ox + h], cx = TC[ox + h], sy = TS[oy + h], cy = TC[oy + h], sz = TS[oz + h], cz = TC[oz + h];
           const sxy = sx * cy + cx * sy, cxy = cx * cy - sx * sy;
@@ -147,7 +148,6 @@ export class MulFAKernel {
             next[c * H + h] = acc;
           }
         }
-        prev = hm;
       }
       const a = this.a.data, zl = this.zs[M - 1];
       let sv = this.c.data[0];
@@ -162,7 +162,6 @@ export class MulFAKernel {
     this.lastSum = sum;
     return vertexRow(cell[0], cell[2], cell[4], R);
   }
-  private lastSum = 0;
 
   /** Support (8 corners, normalised weights) of n points on an R³ grid; remembers pts for the backward pass. */
   computeSupport(pts: Float32Array, n: number, R: number, s: Support): void {
