@@ -1,5 +1,6 @@
 /** `mulfa eval <snapshot> <dataset>`: per-view and mean PSNR/SSIM of a trained field on held-out views. */
 import type { Scene } from '../../core/scene/Scene';
+import type { Distortion } from '../../core/scene/Camera';
 import { Trainer, type TrainView } from '../../core/train/Trainer';
 import { loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
@@ -13,8 +14,14 @@ export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: num
   return { psnr: mean('psnr'), ssim: mean('ssim'), perView };
 }
 
+/** A camera as stored in a snapshot header. */
+export interface StoredCamera {
+  name: string; c2w: number[]; width: number; height: number; fx: number; fy: number; cx: number; cy: number;
+  distortion: Distortion | null;
+}
+
 /** Cameras stored in snapshots so `mulfa render --view i` and the app need no dataset. */
-export function cameraMeta(scene: Scene) {
+export function cameraMeta(scene: Scene): StoredCamera[] {
   return scene.views.map((v) => ({ name: v.name, c2w: Array.from(v.camera.c2w), width: v.camera.width, height: v.camera.height,
     fx: v.camera.fx, fy: v.camera.fy, cx: v.camera.cx, cy: v.camera.cy, distortion: v.camera.distortion }));
 }

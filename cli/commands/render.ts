@@ -5,10 +5,8 @@ import type { Camera } from '../../core/scene/Camera';
 import { InputError } from '../../core/errors';
 import { parse, intFlag, UsageError } from '../args';
 import { writeFileAtomic } from '../fsio';
-import { loadTrainer } from './eval';
+import { loadTrainer, type StoredCamera } from './eval';
 import { matrix4, asObject, positive } from '../../datasets/validate';
-
-interface StoredCamera { c2w: number[]; width: number; height: number; fx: number; fy: number; cx: number; cy: number }
 
 export async function renderCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { view: { type: 'string' }, pose: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' } }, 1);
@@ -23,7 +21,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     const i = intFlag(values.view, 'view', 0)!;
     if (i >= stored.length) throw new UsageError(`--view ${i}: the snapshot has ${stored.length} cameras (0..${stored.length - 1})`);
     const s = stored[i];
-    cam = { c2w: Float64Array.from(s.c2w), width: s.width, height: s.height, fx: s.fx, fy: s.fy, cx: s.cx, cy: s.cy, distortion: null };
+    cam = { c2w: Float64Array.from(s.c2w), width: s.width, height: s.height, fx: s.fx, fy: s.fy, cx: s.cx, cy: s.cy, distortion: s.distortion ?? null };
   } else {
     cam = poseCamera(values.pose!, stored[0]);
   }

@@ -30,18 +30,18 @@ export class Occupancy {
 
 /** Ray–box slab test: [tNear, tFar] of the unit ray in the box, or null when it misses. */
 export function rayBox(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, box: AABB, out: Float64Array): boolean {
-  let t0 = -Infinity, t1 = Infinity;
-  const o = [ox, oy, oz], d = [dx, dy, dz];
-  for (let k = 0; k < 3; k++) {
-    if (Math.abs(d[k]) < 1e-12) {
-      if (o[k] < box[0][k] || o[k] > box[1][k]) return false;
-      continue;
-    }
-    let a = (box[0][k] - o[k]) / d[k], b = (box[1][k] - o[k]) / d[k];
-    if (a > b) { const t = a; a = b; b = t; }
-    if (a > t0) t0 = a;
-    if (b < t1) t1 = b;
-  }
-  out[0] = t0; out[1] = t1;
-  return t1 > t0;
+  // one slab per axis; no arrays, it runs once per ray
+  out[0] = -Infinity; out[1] = Infinity;
+  return slab(ox, dx, box[0][0], box[1][0], out) && slab(oy, dy, box[0][1], box[1][1], out) &&
+    slab(oz, dz, box[0][2], box[1][2], out) && out[1] > out[0];
+}
+
+/** Narrows [out[0], out[1]] to where o + t·d lies in [lo, hi]; false when the ray misses the slab. */
+function slab(o: number, d: number, lo: number, hi: number, out: Float64Array): boolean {
+  if (Math.abs(d) < 1e-12) return o >= lo && o <= hi;
+  let a = (lo - o) / d, b = (hi - o) / d;
+  if (a > b) { const t = a; a = b; b = t; }
+  if (a > out[0]) out[0] = a;
+  if (b < out[1]) out[1] = b;
+  return true;
 }
