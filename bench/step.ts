@@ -8,7 +8,7 @@ import { Rng } from '../core/math/rng';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../core/field/RadianceField';
 import { Adam } from '../core/optim/Adam';
 import type { GridKind } from '../core/field/GridModel';
-import { tfDecoderFactory } from '../cli/tf';
+import { cpuKernels } from '../cli/kernels';
 import { loadDemo } from '../datasets/load';
 import { Trainer, TRAIN_DEFAULTS } from '../core/train/Trainer';
 import { trainDataFromScene, loadViews, evalIndices } from '../core/train/data';
@@ -24,7 +24,7 @@ export async function standardStep(model: GridKind, reps: number, log: (s: strin
   const cfg: FieldConfig = { ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 };
   const rng = new Rng(1);
-  const field = new RadianceField(cfg, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R, await tfDecoderFactory());
+  const field = new RadianceField(cfg, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R, await cpuKernels());
   const g = field.paramGroups();
   const opt = new Adam([{ params: g.grids, lr: 0.1 }, { params: g.decoder, lr: 1e-3 }]);
   // axis-aligned rays across the whole box: exactly SAMPLES samples each
@@ -68,7 +68,7 @@ export async function benchTrain(log: (s: string) => void, opts: { seconds?: num
   const data = await trainDataFromScene(scene);
   const out: Record<string, unknown> = {};
   for (const model of opts.models ?? (['dense', 'mulfagrid'] as GridKind[])) {
-    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await tfDecoderFactory());
+    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await cpuKernels());
     const t0 = performance.now();
     let samples = 0, colorSamples = 0;
     while (performance.now() - t0 < seconds * 1000) { const r = t.trainStep(); samples += r.samples; colorSamples += r.colorSamples; }
@@ -88,7 +88,7 @@ export async function benchPsnr(log: (s: string) => void, opts: { models?: GridK
   const held = await loadViews(scene, evalIndices(scene));
   const out: Record<string, Record<string, number>> = {};
   for (const model of opts.models ?? (['mulfagrid', 'dense'] as GridKind[])) {
-    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await tfDecoderFactory());
+    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await cpuKernels());
     out[model] = {};
     let trained = 0;
     for (const c of checkpoints) {

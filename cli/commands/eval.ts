@@ -5,7 +5,7 @@ import { Trainer, type TrainView } from '../../core/train/Trainer';
 import { loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { parse, intFlag, openScene } from '../args';
-import { tfDecoderFactory } from '../tf';
+import { cpuKernels } from '../kernels';
 import { readFileOrFail } from '../fsio';
 
 export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: number; ssim: number; perView: { psnr: number; ssim: number }[] } {
@@ -27,7 +27,7 @@ export function cameraMeta(scene: Scene): StoredCamera[] {
 }
 
 export async function loadTrainer(file: string): Promise<Trainer> {
-  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, await tfDecoderFactory());
+  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, await cpuKernels());
 }
 
 export async function evalCommand(args: string[]): Promise<number> {

@@ -6,7 +6,7 @@ import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/dat
 import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
 import { parse, intFlag, numFlag, openScene, UsageError } from '../args';
-import { tfDecoderFactory } from '../tf';
+import { cpuKernels } from '../kernels';
 import { writeFileAtomic, readFileOrFail } from '../fsio';
 import { evaluateViews, cameraMeta } from './eval';
 
@@ -34,16 +34,16 @@ export async function trainCommand(args: string[]): Promise<number> {
   });
   const data = await trainDataFromScene(scene);
   if (data.views.length === 0) throw new UsageError('the dataset has no training views');
-  const decoder = await tfDecoderFactory();
+  const kernels = await cpuKernels();
   const meta = { dataset: scene.label, format: scene.format, cameras: cameraMeta(scene) };
   let trainer: Trainer;
   if (values.resume) {
-    trainer = Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, decoder);
+    trainer = Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, kernels);
     log(`resumed ${values.resume} at step ${trainer.step}`);
   } else {
     const config: TrainConfig = { ...TRAIN_DEFAULTS, seed, field: { ...TRAIN_DEFAULTS.field, model, resolution },
       decaySteps: maxSteps ?? TRAIN_DEFAULTS.decaySteps };
-    trainer = new Trainer(config, data, decoder);
+    trainer = new Trainer(config, data, kernels);
   }
   const save = (name: string) => writeFileAtomic(path.join(out, name), trainer.toSnapshot(meta));
 

@@ -53,6 +53,12 @@ export class MulFAKernel {
   private tabC: Float64Array[] = [];
   private tabR = 0;
 
+  /** The filter tables for the current Ω, ψ on an R-vertex grid: per layer, sin and cos as [3, R, H]. */
+  filterTables(R: number): { S: Float64Array[]; C: Float64Array[] } {
+    this.buildTables(R);
+    return { S: this.tabS, C: this.tabC };
+  }
+
   /** Rebuilds the filter tables for the current Ω, ψ on an R-vertex grid (3·R·M·H sin/cos, ~1 ms). */
   private buildTables(R: number): void {
     const { M, H } = this.config;

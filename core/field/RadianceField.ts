@@ -7,12 +7,14 @@
  */
 import type { AABB } from '../scene/Scene';
 import type { Rng } from '../math/rng';
-import { type GridKind, type GridModel, type Param, type Support, makeSupport, gatherForward, gatherBackward } from './GridModel';
+import { type GridKind, type GridModel, type Param, type Support, makeSupport, gatherForward } from './GridModel';
+import { type FieldKernels, JS_KERNELS } from './kernels';
+import type { Allocator } from '../wasm/Arena';
 import { DenseGrid } from './DenseGrid';
 import { FourierGrid } from './FourierGrid';
 import { HashGrid } from './HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
-import { Decoder, type DecoderConfig, type DecoderImpl } from './Decoder';
+import type { DecoderConfig, DecoderImpl } from './Decoder';
 import { Occupancy, rayBox } from '../render/Occupancy';
 
 export interface FieldConfig {
@@ -82,21 +84,33 @@ function makeGrid(cfg: FieldConfig, resolution: number, channels: number, kernel
   }
 }
 
+/** Named batch buffers that grow (by 25 % headroom) and are reused, in the kernels' memory. */
 class Growable {
+  constructor(private readonly alloc: Allocator) {}
   f32(name: string, n: number): Float32Array {
     const cur = this.f[name];
     if (cur && cur.length >= n) return cur;
-    return (this.f[name] = new Float32Array(Math.ceil(n * 1.25)));
+    if (cur) this.alloc.free(cur);
+    return (this.f[name] = this.alloc.f32(Math.ceil(n * 1.25)));
   }
   i32(name: string, n: number): Int32Array {
     const cur = this.i[name];
     if (cur && cur.length >= n) return cur;
-    return (this.i[name] = new Int32Array(Math.ceil(n * 1.25)));
+    if (cur) this.alloc.free(cur);
+    return (this.i[name] = this.alloc.i32(Math.ceil(n * 1.25)));
   }
   support(name: string, K: number, n: number): Support {
     const cur = this.s[name];
     if (cur && cur.capacity >= n && cur.idx.length >= n * K) return cur;
-    return (this.s[name] = makeSupport({ K }, Math.ceil(n * 1.25)));
+    if (cur) { this.alloc.free(cur.idx); this.alloc.free(cur.w); }
+    const cap = Math.ceil(n * 1.25);
+    return (this.s[name] = { capacity: cap, idx: this.alloc.i32(cap * K), w: this.alloc.f32(cap * K) });
+  }
+  dispose(): void {
+    for (const a of Object.values(this.f)) this.alloc.free(a);
+    for (const a of Object.values(this.i)) this.alloc.free(a);
+    for (const s of Object.values(this.s)) { this.alloc.free(s.idx); this.alloc.free(s.w); }
+    this.f = {}; this.i = {}; this.s = {};
   }
   private f: Record<string, Float32Array> = {};
   private i: Record<string, Int32Array> = {};
@@ -111,7 +125,7 @@ export class RadianceField {
   readonly kernels: MulFAKernel[];
   /** softplus shift so that empty space starts at alphaInit per step. */
   readonly shift: number;
-  private readonly ws = new Growable();
+  private readonly ws: Growable;
   private readonly box = new Float64Array(2);
   // last forward pass
   private nRays = 0; private nSamples = 0; private nColor = 0;
@@ -123,7 +137,8 @@ export class RadianceField {
   stats = { samples: 0, colorSamples: 0 };
 
   constructor(readonly config: FieldConfig, readonly aabb: AABB, rng: Rng, startResolution = config.resolution,
-    makeDecoder: DecoderFactory = (c, r) => new Decoder(c, r)) {
+    readonly k: FieldKernels = JS_KERNELS, makeDecoder: DecoderFactory = k.makeDecoder) {
+    this.ws = new Growable(k.alloc);
     this.kernels = [];
     let dk: MulFAKernel | null = null, ck: MulFAKernel | null = null;
     if (config.model === 'mulfagrid') {
@@ -132,8 +147,8 @@ export class RadianceField {
       this.kernels.push(dk);
       if (ck !== dk) this.kernels.push(ck);
     }
-    this.density = makeGrid(config, startResolution, 1, dk, true);
-    this.color = makeGrid(config, startResolution, config.colorChannels, ck, ck !== dk);
+    this.density = this.adopt(makeGrid(config, startResolution, 1, dk, true));
+    this.color = this.adopt(makeGrid(config, startResolution, config.colorChannels, ck, ck !== dk));
     this.decoder = makeDecoder({ features: config.colorChannels, viewFreqs: config.viewFreqs, hidden: config.decoderHidden }, rng);
     this.occupancy = new Occupancy(config.occupancyRes);
     // α = 1 − exp(−softplus(raw + shift) · stepVoxels), raw = 0 at init
@@ -176,11 +191,36 @@ export class RadianceField {
     };
   }
 
+  /** Moves a grid's feature table and gradient into the kernels' memory. */
+  private adopt(g: GridModel): GridModel {
+    const a = this.k.alloc, p = g.features;
+    const data = a.f32(p.data.length);
+    data.set(p.data);
+    p.data = data;
+    p.grad = a.f32(p.data.length);
+    return g;
+  }
+
+  private release(g: GridModel): void {
+    this.k.alloc.free(g.features.data);
+    this.k.alloc.free(g.features.grad);
+  }
+
   /** Progressive upsampling: both grids to a new resolution, features resampled. */
   upsample(resolution: number): void {
     if (!this.density.resized || !this.color.resized) return;
-    this.density = this.density.resized(resolution);
-    this.color = this.color.resized(resolution);
+    const d = this.density, c = this.color;
+    this.density = this.adopt(d.resized!(resolution));
+    this.color = this.adopt(c.resized!(resolution));
+    this.release(d);
+    this.release(c);
+  }
+
+  /** Returns the field's memory to the kernels' allocator (the field is unusable afterwards). */
+  dispose(): void {
+    this.release(this.density);
+    this.release(this.color);
+    this.ws.dispose();
   }
 
   /**
@@ -231,8 +271,8 @@ export class RadianceField {
     // ---- density
     const dens = this.density, dSup = ws.support('dSup', dens.K, S);
     const raw = ws.f32('raw', S);
-    dens.computeSupport(pts, S, dSup);
-    gatherForward(dens.features.data, 1, dens.K, dSup, S, raw);
+    this.k.support(dens, pts, S, dSup);
+    this.k.gatherForward(dens.features.data, 1, dens.K, dSup, S, raw);
     const alpha = ws.f32('alpha', S), Tk = ws.f32('Tk', S), colorOf = ws.i32('colorOf', S);
     const rayEnd = ws.i32('rayEnd', n);
     const colorSample = ws.i32('colorSample', S);
@@ -274,9 +314,9 @@ export class RadianceField {
       const cPts = ws.f32('cPts', nc * 3);
       for (let j = 0; j < nc; j++) { const s = colorSample[j]; cPts[j * 3] = pts[s * 3]; cPts[j * 3 + 1] = pts[s * 3 + 1]; cPts[j * 3 + 2] = pts[s * 3 + 2]; }
       cSup = ws.support('cSup', col.K, nc);
-      col.computeSupport(cPts, nc, cSup);
+      this.k.support(col, cPts, nc, cSup);
     }
-    gatherForward(col.features.data, C, col.K, cSup, nc, feats);
+    this.k.gatherForward(col.features.data, C, col.K, cSup, nc, feats);
     const cRay = ws.i32('cRay', nc);
     for (let j = 0; j < nc; j++) cRay[j] = sRay[colorSample[j]];
     this.decoder.fillInput(nc, feats, dirs, cRay);
@@ -342,20 +382,20 @@ export class RadianceField {
     const learnsKernel = dens.kernelParams.length > 0 || col.kernelParams.length > 0;
     const dWc = learnsKernel ? ws.f32('dWc', nc * col.K) : null;
     if (dWc) dWc.fill(0, 0, nc * col.K);
-    gatherBackward(col.features.data, col.features.grad, C, col.K, cSup, nc, dFeat, dWc);
+    this.k.gatherBackward(col.features.data, col.features.grad, C, col.K, cSup, nc, dFeat, dWc);
     const dWd = learnsKernel ? ws.f32('dWd', S * dens.K) : null;
     if (dWd) dWd.fill(0, 0, S * dens.K);
-    gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, dSup, S, dRaw, dWd);
+    this.k.gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, dSup, S, dRaw, dWd);
     if (!learnsKernel) return;
     if (this.sharesSupport) {
       for (let j = 0; j < nc; j++) {
         const s = colorSample[j];
         for (let k = 0; k < dens.K; k++) dWd![s * dens.K + k] += dWc![j * col.K + k];
       }
-      dens.kernelBackward(dWd!, S);
+      this.k.kernelBackward(dens, dWd!, S);
     } else {
-      dens.kernelBackward(dWd!, S);
-      col.kernelBackward(dWc!, nc);
+      this.k.kernelBackward(dens, dWd!, S);
+      this.k.kernelBackward(col, dWc!, nc);
     }
   }
 

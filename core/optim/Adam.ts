@@ -1,13 +1,13 @@
 import type { Param } from '../field/GridModel';
+import { type FieldKernels, JS_KERNELS } from '../field/kernels';
 
 /**
  * Adam over groups of parameters, each with its own base learning rate. Entries whose gradient is exactly
  * zero are skipped (no moment decay, no step), as in DVGO's masked Adam: grid vertices that no ray touched
- * this step keep their values and moments. Gradients are zeroed after the step.
+ * this step keep their values and moments. Gradients are zeroed after the step. The update runs on the
+ * field's kernels (in place, threaded, when the arrays live in their memory).
  */
 export interface AdamGroup { params: Param[]; lr: number }
-
-export interface AdamState { step: number; m: Float32Array[]; v: Float32Array[]; t: Int32Array[] }
 
 export class Adam {
   readonly beta1 = 0.9;
@@ -19,40 +19,38 @@ export class Adam {
   readonly v: Float32Array[];
   readonly t: Int32Array[];
   readonly params: { p: Param; group: number }[];
-  private readonly c1: number[] = [NaN];
-  private readonly c2: number[] = [NaN];
+  /** Bias corrections 1 / (1 − β^t) by update count t (index 0 unused). */
+  private c1: Float32Array;
+  private c2: Float32Array;
 
-  constructor(readonly groups: AdamGroup[]) {
+  constructor(readonly groups: AdamGroup[], readonly kernels: FieldKernels = JS_KERNELS) {
+    const a = kernels.alloc;
     this.params = groups.flatMap((g, gi) => g.params.map((p) => ({ p, group: gi })));
-    this.m = this.params.map(({ p }) => new Float32Array(p.data.length));
-    this.v = this.params.map(({ p }) => new Float32Array(p.data.length));
-    this.t = this.params.map(({ p }) => new Int32Array(p.data.length));
+    this.m = this.params.map(({ p }) => a.f32(p.data.length));
+    this.v = this.params.map(({ p }) => a.f32(p.data.length));
+    this.t = this.params.map(({ p }) => a.i32(p.data.length));
+    this.c1 = a.f32(0); this.c2 = a.f32(0);
+  }
+
+  /** Returns the moment buffers to the kernels' allocator. */
+  dispose(): void {
+    const a = this.kernels.alloc;
+    for (const x of [...this.m, ...this.v, ...this.t, this.c1, this.c2]) a.free(x);
   }
 
   /** One update with the groups' learning rates times `lrFactor` (decay schedule). */
   update(lrFactor = 1): void {
     this.step++;
     const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
-    // bias corrections 1 / (1 − β^t) by per-entry update count t ≤ step, tabulated (no pow per entry)
-    while (this.c1.length <= this.step) {
-      const t = this.c1.length;
-      this.c1.push(1 / (1 - b1 ** t));
-      this.c2.push(1 / (1 - b2 ** t));
+    if (this.c1.length <= this.step) {
+      const a = this.kernels.alloc, n = Math.max(1024, this.c1.length * 2);
+      a.free(this.c1); a.free(this.c2);
+      this.c1 = a.f32(n); this.c2 = a.f32(n);
+      for (let t = 1; t < n; t++) { this.c1[t] = 1 / (1 - b1 ** t); this.c2[t] = 1 / (1 - b2 ** t); }
     }
-    const c1 = this.c1, c2 = this.c2;
     this.params.forEach(({ p, group }, j) => {
       const lr = this.groups[group].lr * p.lrScale * lrFactor;
-      const x = p.data, g = p.grad, m = this.m[j], v = this.v[j], t = this.t[j];
-      for (let i = 0; i < x.length; i++) {
-        const gi = g[i];
-        if (gi === 0) continue;
-        const ti = ++t[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        const mh = mi * c1[ti], vh = vi * c2[ti];
-        x[i] -= (lr * mh) / (Math.sqrt(vh) + eps);
-        g[i] = 0;
-      }
+      this.kernels.adam(p.data, p.grad, this.m[j], this.v[j], this.t[j], lr, b1, b2, eps, this.c1, this.c2);
     });
   }
 }

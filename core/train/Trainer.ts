@@ -9,6 +9,7 @@ import { pixelRay } from '../scene/Camera';
 import { Rng } from '../math/rng';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig, type RayBatch, type DecoderFactory } from '../field/RadianceField';
 import { Adam } from '../optim/Adam';
+import { type FieldKernels, JS_KERNELS } from '../field/kernels';
 import { cameraRays, makeRayBatch } from '../render/rays';
 import { psnrFromMse, psnr, ssim } from '../metrics';
 import type { Param } from '../field/GridModel';
@@ -81,9 +82,10 @@ export class Trainer {
   private readonly dRgb: Float32Array;
   private readonly pixelCount: number[];
 
-  constructor(readonly config: TrainConfig, readonly data: TrainData, makeDecoder?: DecoderFactory) {
+  constructor(readonly config: TrainConfig, readonly data: TrainData, readonly kernels: FieldKernels = JS_KERNELS,
+    makeDecoder?: DecoderFactory) {
     this.rng = new Rng(config.seed);
-    this.field = new RadianceField(config.field, data.aabb, this.rng, this.resolutionAtLevel(0), makeDecoder);
+    this.field = new RadianceField(config.field, data.aabb, this.rng, this.resolutionAtLevel(0), kernels, makeDecoder);
     this.gridOpt = this.makeGridOpt();
     this.netOpt = new Adam([{ params: [...this.field.decoder.params, ...this.field.kernels.flatMap((k) => k.params)], lr: config.lrDecoder }]);
     this.batch = makeRayBatch(config.batchRays);
@@ -99,7 +101,7 @@ export class Trainer {
   }
 
   private makeGridOpt(): Adam {
-    return new Adam([{ params: [this.field.density.features, this.field.color.features], lr: this.config.lrGrid }]);
+    return new Adam([{ params: [this.field.density.features, this.field.color.features], lr: this.config.lrGrid }], this.kernels);
   }
 
   /** Learning-rate factor at the current step. */
@@ -130,6 +132,7 @@ export class Trainer {
     const level = cfg.upsampleSteps.indexOf(this.step);
     if (level >= 0) {
       f.upsample(this.resolutionAtLevel(level + 1));
+      this.gridOpt.dispose();
       this.gridOpt = this.makeGridOpt();
     }
     if (this.step >= cfg.occupancyWarmup && this.step % cfg.occupancyEvery === 0) f.refreshOccupancy();
@@ -151,6 +154,13 @@ export class Trainer {
     const mse = sse / (B * 3);
     return { step: this.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples: f.stats.samples, colorSamples: f.stats.colorSamples,
       occupancy: f.occupancy.fraction(), resolution: f.density.resolution };
+  }
+
+  /** Frees the field's and optimisers' kernel memory (the trainer is unusable afterwards). */
+  dispose(): void {
+    this.field.dispose();
+    this.gridOpt.dispose();
+    this.netOpt.dispose();
   }
 
   /** Renders a whole camera (pixel centres, no jitter): rgb [h · w · 3]. */
@@ -210,13 +220,14 @@ export class Trainer {
    * Rebuilds a trainer from a snapshot; with the same training data, training continues exactly as if it
    * had not stopped. With `data.views` empty it can render and evaluate.
    */
-  static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, makeDecoder?: DecoderFactory): Trainer {
+  static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, kernels?: FieldKernels, makeDecoder?: DecoderFactory): Trainer {
     const h = snap.header as unknown as { step: number; rng: number[]; config: TrainConfig; resolution: number;
       optSteps: { grid: number; net: number }; scene: { aabb: AABB; near: number; far: number; background: [number, number, number] } };
     const sceneData: TrainData = data ?? { views: [], ...h.scene };
-    const t = new Trainer(h.config, sceneData, makeDecoder);
+    const t = new Trainer(h.config, sceneData, kernels, makeDecoder);
     if (t.field.density.resolution !== h.resolution) {
       t.field.upsample(h.resolution);
+      t.gridOpt.dispose();
       t.gridOpt = t.makeGridOpt();
     }
     const take = (name: string, into: ArrayData) => {

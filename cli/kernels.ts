@@ -1,0 +1,25 @@
+/** The engine's fused WebAssembly kernels in Node: one worker thread per extra core, on shared memory. */
+import { Worker } from 'node:worker_threads';
+import * as os from 'node:os';
+import { WasmKernels } from '../core/wasm/WasmKernels';
+import type { SpawnWorker } from '../core/wasm/Threads';
+
+export const spawnNodeWorker: SpawnWorker = (source, onMessage) => {
+  const main = `const { parentPort } = require('node:worker_threads');
+parentPort.once('message', (m) => serve(m, (x) => parentPort.postMessage(x)));`;
+  const w = new Worker(source + main, { eval: true });
+  // keep the process alive until the worker has started; afterwards it must not hold the process open
+  w.on('message', (m) => { if (m === 'ready') w.unref(); onMessage(m); });
+  return { postMessage: (m) => w.postMessage(m), terminate: () => void w.terminate() };
+};
+
+const cache = new Map<number, Promise<WasmKernels>>();
+
+/** Kernels with `threads` threads in all (default: every core; MULFA_THREADS overrides). Shared per process. */
+export function cpuKernels(threads?: number): Promise<WasmKernels> {
+  const env = Number(process.env.MULFA_THREADS);
+  const T = threads ?? (Number.isInteger(env) && env > 0 ? env : os.availableParallelism());
+  let k = cache.get(T);
+  if (!k) cache.set(T, (k = WasmKernels.create({ threads: T, spawn: spawnNodeWorker })));
+  return k;
+}

@@ -1,0 +1,52 @@
+/**
+ * The hot loops of the radiance field behind one interface: grid supports, gather/scatter, the learned
+ * kernel's backward pass, the decoder and Adam. JS_KERNELS is the TypedArray reference (core/field);
+ * WasmKernels (core/wasm) runs the same math as fused WebAssembly SIMD kernels on several threads and
+ * is tested against this reference. The field and trainer do not know which one they have.
+ */
+import { type GridModel, type Support, gatherForward, gatherBackward } from './GridModel';
+import type { DecoderFactory } from './RadianceField';
+import { Decoder } from './Decoder';
+import { type Allocator, JS_ALLOCATOR } from '../wasm/Arena';
+
+export interface FieldKernels {
+  readonly name: string;
+  /** Where the field's grids and batch buffers live (kernels may need them in their memory). */
+  readonly alloc: Allocator;
+  readonly threads: number;
+  support(grid: GridModel, pts: Float32Array, n: number, s: Support): void;
+  kernelBackward(grid: GridModel, dW: Float32Array, n: number): void;
+  gatherForward(F: Float32Array, C: number, K: number, s: Support, n: number, out: Float32Array): void;
+  gatherBackward(F: Float32Array, dF: Float32Array, C: number, K: number, s: Support, n: number, dOut: Float32Array,
+    dW: Float32Array | null): void;
+  /** Masked Adam on one array (see core/optim/Adam.ts); c1/c2 the bias-correction tables by update count. */
+  adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, lr: number, b1: number, b2: number,
+    eps: number, c1: Float32Array, c2: Float32Array): void;
+  readonly makeDecoder: DecoderFactory;
+}
+
+export function adamMasked(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, lr: number,
+  b1: number, b2: number, eps: number, c1: Float32Array, c2: Float32Array, i0 = 0, i1 = x.length): void {
+  for (let i = i0; i < i1; i++) {
+    const gi = g[i];
+    if (gi === 0) continue;
+    const ti = ++t[i];
+    const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+    const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+    const mh = mi * c1[ti], vh = vi * c2[ti];
+    x[i] -= (lr * mh) / (Math.sqrt(vh) + eps);
+    g[i] = 0;
+  }
+}
+
+export const JS_KERNELS: FieldKernels = {
+  name: 'js',
+  alloc: JS_ALLOCATOR,
+  threads: 1,
+  support: (grid, pts, n, s) => grid.computeSupport(pts, n, s),
+  kernelBackward: (grid, dW, n) => grid.kernelBackward(dW, n),
+  gatherForward,
+  gatherBackward,
+  adam: adamMasked,
+  makeDecoder: (c, r) => new Decoder(c, r),
+};
