@@ -7,6 +7,7 @@
 import { Rng } from '../core/math/rng';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../core/field/RadianceField';
 import { Adam } from '../core/optim/Adam';
+import type { FieldKernels } from '../core/field/kernels';
 import type { GridKind } from '../core/field/GridModel';
 import { cpuKernels } from '../cli/kernels';
 import { loadDemo } from '../datasets/load';
@@ -20,13 +21,44 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-export async function standardStep(model: GridKind, reps: number, log: (s: string) => void) {
+type Timed = Record<string, number>;
+
+/** Wraps obj[name] so that its wall time adds up in times[label]. */
+function timeMethod(obj: Record<string, unknown>, name: string, times: Timed, label = name): void {
+  const f = (obj[name] as (...a: unknown[]) => unknown).bind(obj);
+  obj[name] = (...a: unknown[]) => {
+    const t = performance.now();
+    const r = f(...a);
+    times[label] = (times[label] ?? 0) + performance.now() - t;
+    return r;
+  };
+}
+
+/** The kernels with every hot entry point timed into `times` (per-kernel shares of the step). */
+function timedKernels(k: FieldKernels, times: Timed): FieldKernels {
+  const t = Object.create(k) as FieldKernels & Record<string, unknown>;
+  for (const [name, label] of [['support', 'grid support (index + kernel weights)'], ['kernelBackward', 'learned kernel backward'],
+    ['gatherForward', 'gather (interpolation)'], ['gatherBackward', 'scatter (interpolation backward)'], ['adam', 'Adam']]) {
+    t[name] = (k as unknown as Record<string, unknown>)[name];
+    timeMethod(t, name, times, label);
+  }
+  return t;
+}
+
+export async function standardStep(model: GridKind, reps: number, log: (s: string) => void, kernels?: FieldKernels) {
   const cfg: FieldConfig = { ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 };
   const rng = new Rng(1);
-  const field = new RadianceField(cfg, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R, await cpuKernels());
+  const base = kernels ?? (await cpuKernels());
+  const parts: Timed = {};
+  const k = timedKernels(base, parts);
+  const field = new RadianceField(cfg, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R, k);
+  const dec = field.decoder as unknown as Record<string, unknown>;
+  timeMethod(dec, 'fillInput', parts, 'decoder input encoding');
+  timeMethod(dec, 'forward', parts, 'decoder forward');
+  timeMethod(dec, 'backward', parts, 'decoder backward');
   const g = field.paramGroups();
-  const opt = new Adam([{ params: g.grids, lr: 0.1 }, { params: g.decoder, lr: 1e-3 }]);
+  const opt = new Adam([{ params: g.grids, lr: 0.1 }, { params: g.decoder, lr: 1e-3 }], k);
   // axis-aligned rays across the whole box: exactly SAMPLES samples each
   const origins = new Float32Array(RAYS * 3), dirs = new Float32Array(RAYS * 3);
   for (let i = 0; i < RAYS; i++) {
@@ -37,18 +69,36 @@ export async function standardStep(model: GridKind, reps: number, log: (s: strin
   }
   const dRgb = Float32Array.from({ length: RAYS * 3 }, () => (rng.next() - 0.5) * 1e-3);
   const times: number[] = [];
+  const perPart: Record<string, number[]> = {};
   for (let r = 0; r <= reps; r++) {
+    for (const key of Object.keys(parts)) parts[key] = 0;
     const t = performance.now();
     field.render({ n: RAYS, origins, dirs }, 0, 10, [1, 1, 1], rng);
     field.backward(dRgb);
     opt.update();
     const ms = performance.now() - t;
     if (field.stats.samples !== RAYS * SAMPLES) throw new Error(`expected ${RAYS * SAMPLES} samples, got ${field.stats.samples}`);
-    if (r > 0) times.push(ms);
+    if (r > 0) {
+      times.push(ms);
+      for (const [key, v] of Object.entries(parts)) (perPart[key] ??= []).push(v);
+    }
     log(`  ${model} step ${r === 0 ? '(warm-up)' : r}: ${(ms / 1000).toFixed(2)} s`);
   }
   const ms = median(times);
-  return { samples_per_sec: Math.round((RAYS * SAMPLES) / (ms / 1000)), ms_per_step: Math.round(ms), reps };
+  field.dispose();
+  opt.dispose();
+  // per kernel: median ms per step, share of the step, and samples/s through that kernel alone
+  const perKernel: Record<string, { ms: number; share: number; samples_per_sec: number }> = {};
+  let accounted = 0;
+  for (const [key, v] of Object.entries(perPart)) {
+    const m = median(v);
+    accounted += m;
+    perKernel[key] = { ms: Math.round(m), share: Number((m / ms).toFixed(3)), samples_per_sec: Math.round((RAYS * SAMPLES) / (m / 1000)) };
+  }
+  perKernel['rest (sampling, compositing, loss, copies)'] = { ms: Math.round(ms - accounted), share: Number(((ms - accounted) / ms).toFixed(3)),
+    samples_per_sec: Math.round((RAYS * SAMPLES) / ((ms - accounted) / 1000)) };
+  return { samples_per_sec: Math.round((RAYS * SAMPLES) / (ms / 1000)), ms_per_step: Math.round(ms), reps,
+    backend: `${base.name}${'variant' in base ? ` (${String(base.variant)})` : ''}, ${base.threads} thread(s)`, kernels: perKernel };
 }
 
 export async function benchStep(log: (s: string) => void, opts: { reps?: number; models?: GridKind[] } = {}) {

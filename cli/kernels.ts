@@ -1,6 +1,7 @@
 /** The engine's fused WebAssembly kernels in Node: one worker thread per extra core, on shared memory. */
 import { Worker } from 'node:worker_threads';
 import * as os from 'node:os';
+import * as v8 from 'node:v8';
 import { WasmKernels } from '../core/wasm/WasmKernels';
 import type { SpawnWorker } from '../core/wasm/Threads';
 
@@ -13,13 +14,18 @@ parentPort.once('message', (m) => serve(m, (x) => parentPort.postMessage(x)));`;
   return { postMessage: (m) => w.postMessage(m), terminate: () => void w.terminate() };
 };
 
-const cache = new Map<number, Promise<WasmKernels>>();
+// Relaxed SIMD (fused multiply-add) ships from V8 11.4 (Node 22); Node 20's V8 has it behind this flag.
+// Set before any module is compiled; harmless where it is already on.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const cache = new Map<string, Promise<WasmKernels>>();
 
 /** Kernels with `threads` threads in all (default: every core; MULFA_THREADS overrides). Shared per process. */
-export function cpuKernels(threads?: number): Promise<WasmKernels> {
+export function cpuKernels(threads?: number, relaxed = true): Promise<WasmKernels> {
   const env = Number(process.env.MULFA_THREADS);
   const T = threads ?? (Number.isInteger(env) && env > 0 ? env : os.availableParallelism());
-  let k = cache.get(T);
-  if (!k) cache.set(T, (k = WasmKernels.create({ threads: T, spawn: spawnNodeWorker })));
+  const key = `${T}:${relaxed}`;
+  let k = cache.get(key);
+  if (!k) cache.set(key, (k = WasmKernels.create({ threads: T, spawn: spawnNodeWorker, relaxed })));
   return k;
 }

@@ -25,6 +25,8 @@ export interface DecoderImpl {
   fillInput(n: number, feats: Float32Array, dirs: Float32Array, dirIndex: Int32Array | null): void;
   forward(n: number): Float32Array;
   backward(n: number, dRgb: Float32Array): Float32Array;
+  /** Releases buffers held outside the JavaScript heap (kernel memory, tensors). */
+  dispose?(): void;
 }
 
 export function decoderDims(config: DecoderConfig): number[] {
@@ -43,13 +45,24 @@ export function initDecoderParams(dims: number[], rng: Rng): { weights: Param[];
   return { weights, biases };
 }
 
-/** Writes [features, PE(direction)] rows into X [n, dims]. */
+/**
+ * Writes [features, PE(direction)] rows into X [n, dims]. Samples of one ray come in runs (dirIndex repeats),
+ * so the encoding is computed once per run and copied.
+ */
 export function encodeDecoderInput(X: Float32Array, D: number, F: number, viewFreqs: number, n: number, feats: Float32Array,
   dirs: Float32Array, dirIndex: Int32Array | null): void {
+  const P = 3 + 6 * viewFreqs;
+  let prev = -1, prevRow = 0;
   for (let i = 0; i < n; i++) {
     const o = i * D;
     for (let f = 0; f < F; f++) X[o + f] = feats[i * F + f];
-    const r = (dirIndex ? dirIndex[i] : i) * 3;
+    const ray = dirIndex ? dirIndex[i] : i;
+    if (ray === prev) {
+      X.copyWithin(o + F, prevRow + F, prevRow + F + P);
+      continue;
+    }
+    prev = ray; prevRow = o;
+    const r = ray * 3;
     let j = o + F;
     for (let a = 0; a < 3; a++) X[j++] = dirs[r + a];
     for (let k = 0; k < viewFreqs; k++) {

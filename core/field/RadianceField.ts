@@ -221,6 +221,7 @@ export class RadianceField {
     this.release(this.density);
     this.release(this.color);
     this.ws.dispose();
+    this.decoder.dispose?.();
   }
 
   /**

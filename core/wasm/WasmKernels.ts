@@ -4,7 +4,7 @@
  * kernels work in place; small parameters (decoder weights, the MulFA kernel) are packed per call.
  * Arrays that are not in the arena (a caller's own buffers) fall back to the TypeScript reference.
  */
-import { KERNELS_SHARED_WASM, KERNELS_PRIVATE_WASM } from './kernelsBinary';
+import { KERNELS_WASM } from './kernelsBinary';
 import { Arena, type WasmMemory } from './Arena';
 import { ThreadPool, WORKER_SOURCE, CTRL_BYTES, type SpawnWorker } from './Threads';
 import { type FieldKernels, JS_KERNELS, adamMasked } from '../field/kernels';
@@ -16,6 +16,7 @@ import type { Rng } from '../math/rng';
 interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
 }
 
@@ -44,6 +45,8 @@ export interface WasmKernelsOptions {
   /** Threads in all (1 = no workers). Needs SharedArrayBuffer and `spawn`. */
   threads?: number;
   spawn?: SpawnWorker;
+  /** Use relaxed SIMD (fused multiply-add) where the engine supports it (default true). */
+  relaxed?: boolean;
 }
 
 /** Splits [0, n) into T ranges aligned to `align`. */
@@ -60,8 +63,13 @@ export class WasmKernels implements FieldKernels {
   private readonly fn: Record<string, Fn>;
   private readonly mulfa = new WeakMap<MulFAKernel, MulFABlock>();
   private readonly lastPts = new WeakMap<MulFAKernel, { pts: Float32Array; R: number }>();
+  /** Per thread: MulFA point state and backward staging (addresses). */
+  private readonly mulfaState: number[] = [];
+  private readonly mulfaScratch: number[] = [];
 
-  private constructor(readonly memory: WasmMemory, exports: Record<string, unknown>, readonly pool: ThreadPool | null) {
+  private constructor(readonly memory: WasmMemory, exports: Record<string, unknown>, readonly pool: ThreadPool | null,
+    /** Which build runs: shared/private memory, relaxed (FMA) or plain SIMD. */
+    readonly variant: string) {
     this.fn = exports as Record<string, Fn>;
     const heap = (exports.__heap_base as { value: number }).value;
     this.arena = new Arena(memory, heap + (pool ? pool.workers.length * CTRL_BYTES + 64 : 0),
@@ -71,17 +79,25 @@ export class WasmKernels implements FieldKernels {
       const got = this.fn.layout(q);
       if (got !== v) throw new Error(`kernel struct layout ${q}: expected ${v}, got ${got}`);
     });
+    for (let t = 0; t < this.threads; t++) {
+      this.mulfaState.push(this.arena.alloc(this.fn.layout(8)));
+      this.mulfaScratch.push(this.arena.alloc(this.fn.layout(9)));
+    }
   }
 
   /** Loads the kernels; with threads > 1 and a spawner, starts threads − 1 workers on shared memory. */
   static async create(opts: WasmKernelsOptions = {}): Promise<WasmKernels> {
     const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const canShare = typeof SharedArrayBuffer !== 'undefined';
-    const T = canShare && opts.spawn ? Math.max(1, Math.min(8, opts.threads ?? 1)) : 1;
+    const T = canShare && opts.spawn ? Math.max(1, Math.min(16, opts.threads ?? 1)) : 1;
     const shared = canShare;
     // private memory cannot grow without detaching every view: reserve 1 GiB up front (pages are committed on use)
     const memory = shared ? new WA.Memory({ initial: 256, maximum: 65536, shared: true }) : new WA.Memory({ initial: 16384, maximum: 16384 });
-    const module = new WA.Module(base64(shared ? KERNELS_SHARED_WASM : KERNELS_PRIVATE_WASM));
+    const names = (shared ? ['sharedRelaxed', 'shared'] : ['privateRelaxed', 'private']) as (keyof typeof KERNELS_WASM)[];
+    const candidates = opts.relaxed === false ? names.slice(1) : names;
+    const variant = candidates.find((v) => WA.validate(base64(KERNELS_WASM[v])));
+    if (!variant) throw new Error('this JavaScript engine cannot run the WebAssembly SIMD kernels');
+    const module = new WA.Module(base64(KERNELS_WASM[variant]));
     const inst = new WA.Instance(module, { env: { memory } });
     const heap = (inst.exports.__heap_base as { value: number }).value;
     let pool: ThreadPool | null = null;
@@ -101,7 +117,7 @@ export class WasmKernels implements FieldKernels {
       await Promise.all(readies);
       pool = new ThreadPool(workers, views, POOL_FNS);
     }
-    return new WasmKernels(memory, inst.exports, pool);
+    return new WasmKernels(memory, inst.exports, pool, variant);
   }
 
   get alloc(): Arena { return this.arena; }
@@ -145,7 +161,7 @@ export class WasmKernels implements FieldKernels {
     blk.pack(R);
     this.lastPts.set(k, { pts, R });
     const T = this.threads;
-    this.par('mulfa_support', (t) => [blk.ptr, pts.byteOffset, ...split(n, T, t), s.idx.byteOffset, s.w.byteOffset, t]);
+    this.par('mulfa_support', (t) => [blk.ptr, pts.byteOffset, ...split(n, T, t), s.idx.byteOffset, s.w.byteOffset, this.mulfaState[t]]);
   }
 
   kernelBackward(grid: GridModel, dW: Float32Array, n: number): void {
@@ -154,7 +170,8 @@ export class WasmKernels implements FieldKernels {
     const k = grid.kernel, blk = this.block(k), T = this.threads;
     blk.pack(last.R); // parameters are unchanged since the forward pass; tables for its resolution
     blk.zeroGrads(T);
-    this.par('mulfa_backward', (t) => [blk.ptr, last.pts.byteOffset, ...split(n, T, t), dW.byteOffset, blk.gradPtr[t], t]);
+    this.par('mulfa_backward', (t) => [blk.ptr, last.pts.byteOffset, ...split(n, T, t), dW.byteOffset, blk.gradPtr[t], this.mulfaState[t],
+      this.mulfaScratch[t]]);
     blk.addGrads(T);
   }
 
@@ -319,6 +336,14 @@ export class WasmDecoder implements DecoderImpl {
   }
 
   get inputDims(): number { return this.pdims[0]; }
+
+  dispose(): void {
+    const al = this.wk.arena;
+    for (const a of [...this.X, ...this.dX, this.Y, this.dY, this.rgb, this.dRgb, ...this.WT, ...this.W, ...this.b, ...this.dW.flat(),
+      ...this.db.flat(), ...this.ptrs]) al.free(a);
+    al.release(this.net);
+    this.capacity = 0;
+  }
 
   private ensure(n: number): void {
     if (n <= this.capacity) return;

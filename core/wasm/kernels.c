@@ -14,7 +14,13 @@ typedef v128_t f4;
 #define MUL wasm_f32x4_mul
 #define ADD wasm_f32x4_add
 #define SUB wasm_f32x4_sub
+#ifdef __wasm_relaxed_simd__
+// relaxed SIMD: one fused multiply-add where the CPU has it (results may differ in the last bit)
+typedef float f32x4_ __attribute__((vector_size(16)));
+#define FMA(acc, a, b) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4_)(a), (f32x4_)(b), (f32x4_)(acc)))
+#else
 #define FMA(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
 #define EXPORT(name) __attribute__((export_name(#name)))
 
 static inline float hsum(f4 v) {
@@ -325,23 +331,26 @@ typedef struct {
   float *omega[MAXM], *psi[MAXM];
 } MulFAGrad;
 
-// Per-point state: what the backward pass needs, recomputed there.
+// Per-point state: what the backward pass needs, recomputed there. One per thread, in memory from the caller.
 typedef struct {
   float z1[MAXZ], h1[MAXH];
   float hs[MAXM][8][MAXH], gs[MAXM][8][MAXH], th[MAXM][8][MAXH], zs[MAXM][8][MAXH];
   float phi[8], sv[8], pv[8][3];
   float dz[MAXH], dh[MAXH], dh1[MAXH];
+  float dt[MAXM][8][MAXH];
+  float plo[3], phi_[3];
   float f[3];
   int32_t ci[3];
   float sum;
   int32_t r0;
 } PointState;
 
-#define MAXT 8
-static PointState ps_[MAXT];  // one per thread (selected by the caller's thread index)
 
-static void mulfa_point(const MulFA *k, float px, float py, float pz, PointState *st) {
-  const int L = k->L, M = k->M, H = k->H, Z = k->Z, R = k->R;
+// keep = 0 (support only): the per-corner state the backward pass needs is not stored.
+// H is passed as a literal by the callers for the default width (16), so loops over H unroll.
+static inline __attribute__((always_inline)) void mulfa_point(const MulFA *k, float px, float py, float pz, PointState *st, int keep,
+                                                              const int H) {
+  const int L = k->L, M = k->M, Z = k->Z, R = k->R;
   float *f = st->f;
   int32_t *ci = st->ci;
   ci[0] = cell_of(px, R, &f[0]); ci[1] = cell_of(py, R, &f[1]); ci[2] = cell_of(pz, R, &f[2]);
@@ -368,6 +377,7 @@ static void mulfa_point(const MulFA *k, float px, float py, float pz, PointState
   float sum = 0.f;
   for (int c = 0; c < 8; c++) {
     int bx = c & 1, by = (c >> 1) & 1, bz = c >> 2;
+    if (c == 0) for (int a = 0; a < 3; a++) { st->plo[a] = (float)ci[a] * sc - 1.f; st->phi_[a] = (float)(ci[a] + 1) * sc - 1.f; }
     st->pv[c][0] = (float)(ci[0] + bx) * sc - 1.f;
     st->pv[c][1] = (float)(ci[1] + by) * sc - 1.f;
     st->pv[c][2] = (float)(ci[2] + bz) * sc - 1.f;
@@ -381,10 +391,11 @@ static void mulfa_point(const MulFA *k, float px, float py, float pz, PointState
         f4 sz = LD(TS + oz + h), cz = LD(TC + oz + h);
         f4 sxy = ADD(MUL(sx, cy), MUL(cx, sy)), cxy = SUB(MUL(cx, cy), MUL(sx, sy));
         f4 g = ADD(MUL(sxy, cz), MUL(cxy, sz));
-        f4 t = SUB(MUL(cxy, cz), MUL(sxy, sz));
         f4 hv = m == 0 ? LD(st->h1 + h) : LD(hm + h);
-        if (m == 0) ST(hm + h, hv);
-        ST(gm + h, g); ST(tm + h, t);
+        if (keep) {
+          if (m == 0) ST(hm + h, hv);
+          ST(gm + h, g); ST(tm + h, SUB(MUL(cxy, cz), MUL(sxy, sz)));
+        }
         ST(zm + h, MUL(hv, g));
       }
       if (m + 1 < M) {
@@ -412,13 +423,11 @@ static void mulfa_point(const MulFA *k, float px, float py, float pz, PointState
   st->r0 = (ci[2] * R + ci[1]) * R + ci[0];
 }
 
-// Support (8 rows and normalised weights) of points [i0, i1).
-EXPORT(mulfa_support)
-void mulfa_support(const MulFA *k, const float *pts, int i0, int i1, int32_t *idx, float *w, int thread) {
-  PointState *st = &ps_[thread & (MAXT - 1)];
+static inline __attribute__((always_inline)) void support_impl(const MulFA *k, const float *pts, int i0, int i1, int32_t *idx,
+                                                               float *w, PointState *st, const int H) {
   const int R = k->R, RR = R * R;
   for (int i = i0; i < i1; i++) {
-    mulfa_point(k, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], st);
+    mulfa_point(k, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], st, 0, H);
     int r0 = st->r0, o = i * 8;
     idx[o] = r0; idx[o + 1] = r0 + 1; idx[o + 2] = r0 + R; idx[o + 3] = r0 + R + 1;
     idx[o + 4] = r0 + RR; idx[o + 5] = r0 + RR + 1; idx[o + 6] = r0 + RR + R; idx[o + 7] = r0 + RR + R + 1;
@@ -426,14 +435,30 @@ void mulfa_support(const MulFA *k, const float *pts, int i0, int i1, int32_t *id
   }
 }
 
-// Kernel-parameter gradients from dL/dφ̄ (dW [n, 8]) for points [i0, i1), accumulated into g.
-EXPORT(mulfa_backward)
-void mulfa_backward(const MulFA *k, const float *pts, int i0, int i1, const float *dW, MulFAGrad *g, int thread) {
-  PointState *st = &ps_[thread & (MAXT - 1)];
-  const int M = k->M, H = k->H, Z = k->Z;
-  float *dz = st->dz, *dh = st->dh, *dh1 = st->dh1;
+// Support (8 rows and normalised weights) of points [i0, i1).
+EXPORT(mulfa_support)
+void mulfa_support(const MulFA *k, const float *pts, int i0, int i1, int32_t *idx, float *w, PointState *st) {
+  if (k->H == 16) support_impl(k, pts, i0, i1, idx, w, st, 16);
+  else support_impl(k, pts, i0, i1, idx, w, st, k->H);
+}
+
+// Rows of (dh, z) staged per layer before they are summed into dA = Σ dh ⊗ z by one GEMM.
+#define STAGE 128
+
+static void flush_stage(const MulFA *k, MulFAGrad *g, float *scratch, int rows, const int H) {
+  for (int m = 1; m < k->M; m++) {
+    const float *DH = scratch + m * STAGE * MAXH, *ZS = scratch + (MAXM + m) * STAGE * MAXH;
+    gemm(0, H, H, rows, DH, 1, MAXH, ZS, MAXH, g->A[m], H, 1);
+  }
+}
+
+static inline __attribute__((always_inline)) void backward_impl(const MulFA *k, const float *pts, int i0, int i1, const float *dW,
+                                                                MulFAGrad *g, PointState *st, float *scratch, const int H) {
+  const int M = k->M, Z = k->Z;
+  float *restrict dz = st->dz, *restrict dh = st->dh, *restrict dh1 = st->dh1;
+  int rows = 0;
   for (int i = i0; i < i1; i++) {
-    mulfa_point(k, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], st);
+    mulfa_point(k, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], st, 1, H);
     if (st->sum < EPS) continue;  // guarded region: weights treated as constant
     const float *dWi = dW + i * 8;
     float dot = 0.f;
@@ -441,9 +466,11 @@ void mulfa_backward(const MulFA *k, const float *pts, int i0, int i1, const floa
     for (int h = 0; h < H; h += 4) ST(dh1 + h, SPLAT(0.f));
     for (int c = 0; c < 8; c++) {
       float sv = st->sv[c];
-      if (sv <= -S_CLAMP || sv >= S_CLAMP) continue;
       float ds = (dWi[c] - dot) * st->phi[c];
-      if (ds == 0.f) continue;
+      if (sv <= -S_CLAMP || sv >= S_CLAMP || ds == 0.f) {
+        for (int m = 0; m < M; m++) for (int h = 0; h < H; h += 4) ST(st->dt[m][c] + h, SPLAT(0.f));
+        continue;
+      }
       *g->c += ds;
       f4 ds4 = SPLAT(ds);
       const float *zl = st->zs[M - 1][c];
@@ -451,36 +478,50 @@ void mulfa_backward(const MulFA *k, const float *pts, int i0, int i1, const floa
         ST(g->a + h, FMA(LD(g->a + h), ds4, LD(zl + h)));
         ST(dz + h, MUL(ds4, LD(k->a + h)));
       }
-      f4 p0 = SPLAT(st->pv[c][0]), p1 = SPLAT(st->pv[c][1]), p2 = SPLAT(st->pv[c][2]);
       for (int m = M - 1; m >= 0; m--) {
         const float *hm = st->hs[m][c], *gm = st->gs[m][c], *tm = st->th[m][c];
-        float *om = g->omega[m], *psg = g->psi[m];
+        float *dtm = st->dt[m][c];
         for (int h = 0; h < H; h += 4) {
           f4 dzh = LD(dz + h);
           ST(dh + h, MUL(dzh, LD(gm + h)));
-          f4 dt = MUL(MUL(dzh, LD(hm + h)), LD(tm + h));
-          ST(om + h, FMA(LD(om + h), dt, p0));
-          ST(om + H + h, FMA(LD(om + H + h), dt, p1));
-          ST(om + 2 * H + h, FMA(LD(om + 2 * H + h), dt, p2));
-          ST(psg + h, ADD(LD(psg + h), dt));
+          ST(dtm + h, MUL(MUL(dzh, LD(hm + h)), LD(tm + h)));
         }
         if (m == 0) {
           for (int h = 0; h < H; h += 4) ST(dh1 + h, ADD(LD(dh1 + h), LD(dh + h)));
         } else {
-          // h_m = A_m z + b_m, z = zs[m − 1]: dA += dh ⊗ z, db += dh, dz = A_mᵀ dh
+          // h_m = A_m z + b_m, z = zs[m − 1]: db += dh, dA += dh ⊗ z (staged), dz = A_mᵀ dh
           const float *A = k->A[m], *zin = st->zs[m - 1][c];
-          float *Ag = g->A[m], *bg = g->b[m];
-          for (int h = 0; h < H; h += 4) { ST(bg + h, ADD(LD(bg + h), LD(dh + h))); ST(dz + h, SPLAT(0.f)); }
+          float *bg = g->b[m];
+          float *DH = scratch + (m * STAGE + rows) * MAXH, *ZS = scratch + ((MAXM + m) * STAGE + rows) * MAXH;
+          for (int h = 0; h < H; h += 4) {
+            f4 d = LD(dh + h);
+            ST(bg + h, ADD(LD(bg + h), d));
+            ST(DH + h, d);
+            ST(ZS + h, LD(zin + h));
+            ST(dz + h, SPLAT(0.f));
+          }
           for (int h = 0; h < H; h++) {
-            float d = dh[h];
-            if (d == 0.f) continue;
-            f4 d4 = SPLAT(d);
-            for (int j = 0; j < H; j += 4) {
-              ST(Ag + h * H + j, FMA(LD(Ag + h * H + j), d4, LD(zin + j)));
-              ST(dz + j, FMA(LD(dz + j), d4, LD(A + h * H + j)));
-            }
+            f4 d4 = SPLAT(dh[h]);
+            for (int j = 0; j < H; j += 4) ST(dz + j, FMA(LD(dz + j), d4, LD(A + h * H + j)));
           }
         }
+      }
+      if (M > 1 && ++rows == STAGE) { flush_stage(k, g, scratch, rows, H); rows = 0; }
+    }
+    // filter parameters: θ = Ω·p_c + ψ, and p_c takes one of two values per axis, so
+    // dΩ[·, axis] = p_lo Σ_{corners at lo} dt + p_hi Σ_{corners at hi} dt, dψ = Σ_c dt
+    for (int m = 0; m < M; m++) {
+      float *om = g->omega[m], *psg = g->psi[m];
+      for (int h = 0; h < H; h += 4) {
+        f4 d[8];
+        for (int c = 0; c < 8; c++) d[c] = LD(st->dt[m][c] + h);
+        f4 x0 = ADD(ADD(d[0], d[2]), ADD(d[4], d[6])), x1 = ADD(ADD(d[1], d[3]), ADD(d[5], d[7]));
+        f4 y0 = ADD(ADD(d[0], d[1]), ADD(d[4], d[5])), y1 = ADD(ADD(d[2], d[3]), ADD(d[6], d[7]));
+        f4 z0 = ADD(ADD(d[0], d[1]), ADD(d[2], d[3])), z1 = ADD(ADD(d[4], d[5]), ADD(d[6], d[7]));
+        ST(om + h, ADD(LD(om + h), ADD(MUL(SPLAT(st->plo[0]), x0), MUL(SPLAT(st->phi_[0]), x1))));
+        ST(om + H + h, ADD(LD(om + H + h), ADD(MUL(SPLAT(st->plo[1]), y0), MUL(SPLAT(st->phi_[1]), y1))));
+        ST(om + 2 * H + h, ADD(LD(om + 2 * H + h), ADD(MUL(SPLAT(st->plo[2]), z0), MUL(SPLAT(st->phi_[2]), z1))));
+        ST(psg + h, ADD(LD(psg + h), ADD(x0, x1)));
       }
     }
     for (int h = 0; h < H; h++) {
@@ -490,6 +531,15 @@ void mulfa_backward(const MulFA *k, const float *pts, int i0, int i1, const floa
       for (int j = 0; j < Z; j += 4) ST(g->A1 + h * Z + j, FMA(LD(g->A1 + h * Z + j), d4, LD(st->z1 + j)));
     }
   }
+  if (M > 1 && rows > 0) flush_stage(k, g, scratch, rows, H);
+}
+
+// Kernel-parameter gradients from dL/dφ̄ (dW [n, 8]) for points [i0, i1), accumulated into g. Per thread:
+// st (layout(8) bytes) and scratch (layout(9) bytes).
+EXPORT(mulfa_backward)
+void mulfa_backward(const MulFA *k, const float *pts, int i0, int i1, const float *dW, MulFAGrad *g, PointState *st, float *scratch) {
+  if (k->H == 16) backward_impl(k, pts, i0, i1, dW, g, st, scratch, 16);
+  else backward_impl(k, pts, i0, i1, dW, g, st, scratch, k->H);
 }
 
 // ---------------------------------------------------------------- Adam (masked, as core/optim/Adam.ts)
@@ -523,6 +573,8 @@ int layout(int q) {
     case 5: return sizeof(MulFAGrad);
     case 6: return __builtin_offsetof(MulFAGrad, psi);
     case 7: return sizeof(Layer);
+    case 8: return sizeof(PointState);
+    case 9: return 2 * MAXM * STAGE * MAXH * 4;
     default: return -1;
   }
 }

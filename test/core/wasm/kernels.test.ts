@@ -26,6 +26,7 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, n: number, tol:
 const configs: [string, () => Promise<WasmKernels>][] = [
   ['1 thread', () => cpuKernels(1)],
   ['2 threads', () => cpuKernels(2)],
+  ['2 threads, plain SIMD (no fused multiply-add)', () => cpuKernels(2, false)],
 ];
 
 /** Points with edge cases: box corners and faces, vertices and cell faces of an R grid, and random ones. */
@@ -38,7 +39,13 @@ function points(n: number, R: number, rng: Rng): Float32Array {
   return p;
 }
 
-describe.each(configs)('WebAssembly kernels, %s', (_, make) => {
+describe.each(configs)('WebAssembly kernels, %s', (label, make) => {
+  it('loads the expected build', async () => {
+    const wk = await make();
+    expect(wk.variant).toBe(label.includes('plain') ? 'shared' : 'sharedRelaxed');
+    expect(wk.threads).toBe(label.startsWith('1') ? 1 : 2);
+  });
+
   it('gather forward/backward match the reference for C = 1, 3, 12', async () => {
     const wk = await make(), a = wk.arena, rng = new Rng(4), rows = 500, n = 777, K = 8;
     for (const C of [1, 3, 12]) {
