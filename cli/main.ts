@@ -5,6 +5,7 @@ import { infoCommand } from './commands/info';
 import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
 import { renderCommand } from './commands/render';
+import { gtkCommand } from './commands/gtk';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -20,6 +21,7 @@ Usage:
               [--snapshot-every sec] [--json]
   mulfa eval <snapshot> <dataset|demo> [--downscale n] [--holdout k] [--json]
   mulfa render <snapshot> --view i | --pose <json|file> [--size WxH] --out image.png
+  mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png]
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
 format; "demo" is the built-in procedural scene. Add --debug to see stack traces.`;
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   eval: evalCommand,
   render: renderCommand,
+  gtk: gtkCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

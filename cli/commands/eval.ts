@@ -6,6 +6,8 @@ import { loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { parse, intFlag, openScene } from '../args';
 import { cpuKernels } from '../kernels';
+import type { FieldKernels } from '../../core/field/kernels';
+import type { Camera } from '../../core/scene/Camera';
 import { readFileOrFail } from '../fsio';
 
 export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: number; ssim: number; perView: { psnr: number; ssim: number }[] } {
@@ -26,8 +28,13 @@ export function cameraMeta(scene: Scene): StoredCamera[] {
     fx: v.camera.fx, fy: v.camera.fy, cx: v.camera.cx, cy: v.camera.cy, distortion: v.camera.distortion }));
 }
 
-export async function loadTrainer(file: string): Promise<Trainer> {
-  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, await cpuKernels());
+export async function loadTrainer(file: string, kernels?: FieldKernels): Promise<Trainer> {
+  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, kernels ?? (await cpuKernels()));
+}
+
+/** A camera stored in a snapshot header. */
+export function storedCamera(s: StoredCamera): Camera {
+  return { c2w: Float64Array.from(s.c2w), width: s.width, height: s.height, fx: s.fx, fy: s.fy, cx: s.cx, cy: s.cy, distortion: s.distortion ?? null };
 }
 
 export async function evalCommand(args: string[]): Promise<number> {

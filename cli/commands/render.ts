@@ -5,7 +5,7 @@ import type { Camera } from '../../core/scene/Camera';
 import { InputError } from '../../core/errors';
 import { parse, intFlag, UsageError } from '../args';
 import { writeFileAtomic } from '../fsio';
-import { loadTrainer, type StoredCamera } from './eval';
+import { loadTrainer, storedCamera, type StoredCamera } from './eval';
 import { matrix4, asObject, positive } from '../../datasets/validate';
 
 export async function renderCommand(args: string[]): Promise<number> {
@@ -20,8 +20,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (values.view !== undefined) {
     const i = intFlag(values.view, 'view', 0)!;
     if (i >= stored.length) throw new UsageError(`--view ${i}: the snapshot has ${stored.length} cameras (0..${stored.length - 1})`);
-    const s = stored[i];
-    cam = { c2w: Float64Array.from(s.c2w), width: s.width, height: s.height, fx: s.fx, fy: s.fy, cx: s.cx, cy: s.cy, distortion: s.distortion ?? null };
+    cam = storedCamera(stored[i]);
   } else {
     cam = poseCamera(values.pose!, stored[0]);
   }

@@ -54,8 +54,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   const t0 = performance.now();
   let lastLog = 0, lastSnap = 0, last: StepResult | null = null, psnrAvg = 0;
   const startStep = trainer.step;
+  let lastYield = performance.now();
   try {
     while (!stop) {
+      // let the event loop run (the SIGINT handler above) every 50 ms: training steps are synchronous
+      if (performance.now() - lastYield > 50) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+        if (stop) break;
+      }
       const elapsed = (performance.now() - t0) / 1000;
       if (elapsed >= budget || (maxSteps !== undefined && trainer.step >= maxSteps)) break;
       last = trainer.trainStep();

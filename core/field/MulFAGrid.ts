@@ -52,6 +52,7 @@ export class MulFAKernel {
   private tabS: Float64Array[] = [];
   private tabC: Float64Array[] = [];
   private tabR = 0;
+  private tabKey: Float32Array | null = null;
 
   /** The filter tables for the current Ω, ψ on an R-vertex grid: per layer, sin and cos as [3, R, H]. */
   filterTables(R: number): { S: Float64Array[]; C: Float64Array[] } {
@@ -66,7 +67,12 @@ export class MulFAKernel {
       this.tabS = Array.from({ length: M }, () => new Float64Array(3 * R * H));
       this.tabC = Array.from({ length: M }, () => new Float64Array(3 * R * H));
       this.tabR = R;
+      this.tabKey = null;
     }
+    // unchanged Ω and ψ since the last build (e.g. many small batches between optimiser steps): keep the tables
+    const key = Float32Array.from([...this.omega.flatMap((p) => Array.from(p.data)), ...this.psi.flatMap((p) => Array.from(p.data))]);
+    if (this.tabKey && this.tabKey.length === key.length && this.tabKey.every((v, i) => Object.is(v, key[i]))) return;
+    this.tabKey = key;
     const s = 2 / (R - 1);
     for (let m = 0; m < M; m++) {
       const om = this.omega[m].data, ps = this.psi[m].data, TS = this.tabS[m], TC = this.tabC[m];

@@ -3,7 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { decode as decodePng } from 'fast-png';
 import { TempDir, writeNgp } from '../fixtures/datasets';
-import { runProcess } from './run';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { decodeSnapshot } from '../../core/io/snapshot';
+import { runProcess, REPO } from './run';
 
 const dirs: TempDir[] = [];
 afterAll(() => dirs.forEach((d) => d.dispose()));
@@ -48,6 +51,24 @@ describe('mulfa train, eval, render', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(decodePng(readFileSync(d.path('pose.png'))).width).toBe(32);
   }, 120_000);
+
+  it('Ctrl-C stops training cleanly: a final snapshot that resumes, exit 130', async () => {
+    const out2 = d.path('interrupted');
+    const child = spawn(process.execPath, [path.join(REPO, 'cli/mulfa.js'), 'train', 'demo', '--model', 'dense', '--resolution', '16',
+      '--downscale', '4', '--time-budget', '120', '--out', out2, '--json'], { cwd: REPO });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += String(b);
+        if (/step \d+ /.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('stopping after this step');
+    const snap = decodeSnapshot(new Uint8Array(readFileSync(`${out2}/final.mulfa`)), 'final.mulfa');
+    expect((snap.header as unknown as { step: number }).step).toBeGreaterThan(0);
+  }, 180_000);
 
   it('resume continues from the snapshot step', () => {
     const r = runProcess(['train', 'demo', '--resume', `${out}/final.mulfa`, '--max-steps', '30', '--downscale', '4', '--out', d.path('run3'), '--json']);
