@@ -129,6 +129,7 @@ export class RadianceField {
   private readonly box = new Float64Array(2);
   // last forward pass
   private nRays = 0; private nSamples = 0; private nColor = 0;
+  private colorAliasesDensity = false;
   private bg: [number, number, number] = [1, 1, 1];
   /** Per-ray rendered colour [n, 3], accumulated opacity [n] and expected depth [n] of the last render. */
   rgb = new Float32Array(0);
@@ -305,7 +306,11 @@ export class RadianceField {
     const col = this.color, C = col.channels;
     const feats = ws.f32('feats', nc * C);
     let cSup: Support;
-    if (this.sharesSupport) {
+    // every sample gets colour and the kernel is shared: the colour support is the density support
+    this.colorAliasesDensity = this.sharesSupport && nc === S;
+    if (this.colorAliasesDensity) {
+      cSup = dSup;
+    } else if (this.sharesSupport) {
       cSup = ws.support('cSup', col.K, nc);
       for (let j = 0; j < nc; j++) {
         const s = colorSample[j];
@@ -390,17 +395,21 @@ export class RadianceField {
     const col = this.color, C = col.channels, D = this.decoder.inputDims;
     const dFeat = ws.f32('dFeat', nc * C);
     for (let j = 0; j < nc; j++) for (let c = 0; c < C; c++) dFeat[j * C + c] = dIn[j * D + c];
-    const cSup = ws.support('cSup', col.K, 0);
     const dens = this.density, dSup = ws.support('dSup', dens.K, 0);
+    const alias = this.colorAliasesDensity;
+    const cSup = alias ? dSup : ws.support('cSup', col.K, 0);
     const learnsKernel = dens.kernelParams.length > 0 || col.kernelParams.length > 0;
-    const dWc = learnsKernel ? ws.f32('dWc', nc * col.K) : null;
-    if (dWc) dWc.fill(0, 0, nc * col.K);
-    this.k.gatherBackward(col.features.data, col.features.grad, C, col.K, cSup, nc, dFeat, dWc);
     const dWd = learnsKernel ? ws.f32('dWd', S * dens.K) : null;
     if (dWd) dWd.fill(0, 0, S * dens.K);
+    // with one support, both gradients w.r.t. the kernel weights accumulate into dWd directly
+    const dWc = !learnsKernel ? null : alias ? dWd : ws.f32('dWc', nc * col.K);
+    if (dWc && !alias) dWc.fill(0, 0, nc * col.K);
+    this.k.gatherBackward(col.features.data, col.features.grad, C, col.K, cSup, nc, dFeat, dWc);
     this.k.gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, dSup, S, dRaw, dWd);
     if (!learnsKernel) return;
-    if (this.sharesSupport) {
+    if (alias) {
+      this.k.kernelBackward(dens, dWd!, S);
+    } else if (this.sharesSupport) {
       for (let j = 0; j < nc; j++) {
         const s = colorSample[j];
         for (let k = 0; k < dens.K; k++) dWd![s * dens.K + k] += dWc![j * col.K + k];
