@@ -52,6 +52,26 @@ describe('mulfa train, eval, render', () => {
     expect(decodePng(readFileSync(d.path('pose.png'))).width).toBe(32);
   }, 120_000);
 
+  it('gtk reports descending eigenvalues, a line spectrum, Δ, and writes a readable PNG', () => {
+    const png = d.path('gtk.png');
+    const r = runProcess(['gtk', `${out}/final.mulfa`, '--grid', 'color', '--points', '64', '--baseline', 'hash', '--json', '--png', png]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout) as { eigenvalues: number[]; fourier: number[]; delta: number; points: number; grid: string; model: string;
+      baseline: { model: string; eigenvalues: number[] } };
+    expect(j).toMatchObject({ points: 64, grid: 'color', model: 'dense' });
+    expect(j.eigenvalues).toHaveLength(64);
+    for (let i = 1; i < 64; i++) expect(j.eigenvalues[i]).toBeLessThanOrEqual(j.eigenvalues[i - 1]);
+    expect(j.eigenvalues[63]).toBeGreaterThan(-1e-9); // a GTK is positive semi-definite
+    expect(j.fourier).toHaveLength(129); // 256 line points: frequencies 0..128
+    expect(j.delta).toBeGreaterThan(0);
+    expect(j.baseline.model).toBe('hash');
+    const img = decodePng(readFileSync(png));
+    expect(img.width).toBeGreaterThan(600);
+    const bad = runProcess(['gtk', `${out}/final.mulfa`, '--grid', 'alpha']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--grid must be density or color');
+  }, 120_000);
+
   it('Ctrl-C stops training cleanly: a final snapshot that resumes, exit 130', async () => {
     const out2 = d.path('interrupted');
     const child = spawn(process.execPath, [path.join(REPO, 'cli/mulfa.js'), 'train', 'demo', '--model', 'dense', '--resolution', '16',
