@@ -82,7 +82,9 @@ function buildMenu(): void {
 
 app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    // cross-origin isolation: SharedArrayBuffer, so the training worker's kernels can use threads
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP],
+      'Cross-Origin-Opener-Policy': ['same-origin'], 'Cross-Origin-Embedder-Policy': ['require-corp'] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   handle('dataset:choose', () => chooseDataset());

@@ -7,10 +7,15 @@ import type { DatasetFS } from '../datasets/fs';
 import type { Host } from './host/Host';
 import { BrowserHost } from './host/BrowserHost';
 import { ElectronHost } from './host/ElectronHost';
+import { TrainPanel } from './train/TrainPanel';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const host: Host = ElectronHost.available() ? ElectronHost.fromWindow() : new BrowserHost($<HTMLInputElement>('folder-input'));
+
+const panel = new TrainPanel();
+panel.onError = (m) => showError(m);
+panel.onSnapshot = (bytes) => host.saveFile('mulfa-snapshot.mulfa', bytes);
 
 function showError(message: string | null): void {
   const box = $('error');
@@ -64,6 +69,7 @@ async function open(load: () => Promise<Scene> | Scene): Promise<void> {
     const scene = await load();
     showError(null);
     await show(scene);
+    await panel.setScene(scene);
   } catch (e) {
     showError(e instanceof Error ? e.message : String(e));
     document.body.dataset.state = 'error';

@@ -2,9 +2,13 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // `npm run web`: the app's UI in a browser tab (the same renderer that Electron loads).
+// Cross-origin isolation gives the page SharedArrayBuffer: the training worker's kernels then run on threads.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: resolve(__dirname),
-  server: { host: '127.0.0.1', port: 5173, fs: { allow: [resolve(__dirname, '..')] } },
-  preview: { host: '127.0.0.1', port: 4173 },
+  server: { host: '127.0.0.1', port: 5173, fs: { allow: [resolve(__dirname, '..')] }, headers: isolation },
+  preview: { host: '127.0.0.1', port: 4173, headers: isolation },
+  worker: { format: 'es' },
   build: { outDir: resolve(__dirname, '../out/web'), emptyOutDir: true },
 });

@@ -1,6 +1,6 @@
 /** Host for a browser tab: File System Access API where available, else a folder <input>, read into memory. */
 import { MemoryFS, type DatasetFS } from '../../datasets/fs';
-import type { Host } from './Host';
+import { type Host, downloadFile } from './Host';
 
 export class BrowserHost implements Host {
   readonly kind = 'browser' as const;
@@ -18,6 +18,10 @@ export class BrowserHost implements Host {
   }
 
   onMenu(): void {}
+
+  saveFile(name: string, bytes: Uint8Array): void {
+    downloadFile(name, bytes);
+  }
 }
 
 /** Files from a folder <input> (webkitRelativePath "folder/sub/file") as a DatasetFS rooted at "folder". */

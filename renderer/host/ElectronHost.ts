@@ -1,7 +1,7 @@
 /** Host over the preload bridge (electron/preload.ts): files stay in the main process, read on demand. */
 import { InputError } from '../../core/errors';
 import type { DatasetFS, DirEntry } from '../../datasets/fs';
-import type { Host } from './Host';
+import { type Host, downloadFile } from './Host';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 interface Bridge {
@@ -52,5 +52,9 @@ export class ElectronHost implements Host {
         cb('dataset', new BridgeFS(this.bridge, g.token, g.name));
       }
     });
+  }
+
+  saveFile(name: string, bytes: Uint8Array): void {
+    downloadFile(name, bytes);
   }
 }

@@ -1,0 +1,206 @@
+/**
+ * The training panel: settings, memory estimate, start/pause/resume/stop/snapshot, live loss and PSNR
+ * chart, and the held-out comparison (ground truth, exact render, error map). Training runs in
+ * train.worker.ts; this side only posts messages and draws.
+ */
+import type { Scene } from '../../core/scene/Scene';
+import type { TrainData, TrainView } from '../../core/train/Trainer';
+import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
+import { psnr as psnrOf } from '../../core/metrics';
+import type { GridKind } from '../../core/field/GridModel';
+import { TRAIN_DEFAULTS } from '../../core/train/Trainer';
+import type { FromWorker, ToWorker, Progress, TrainSettings } from './protocol';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/**
+ * Upper bound of the kernel memory a configuration needs, in bytes: grids with gradient and Adam moments
+ * (5 arrays), and batch buffers for every sample of a ray crossing the box diagonal (√3·R/0.5 samples) with
+ * its support (K rows and weights), per-sample state and decoder activations and gradients. Skipping makes
+ * the real batch smaller.
+ */
+export function estimateMemory(model: GridKind, R: number, C = TRAIN_DEFAULTS.field.colorChannels): number {
+  const f = TRAIN_DEFAULTS.field;
+  const rows = model === 'fouriergrid' ? (2 * f.fourierLevels + 1) * R ** 3 : model === 'hash' ? f.hash.levels * 2 ** f.hash.log2TableSize : R ** 3;
+  const K = model === 'fouriergrid' ? 8 * (2 * f.fourierLevels + 1) : model === 'hash' ? 8 * f.hash.levels : 8;
+  const grids = rows * (1 + C) * 4 * 5;
+  const samples = TRAIN_DEFAULTS.batchRays * Math.ceil((Math.sqrt(3) * R) / f.stepVoxels);
+  const decoderWidths = 3 + 6 * f.viewFreqs + C + f.decoderHidden.reduce((a, b) => a + b, 0) + 4;
+  const perSample = 2 * K * 8 * 1.25 + 64 + C * 8 + decoderWidths * 8;
+  return grids + samples * perSample;
+}
+
+function drawRgb(canvas: HTMLCanvasElement, rgb: Float32Array, w: number, h: number): void {
+  canvas.width = w; canvas.height = h;
+  const img = new ImageData(w, h);
+  for (let p = 0; p < w * h; p++) {
+    for (let c = 0; c < 3; c++) img.data[p * 4 + c] = Math.round(Math.min(1, Math.max(0, rgb[p * 3 + c])) * 255);
+    img.data[p * 4 + 3] = 255;
+  }
+  canvas.getContext('2d')!.putImageData(img, 0, 0);
+}
+
+export class TrainPanel {
+  private worker: Worker | null = null;
+  private data: TrainData | null = null;
+  private held: TrainView[] = [];
+  private history: Progress[] = [];
+  private nextId = 1;
+  private readonly pending = new Map<number, (m: FromWorker) => void>();
+  private state: 'idle' | 'training' | 'paused' | 'done' | 'stopped' = 'idle';
+  /** Called with snapshot bytes when the user saves one (the host decides where). */
+  onSnapshot: (bytes: Uint8Array) => void = () => {};
+  onError: (message: string) => void = () => {};
+
+  constructor() {
+    $('train-start').addEventListener('click', () => void this.start());
+    $('train-pause').addEventListener('click', () => this.send({ type: 'pause' }));
+    $('train-resume').addEventListener('click', () => this.send({ type: 'resume' }));
+    $('train-stop').addEventListener('click', () => this.send({ type: 'stop' }));
+    $('train-snapshot').addEventListener('click', () => void this.snapshot());
+    $('compare-render').addEventListener('click', () => void this.compare());
+    for (const id of ['model', 'resolution']) $(id).addEventListener('input', () => this.showEstimate());
+    this.showEstimate();
+    this.setState('idle');
+  }
+
+  /** A new scene: training data and held-out views are prepared; any running training stops. */
+  async setScene(scene: Scene): Promise<void> {
+    this.worker?.terminate();
+    this.worker = null;
+    this.history = [];
+    this.data = await trainDataFromScene(scene);
+    this.held = await loadViews(scene, evalIndices(scene));
+    const sel = $<HTMLSelectElement>('compare-view');
+    sel.replaceChildren(...this.held.map((_, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `held-out view ${i}` })));
+    $('train-stats').textContent = `${this.data.views.length} training views, ${this.held.length} held out`;
+    this.drawChart();
+    this.setState('idle');
+  }
+
+  private settings(): TrainSettings {
+    return {
+      model: $<HTMLSelectElement>('model').value as GridKind,
+      resolution: Math.max(16, Math.min(256, Math.round(Number($<HTMLInputElement>('resolution').value) || 96))),
+      timeBudget: Number($<HTMLInputElement>('time-budget').value) || 0,
+      maxSteps: Math.round(Number($<HTMLInputElement>('max-steps').value) || 0),
+      seed: 0,
+    };
+  }
+
+  private showEstimate(): void {
+    const s = this.settings();
+    $('mem-estimate').textContent = `memory estimate: up to ${(estimateMemory(s.model, s.resolution) / 2 ** 20).toFixed(0)} MiB`;
+  }
+
+  private setState(s: TrainPanel['state']): void {
+    this.state = s;
+    document.body.dataset.train = s;
+    const running = s === 'training', paused = s === 'paused', has = s !== 'idle';
+    $<HTMLButtonElement>('train-start').disabled = running || paused || !this.data;
+    $<HTMLButtonElement>('train-pause').disabled = !running;
+    $<HTMLButtonElement>('train-resume').disabled = !paused;
+    $<HTMLButtonElement>('train-stop').disabled = !(running || paused);
+    $<HTMLButtonElement>('train-snapshot').disabled = !has;
+    $<HTMLButtonElement>('compare-render').disabled = !has || this.held.length === 0;
+  }
+
+  private send(m: ToWorker, transfer: Transferable[] = []): void {
+    this.worker?.postMessage(m, transfer);
+  }
+
+  private request<T extends FromWorker>(m: ToWorker & { id: number }): Promise<T> {
+    return new Promise((resolve) => {
+      this.pending.set(m.id, resolve as (x: FromWorker) => void);
+      this.send(m);
+    });
+  }
+
+  async start(): Promise<void> {
+    if (!this.data) return;
+    this.worker?.terminate();
+    this.worker = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
+    this.worker.onerror = (e) => this.onError(`training worker failed: ${e.message}`);
+    this.history = [];
+    // the worker gets copies: the panel keeps its data for the next run
+    this.send({ type: 'start', data: this.data, settings: this.settings() });
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready': document.body.dataset.backend = `${m.backend}, ${m.threads} thread(s)`; break;
+      case 'state': this.setState(m.state); break;
+      case 'progress': {
+        const p = m.progress;
+        this.history.push(p);
+        const stats = $('train-stats');
+        stats.dataset.step = String(p.step);
+        stats.textContent = `step ${p.step} · loss ${p.loss.toFixed(5)} · PSNR ${p.psnr.toFixed(2)} dB · ${Math.round(p.raysPerSec)} rays/s · ` +
+          `res ${p.resolution} · occupancy ${(p.occupancy * 100).toFixed(0)} % · ${(p.memory / 2 ** 20).toFixed(0)} MiB · ` +
+          `${p.seconds.toFixed(0)} s${Number.isFinite(p.eta) ? ` · ETA ${p.eta.toFixed(0)} s` : ''} · ${document.body.dataset.backend ?? ''}`;
+        this.drawChart();
+        break;
+      }
+      case 'rendered': case 'snapshot': {
+        const cb = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        cb?.(m);
+        break;
+      }
+      case 'error': this.onError(m.message); break;
+    }
+  }
+
+  /** Renders the selected held-out view with the current field and shows it next to the ground truth. */
+  async compare(): Promise<number> {
+    const i = Number($<HTMLSelectElement>('compare-view').value) || 0;
+    const view = this.held[i];
+    if (!view) return NaN;
+    const r = await this.request<Extract<FromWorker, { type: 'rendered' }>>({ type: 'render', id: this.nextId++, camera: view.camera });
+    const { width: w, height: h } = view.camera;
+    drawRgb($('cmp-gt'), view.rgb, w, h);
+    drawRgb($('cmp-render'), r.rgb, w, h);
+    const err = new Float32Array(w * h * 3);
+    for (let p = 0; p < w * h; p++) {
+      let e = 0;
+      for (let c = 0; c < 3; c++) e += Math.abs(r.rgb[p * 3 + c] - view.rgb[p * 3 + c]);
+      err[p * 3] = Math.min(1, e * 2); err[p * 3 + 1] = Math.min(1, e * 0.5); err[p * 3 + 2] = 0; // |error| × 2 in red
+    }
+    drawRgb($('cmp-error'), err, w, h);
+    const value = psnrOf(r.rgb, view.rgb);
+    const out = $('compare-psnr');
+    out.textContent = `PSNR ${value.toFixed(2)} dB (exact render, ${r.ms.toFixed(0)} ms)`;
+    out.dataset.psnr = String(value);
+    return value;
+  }
+
+  async snapshot(): Promise<void> {
+    const r = await this.request<Extract<FromWorker, { type: 'snapshot' }>>({ type: 'snapshot', id: this.nextId++ });
+    this.onSnapshot(r.bytes);
+  }
+
+  private drawChart(): void {
+    const c = $<HTMLCanvasElement>('chart'), g = c.getContext('2d')!;
+    const W = c.width, H = c.height, pad = 28;
+    g.fillStyle = '#1b1e26'; g.fillRect(0, 0, W, H);
+    g.font = '11px system-ui'; g.fillStyle = '#9aa3b5';
+    g.fillText('PSNR (dB, blue) and log loss (orange) per step', pad, 14);
+    const h = this.history;
+    if (h.length < 2) return;
+    const steps = h.map((p) => p.step), x0 = steps[0], x1 = steps[steps.length - 1] || 1;
+    const tx = (s: number) => pad + ((s - x0) / Math.max(1, x1 - x0)) * (W - 2 * pad);
+    const line = (vals: number[], color: string, label: (v: number) => string) => {
+      const lo = Math.min(...vals), hi = Math.max(...vals), span = hi - lo || 1;
+      g.strokeStyle = color; g.lineWidth = 1.5; g.beginPath();
+      vals.forEach((v, i) => { const y = H - pad + 8 - ((v - lo) / span) * (H - pad - 16); if (i) g.lineTo(tx(steps[i]), y); else g.moveTo(tx(steps[i]), y); });
+      g.stroke();
+      g.fillStyle = color;
+      return [label(lo), label(hi)];
+    };
+    const [pl, ph] = line(h.map((p) => p.psnr), '#6ea8ff', (v) => v.toFixed(1));
+    line(h.map((p) => Math.log10(Math.max(1e-12, p.loss))), '#ffae57', (v) => v.toFixed(1));
+    g.fillStyle = '#6ea8ff'; g.fillText(ph, 2, 26); g.fillText(pl, 2, H - pad + 8);
+    g.fillStyle = '#9aa3b5'; g.fillText(`step ${x0}`, pad, H - 4); g.fillText(`step ${x1}`, W - pad - 50, H - 4);
+  }
+}

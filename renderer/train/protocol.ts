@@ -1,0 +1,44 @@
+/** Messages between the UI and the training worker (renderer/train/train.worker.ts). */
+import type { TrainData } from '../../core/train/Trainer';
+import type { GridKind } from '../../core/field/GridModel';
+import type { Camera } from '../../core/scene/Camera';
+
+export interface TrainSettings {
+  model: GridKind;
+  resolution: number;
+  /** Seconds of training (Infinity: until stopped) and/or a step budget. */
+  timeBudget: number;
+  maxSteps: number;
+  seed: number;
+}
+
+export type ToWorker =
+  | { type: 'start'; data: TrainData; settings: TrainSettings }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** Render a camera with the current field (exact engine render); answered by 'rendered' with the same id. */
+  | { type: 'render'; id: number; camera: Camera }
+  /** The whole training state as a .mulfa snapshot; answered by 'snapshot'. */
+  | { type: 'snapshot'; id: number };
+
+export interface Progress {
+  step: number;
+  loss: number;
+  psnr: number;
+  raysPerSec: number;
+  seconds: number;
+  eta: number;
+  resolution: number;
+  occupancy: number;
+  /** Kernel memory in use (bytes). */
+  memory: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; threads: number }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'state'; state: 'training' | 'paused' | 'done' | 'stopped' }
+  | { type: 'rendered'; id: number; rgb: Float32Array; width: number; height: number; ms: number }
+  | { type: 'snapshot'; id: number; bytes: Uint8Array }
+  | { type: 'error'; message: string };

@@ -1,0 +1,100 @@
+/**
+ * Training off the UI thread: the engine's fused WebAssembly kernels (threads when the page is
+ * cross-origin isolated, else one), the Trainer, and a loop that trains in slices of ~100 ms so pause,
+ * stop, render and snapshot requests are answered between slices. Progress is posted after each slice.
+ */
+import { WasmKernels } from '../../core/wasm/WasmKernels';
+import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/wasm/Threads';
+import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trainer';
+import type { FromWorker, ToWorker, Progress } from './protocol';
+
+const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+
+const spawn: SpawnWorker = (source, onMessage) => {
+  const url = URL.createObjectURL(new Blob([source + WEB_WORKER_MAIN], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  w.onmessage = (e) => onMessage(e.data);
+  return { postMessage: (m) => w.postMessage(m), terminate: () => w.terminate() };
+};
+
+let kernels: Promise<WasmKernels> | null = null;
+function getKernels(): Promise<WasmKernels> {
+  kernels ??= WasmKernels.create({
+    threads: (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated ? Math.min(8, navigator.hardwareConcurrency || 1) : 1,
+    spawn,
+  });
+  return kernels;
+}
+
+let trainer: Trainer | null = null;
+let state: 'idle' | 'training' | 'paused' | 'done' | 'stopped' = 'idle';
+let budget = { seconds: Infinity, steps: Infinity };
+let trainedMs = 0;
+let startStep = 0;
+
+function setState(s: typeof state): void {
+  state = s;
+  if (s !== 'idle') post({ type: 'state', state: s });
+}
+
+async function loop(): Promise<void> {
+  let last: ReturnType<Trainer['trainStep']> | null = null, psnr = 0;
+  while (trainer && state === 'training') {
+    const t0 = performance.now();
+    do {
+      last = trainer.trainStep();
+      psnr = psnr === 0 ? last.psnr : 0.9 * psnr + 0.1 * last.psnr;
+    } while (performance.now() - t0 < 100 && trainer.step < budget.steps);
+    trainedMs += performance.now() - t0;
+    const seconds = trainedMs / 1000, steps = trainer.step - startStep;
+    const eta = Math.max(0, Math.min(budget.seconds - seconds, Number.isFinite(budget.steps) ? ((budget.steps - trainer.step) * seconds) / Math.max(1, steps) : Infinity));
+    const progress: Progress = { step: trainer.step, loss: last.loss, psnr, raysPerSec: (steps * trainer.config.batchRays) / seconds, seconds, eta,
+      resolution: last.resolution, occupancy: last.occupancy, memory: (await getKernels()).arena.inUse };
+    post({ type: 'progress', progress });
+    if (seconds >= budget.seconds || trainer.step >= budget.steps) { setState('done'); break; }
+    await new Promise((r) => setTimeout(r, 0)); // let queued messages (pause, stop, render) in
+  }
+}
+
+self.onmessage = async (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  try {
+    switch (msg.type) {
+      case 'start': {
+        const k = await getKernels();
+        trainer?.dispose();
+        const s = msg.settings;
+        const config: TrainConfig = { ...TRAIN_DEFAULTS, seed: s.seed, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution },
+          decaySteps: Number.isFinite(s.maxSteps) && s.maxSteps > 0 ? s.maxSteps : TRAIN_DEFAULTS.decaySteps };
+        trainer = new Trainer(config, msg.data, k);
+        budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
+        trainedMs = 0;
+        startStep = 0;
+        post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
+        setState('training');
+        void loop();
+        break;
+      }
+      case 'pause': if (state === 'training') setState('paused'); break;
+      case 'resume': if (state === 'paused') { setState('training'); void loop(); } break;
+      case 'stop': if (state === 'training' || state === 'paused') setState('stopped'); break;
+      case 'render': {
+        if (!trainer) throw new Error('nothing trained yet');
+        const t0 = performance.now();
+        const rgb = trainer.renderView(msg.camera);
+        post({ type: 'rendered', id: msg.id, rgb, width: msg.camera.width, height: msg.camera.height, ms: performance.now() - t0 }, [rgb.buffer]);
+        break;
+      }
+      case 'snapshot': {
+        if (!trainer) throw new Error('nothing trained yet');
+        const bytes = trainer.toSnapshot({});
+        post({ type: 'snapshot', id: msg.id, bytes }, [bytes.buffer]);
+        break;
+      }
+    }
+  } catch (err) {
+    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
+};
+
+export {};
