@@ -8,6 +8,7 @@ import type { Host } from './host/Host';
 import { BrowserHost } from './host/BrowserHost';
 import { ElectronHost } from './host/ElectronHost';
 import { TrainPanel } from './train/TrainPanel';
+import { Viewport } from './viewport/Viewport';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -70,6 +71,8 @@ async function open(load: () => Promise<Scene> | Scene): Promise<void> {
     showError(null);
     await show(scene);
     await panel.setScene(scene);
+    currentScene = scene;
+    viewport.setDataset(scene, scene.splits.train.map((i) => scene.views[i].camera));
   } catch (e) {
     showError(e instanceof Error ? e.message : String(e));
     document.body.dataset.state = 'error';
@@ -90,5 +93,94 @@ $('open-dataset').addEventListener('click', async () => {
   }
 });
 host.onMenu((event, fs) => { if (event === 'open-demo') void open(() => loadDemo()); else if (fs) void openFolder(fs); });
+
+
+// ---- viewport: baked field while training, exact render at rest, camera pick
+const viewport = new Viewport($<HTMLCanvasElement>('viewport'));
+viewport.setSize(640, 400);
+let currentScene: Scene | null = null;
+let baking = false;
+
+async function rebake(): Promise<void> {
+  if (baking) return;
+  baking = true;
+  try {
+    const b = await panel.bake(96, viewport.eye);
+    if (b) {
+      viewport.setBaked(b.baked, b.near, b.far, b.background);
+      $('bake-status').textContent = `baked ${b.baked.size}³ in ${b.ms.toFixed(0)} ms`;
+    }
+  } finally {
+    baking = false;
+  }
+}
+
+setInterval(() => { if (panel.trainingState === 'training') void rebake(); }, 3000);
+viewport.onRest = async () => {
+  if (panel.trainingState === 'idle') return;
+  if (panel.trainingState !== 'training') await rebake(); // re-bake colour for the new view direction
+  const overlay = $<HTMLCanvasElement>('exact-overlay');
+  if (!$<HTMLInputElement>('exact').checked) { overlay.hidden = true; return; }
+  const cam = viewport.engineCamera(320, 200);
+  const r = await panel.render(cam);
+  if (!r) return;
+  drawRgbTo(overlay, r.rgb, r.width, r.height);
+  overlay.hidden = false;
+};
+$('exact').addEventListener('change', () => { if (!$<HTMLInputElement>('exact').checked) $('exact-overlay').hidden = true; else viewport.onRest(); });
+$('helpers').addEventListener('change', () => viewport.showHelpers($<HTMLInputElement>('helpers').checked));
+viewport.controls.addEventListener('start', () => { $('exact-overlay').hidden = true; });
+viewport.onPick = async (i) => {
+  if (!currentScene) return;
+  const train = currentScene.splits.train;
+  const img = await currentScene.loadImage(train[i]);
+  const c = document.createElement('canvas');
+  drawRgbTo(c, compositeOnBackground(img, currentScene.background ?? [0, 0, 0]), img.width, img.height);
+  const thumb = $<HTMLImageElement>('pick-thumb');
+  thumb.src = c.toDataURL();
+  thumb.title = currentScene.views[train[i]].name;
+  thumb.hidden = false;
+};
+
+function drawRgbTo(canvas: HTMLCanvasElement, rgb: Float32Array, w: number, h: number): void {
+  canvas.width = w; canvas.height = h;
+  const data = new ImageData(w, h);
+  for (let p = 0; p < w * h; p++) {
+    for (let c = 0; c < 3; c++) data.data[p * 4 + c] = Math.round(Math.min(1, Math.max(0, rgb[p * 3 + c])) * 255);
+    data.data[p * 4 + 3] = 255;
+  }
+  canvas.getContext('2d')!.putImageData(data, 0, 0);
+}
+
+/**
+ * The baked viewport against the exact engine render of the same pose (a held-out camera): both drawn at the
+ * camera's size, PSNR of the viewport pixels against the engine's. Used by the tests and available in the console.
+ */
+async function bakedVsExact(view = 0): Promise<{ psnr: number; width: number; height: number }> {
+  const cam = panel.heldOut[view]?.camera;
+  if (!cam) throw new Error('no held-out view');
+  viewport.setSize(cam.width, cam.height);
+  viewport.lookThrough(cam);
+  viewport.showHelpers(false);
+  const b = await panel.bake(256, viewport.eye);
+  if (!b) throw new Error('nothing trained yet');
+  viewport.setBaked(b.baked, b.near, b.far, b.background);
+  viewport.renderNow();
+  const gl = viewport.renderer.getContext();
+  const px = new Uint8Array(cam.width * cam.height * 4);
+  gl.readPixels(0, 0, cam.width, cam.height, gl.RGBA, gl.UNSIGNED_BYTE, px);
+  const exact = await panel.render(cam);
+  if (!exact) throw new Error('nothing trained yet');
+  let se = 0;
+  for (let y = 0; y < cam.height; y++) for (let x = 0; x < cam.width; x++) {
+    const gy = cam.height - 1 - y; // GL rows start at the bottom
+    for (let c = 0; c < 3; c++) se += (px[(gy * cam.width + x) * 4 + c] / 255 - exact.rgb[(y * cam.width + x) * 3 + c]) ** 2;
+  }
+  const psnr = -10 * Math.log10(se / (cam.width * cam.height * 3));
+  viewport.showHelpers($<HTMLInputElement>('helpers').checked);
+  return { psnr, width: cam.width, height: cam.height };
+}
+
+(window as unknown as { __mulfa: unknown }).__mulfa = { panel, viewport, bakedVsExact, restoreViewport: () => viewport.setSize(640, 400) };
 
 void open(() => loadDemo());

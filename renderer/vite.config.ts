@@ -10,5 +10,7 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, fs: { allow: [resolve(__dirname, '..')] }, headers: isolation },
   preview: { host: '127.0.0.1', port: 4173, headers: isolation },
   worker: { format: 'es' },
+  // pre-bundle at start: discovering these on first load makes Vite reload the page (flaky first runs)
+  optimizeDeps: { include: ['three', 'three/examples/jsm/controls/OrbitControls.js', 'fast-png', 'jpeg-js'] },
   build: { outDir: resolve(__dirname, '../out/web'), emptyOutDir: true },
 });

@@ -142,7 +142,7 @@ export class TrainPanel {
         this.drawChart();
         break;
       }
-      case 'rendered': case 'snapshot': {
+      case 'rendered': case 'snapshot': case 'baked': {
         const cb = this.pending.get(m.id);
         this.pending.delete(m.id);
         cb?.(m);
@@ -174,6 +174,22 @@ export class TrainPanel {
     out.dataset.psnr = String(value);
     return value;
   }
+
+  /** The field baked for the viewport (null before training started). */
+  async bake(size: number, eye: number[]): Promise<Extract<FromWorker, { type: 'baked' }> | null> {
+    if (!this.worker || this.state === 'idle') return null;
+    return this.request<Extract<FromWorker, { type: 'baked' }>>({ type: 'bake', id: this.nextId++, size, eye });
+  }
+
+  /** An exact engine render of any camera (null before training started). */
+  async render(camera: import('../../core/scene/Camera').Camera): Promise<Extract<FromWorker, { type: 'rendered' }> | null> {
+    if (!this.worker || this.state === 'idle') return null;
+    return this.request<Extract<FromWorker, { type: 'rendered' }>>({ type: 'render', id: this.nextId++, camera });
+  }
+
+  get heldOut(): TrainView[] { return this.held; }
+
+  get trainingState(): TrainPanel['state'] { return this.state; }
 
   async snapshot(): Promise<void> {
     const r = await this.request<Extract<FromWorker, { type: 'snapshot' }>>({ type: 'snapshot', id: this.nextId++ });

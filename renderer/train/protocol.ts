@@ -2,6 +2,7 @@
 import type { TrainData } from '../../core/train/Trainer';
 import type { GridKind } from '../../core/field/GridModel';
 import type { Camera } from '../../core/scene/Camera';
+import type { BakedField } from '../../core/render/bake';
 
 export interface TrainSettings {
   model: GridKind;
@@ -20,7 +21,9 @@ export type ToWorker =
   /** Render a camera with the current field (exact engine render); answered by 'rendered' with the same id. */
   | { type: 'render'; id: number; camera: Camera }
   /** The whole training state as a .mulfa snapshot; answered by 'snapshot'. */
-  | { type: 'snapshot'; id: number };
+  | { type: 'snapshot'; id: number }
+  /** The field baked into 3D textures for the viewport (core/render/bake.ts); answered by 'baked'. */
+  | { type: 'bake'; id: number; size: number; eye: number[] };
 
 export interface Progress {
   step: number;
@@ -41,4 +44,5 @@ export type FromWorker =
   | { type: 'state'; state: 'training' | 'paused' | 'done' | 'stopped' }
   | { type: 'rendered'; id: number; rgb: Float32Array; width: number; height: number; ms: number }
   | { type: 'snapshot'; id: number; bytes: Uint8Array }
+  | { type: 'baked'; id: number; baked: BakedField; near: number; far: number; background: [number, number, number]; ms: number }
   | { type: 'error'; message: string };

@@ -7,6 +7,7 @@ import { WasmKernels } from '../../core/wasm/WasmKernels';
 import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/wasm/Threads';
 import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trainer';
 import type { FromWorker, ToWorker, Progress } from './protocol';
+import { bakeField } from '../../core/render/bake';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -83,6 +84,14 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         const t0 = performance.now();
         const rgb = trainer.renderView(msg.camera);
         post({ type: 'rendered', id: msg.id, rgb, width: msg.camera.width, height: msg.camera.height, ms: performance.now() - t0 }, [rgb.buffer]);
+        break;
+      }
+      case 'bake': {
+        if (!trainer) throw new Error('nothing trained yet');
+        const t0 = performance.now();
+        const baked = bakeField(trainer.field, Math.min(msg.size, trainer.field.density.resolution), msg.eye);
+        const { near, far, background } = trainer.data;
+        post({ type: 'baked', id: msg.id, baked, near, far, background, ms: performance.now() - t0 }, [baked.density.buffer, baked.rgb.buffer]);
         break;
       }
       case 'snapshot': {

@@ -2,7 +2,7 @@
 // when cross-origin isolated), the held-out render improves, pause/resume work, a snapshot downloads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startWebApp, newPage, screenshot, chromiumAvailable, type WebApp } from './harness';
+import { startWebApp, newPage, screenshot, chromiumAvailable, ARTIFACTS, type WebApp } from './harness';
 
 let app: WebApp;
 
@@ -38,6 +38,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     expect(late).toBeGreaterThan(21); // 22.15 dB here (seeded, deterministic)
     expect(await page.getAttribute('body', 'data-backend')).toMatch(/wasm .*2 thread/);
     await screenshot(page, 'app-trained');
+    // the viewport's baked ray marcher against the exact engine render of the same held-out pose
+    const cmp = await page.evaluate(() => (window as unknown as { __mulfa: { bakedVsExact(i: number): Promise<{ psnr: number }> } }).__mulfa.bakedVsExact(0));
+    console.log(`baked viewport vs exact engine render: ${cmp.psnr.toFixed(2)} dB`);
+    expect(cmp.psnr).toBeGreaterThanOrEqual(30);
+    await page.evaluate(() => (window as unknown as { __mulfa: { restoreViewport(): void } }).__mulfa.restoreViewport());
+    await page.waitForTimeout(300);
+    await page.locator('#viewport-section').screenshot({ path: `${ARTIFACTS}/app-viewport.png` });
     // snapshot: a download of a real .mulfa file
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-snapshot')]);
     const bytes = readFileSync((await download.path())!);

@@ -1,0 +1,235 @@
+/**
+ * The live viewport (three.js, WebGL2): the scene's box and training-camera frusta, orbit controls, and the
+ * field drawn by a GLSL ray marcher over 3D textures baked by the training worker (core/render/bake.ts),
+ * marching exactly like the engine (same sample positions, DVGO alpha, early termination) so the two agree.
+ * "Exact" mode overlays an engine render of the resting view. Clicking near a camera shows its image.
+ */
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { Scene as Dataset } from '../../core/scene/Scene';
+import type { Camera } from '../../core/scene/Camera';
+import type { BakedField } from '../../core/render/bake';
+
+const VERT = /* glsl */ `
+out vec3 vWorld;
+void main() {
+  vec4 w = modelMatrix * vec4(position, 1.0);
+  vWorld = w.xyz;
+  gl_Position = projectionMatrix * viewMatrix * w;
+}`;
+
+const FRAG = /* glsl */ `
+precision highp float;
+precision highp sampler3D;
+in vec3 vWorld;
+out vec4 outColor;
+uniform sampler3D uDensity;
+uniform sampler3D uColor;
+uniform vec3 uBoxMin;
+uniform vec3 uBoxMax;
+uniform float uSize;
+uniform float uVoxel;
+uniform float uStep;
+uniform float uNear;
+uniform float uFar;
+uniform vec3 uBg;
+void main() {
+  vec3 o = cameraPosition;
+  vec3 d = normalize(vWorld - o);
+  // ray-box slabs (as core/render/Occupancy.ts rayBox)
+  vec3 inv = 1.0 / d;
+  vec3 ta = (uBoxMin - o) * inv, tb = (uBoxMax - o) * inv;
+  vec3 tmin = min(ta, tb), tmax = max(ta, tb);
+  float t0 = max(max(tmin.x, tmin.y), max(tmin.z, 0.0));
+  float t1 = min(min(tmax.x, tmax.y), tmax.z);
+  t0 = max(t0, uNear);
+  t1 = min(t1, uFar);
+  vec3 rgb = vec3(0.0);
+  float T = 1.0;
+  if (t1 > t0) {
+    int count = int(floor((t1 - t0) / uStep));
+    vec3 ext = uBoxMax - uBoxMin;
+    for (int k = 0; k < 2048; k++) {
+      if (k >= count) break;
+      float t = t0 + (float(k) + 0.5) * uStep;
+      vec3 p = clamp((o + t * d - uBoxMin) / ext, 0.0, 1.0);
+      vec3 tc = (p * (uSize - 1.0) + 0.5) / uSize;
+      float x = texture(uDensity, tc).r;
+      float sigma = x > 20.0 ? x : log(1.0 + exp(x));
+      float a = min(1.0 - exp(-sigma * uStep / uVoxel), 0.999999);
+      rgb += T * a * texture(uColor, tc).rgb;
+      T *= 1.0 - a;
+      if (T < 1e-4) break;
+    }
+  }
+  outColor = vec4(rgb + T * uBg, 1.0);
+}`;
+
+export class Viewport {
+  readonly renderer: THREE.WebGLRenderer;
+  readonly scene = new THREE.Scene();
+  readonly camera = new THREE.PerspectiveCamera(40, 1, 0.05, 100);
+  readonly controls: OrbitControls;
+  private readonly helpers = new THREE.Group();
+  private volume: THREE.Mesh<THREE.BoxGeometry, THREE.ShaderMaterial> | null = null;
+  private cams: Camera[] = [];
+  private dataset: Dataset | null = null;
+  private dirty = true;
+  /** Called after the camera has rested (no change for a while): exact renders and view-dependent re-bakes. */
+  onRest: () => void = () => {};
+  onPick: (view: number) => void = () => {};
+  private restTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(readonly canvas: HTMLCanvasElement) {
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: false, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(1);
+    this.renderer.outputColorSpace = THREE.LinearSRGBColorSpace; // the field's colours are already sRGB-encoded
+    this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.addEventListener('change', () => this.changed());
+    this.scene.add(this.helpers);
+    canvas.addEventListener('click', (e) => this.pick(e));
+    const loop = () => {
+      if (this.dirty) { this.renderer.render(this.scene, this.camera); this.dirty = false; }
+      requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  }
+
+  private changed(): void {
+    this.dirty = true;
+    if (this.restTimer) clearTimeout(this.restTimer);
+    this.restTimer = setTimeout(() => this.onRest(), 400);
+  }
+
+  /** Drawing-buffer size in pixels. */
+  setSize(width: number, height: number): void {
+    this.renderer.setSize(width, height, false);
+    this.camera.aspect = width / height;
+    this.camera.updateProjectionMatrix();
+    this.changed();
+  }
+
+  /** A new dataset: box, frusta, a default view that frames the box. */
+  setDataset(ds: Dataset, cameras: Camera[]): void {
+    this.dataset = ds;
+    this.cams = cameras;
+    this.helpers.clear();
+    if (this.volume) { this.scene.remove(this.volume); this.volume = null; }
+    const [lo, hi] = ds.aabb;
+    const box = new THREE.Box3(new THREE.Vector3(...lo), new THREE.Vector3(...hi));
+    this.helpers.add(new THREE.Box3Helper(box, new THREE.Color(0x6ea8ff)));
+    const size = box.getSize(new THREE.Vector3()).length();
+    const pts: number[] = [];
+    for (const cam of cameras) {
+      const m = new THREE.Matrix4().fromArray(Array.from(cam.c2w));
+      const depth = size * 0.06, hw = (depth * cam.width) / (2 * cam.fx), hh = (depth * cam.height) / (2 * cam.fy);
+      const c = new THREE.Vector3().applyMatrix4(m);
+      const corners = [[-hw, -hh], [hw, -hh], [hw, hh], [-hw, hh]].map(([x, y]) => new THREE.Vector3(x, y, -depth).applyMatrix4(m));
+      for (let i = 0; i < 4; i++) pts.push(...c.toArray(), ...corners[i].toArray(), ...corners[i].toArray(), ...corners[(i + 1) % 4].toArray());
+    }
+    const geo = new THREE.BufferGeometry().setAttribute('position', new THREE.Float32BufferAttribute(pts, 3));
+    this.helpers.add(new THREE.LineSegments(geo, new THREE.LineBasicMaterial({ color: 0xffae57 })));
+    const bg = ds.background ?? [0, 0, 0];
+    this.renderer.setClearColor(new THREE.Color(bg[0], bg[1], bg[2]));
+    // frame the box from the first camera's side
+    const center = box.getCenter(new THREE.Vector3());
+    const eye = cameras[0] ? new THREE.Vector3().setFromMatrixPosition(new THREE.Matrix4().fromArray(Array.from(cameras[0].c2w))) : center.clone().add(new THREE.Vector3(0, -size, size * 0.5));
+    this.camera.position.copy(eye);
+    this.camera.up.set(0, 0, 1);
+    this.controls.target.copy(center);
+    this.controls.update();
+    this.changed();
+  }
+
+  /** Frusta and box on or off (off for comparisons with engine renders). */
+  showHelpers(on: boolean): void {
+    this.helpers.visible = on;
+    this.changed();
+  }
+
+  /** New baked textures from the training worker. */
+  setBaked(b: BakedField, near: number, far: number, background: [number, number, number]): void {
+    if (!this.dataset) return;
+    const N = b.size;
+    const half = new Uint16Array(b.density.length);
+    for (let i = 0; i < half.length; i++) half[i] = THREE.DataUtils.toHalfFloat(Math.max(-60000, Math.min(60000, b.density[i])));
+    const dens = new THREE.Data3DTexture(half, N, N, N);
+    dens.format = THREE.RedFormat; dens.type = THREE.HalfFloatType;
+    const col = new THREE.Data3DTexture(b.rgb, N, N, N);
+    col.format = THREE.RGBAFormat; col.type = THREE.UnsignedByteType;
+    for (const t of [dens, col]) {
+      t.minFilter = t.magFilter = THREE.LinearFilter;
+      t.wrapS = t.wrapT = t.wrapR = THREE.ClampToEdgeWrapping;
+      t.unpackAlignment = 1;
+      t.needsUpdate = true;
+    }
+    const [lo, hi] = this.dataset.aabb;
+    const uniforms = {
+      uDensity: { value: dens }, uColor: { value: col }, uBoxMin: { value: new THREE.Vector3(...lo) }, uBoxMax: { value: new THREE.Vector3(...hi) },
+      uSize: { value: N }, uVoxel: { value: b.voxel }, uStep: { value: b.step }, uNear: { value: near }, uFar: { value: far },
+      uBg: { value: new THREE.Vector3(...background) },
+    };
+    if (this.volume) {
+      const u = this.volume.material.uniforms;
+      (u.uDensity.value as THREE.Texture).dispose();
+      (u.uColor.value as THREE.Texture).dispose();
+      Object.assign(u, uniforms);
+    } else {
+      const size = new THREE.Vector3(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
+      const mat = new THREE.ShaderMaterial({ glslVersion: THREE.GLSL3, vertexShader: VERT, fragmentShader: FRAG, uniforms, side: THREE.BackSide,
+        depthWrite: false });
+      this.volume = new THREE.Mesh(new THREE.BoxGeometry(size.x, size.y, size.z), mat);
+      this.volume.position.set((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2);
+      this.volume.renderOrder = -1;
+      this.scene.add(this.volume);
+    }
+    this.dirty = true;
+  }
+
+  /** Puts the viewport camera at a dataset camera (pose and vertical field of view). */
+  lookThrough(cam: Camera): void {
+    const m = new THREE.Matrix4().fromArray(Array.from(cam.c2w));
+    const pos = new THREE.Vector3(), q = new THREE.Quaternion(), s = new THREE.Vector3();
+    m.decompose(pos, q, s);
+    this.camera.position.copy(pos);
+    this.camera.quaternion.copy(q);
+    this.camera.fov = (2 * Math.atan((0.5 * cam.height) / cam.fy) * 180) / Math.PI;
+    this.camera.updateProjectionMatrix();
+    // keep orbiting around a point in front of the camera
+    const fwd = new THREE.Vector3(0, 0, -1).applyQuaternion(q);
+    this.controls.target.copy(pos.clone().add(fwd.multiplyScalar(pos.length() || 1)));
+    this.camera.up.set(0, 0, 1);
+    this.camera.quaternion.copy(q);
+    this.changed();
+  }
+
+  /** The viewport's current view as an engine camera (pinhole, centred principal point). */
+  engineCamera(width = this.canvas.width, height = this.canvas.height): Camera {
+    this.camera.updateMatrixWorld();
+    const fy = (0.5 * height) / Math.tan((this.camera.fov * Math.PI) / 360);
+    return { c2w: Float64Array.from(this.camera.matrixWorld.elements), width, height, fx: fy, fy, cx: width / 2, cy: height / 2, distortion: null };
+  }
+
+  get eye(): number[] {
+    return this.camera.position.toArray();
+  }
+
+  /** Renders now (tests read the canvas right after). */
+  renderNow(): void {
+    this.renderer.render(this.scene, this.camera);
+    this.dirty = false;
+  }
+
+  private pick(e: MouseEvent): void {
+    const r = this.canvas.getBoundingClientRect();
+    const mx = ((e.clientX - r.left) / r.width) * 2 - 1, my = -(((e.clientY - r.top) / r.height) * 2 - 1);
+    let best = -1, bestD = 0.04;
+    this.cams.forEach((cam, i) => {
+      const p = new THREE.Vector3(cam.c2w[12], cam.c2w[13], cam.c2w[14]).project(this.camera);
+      if (p.z > 1) return;
+      const dd = Math.hypot(p.x - mx, p.y - my);
+      if (dd < bestD) { bestD = dd; best = i; }
+    });
+    if (best >= 0) this.onPick(best);
+  }
+}
