@@ -84,6 +84,21 @@ async function openFolder(fs: DatasetFS): Promise<void> {
 }
 
 $('open-demo').addEventListener('click', () => void open(() => loadDemo()));
+$('open-snapshot').addEventListener('click', () => {
+  const input = $<HTMLInputElement>('snapshot-input');
+  input.value = '';
+  input.onchange = async () => {
+    const f = input.files?.[0];
+    if (!f) return;
+    try {
+      await panel.loadSnapshot(new Uint8Array(await f.arrayBuffer()), f.name);
+      showError(null);
+    } catch (e) {
+      showError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  input.click();
+});
 $('open-dataset').addEventListener('click', async () => {
   try {
     const fs = await host.chooseDataset();

@@ -116,15 +116,37 @@ export class TrainPanel {
     });
   }
 
-  async start(): Promise<void> {
-    if (!this.data) return;
+  private newWorker(): void {
     this.worker?.terminate();
     this.worker = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
     this.worker.onerror = (e) => this.onError(`training worker failed: ${e.message}`);
     this.history = [];
+  }
+
+  async start(): Promise<void> {
+    if (!this.data) return;
+    this.newWorker();
     // the worker gets copies: the panel keeps its data for the next run
     this.send({ type: 'start', data: this.data, settings: this.settings() });
+  }
+
+  /** Opens a .mulfa snapshot on the current scene's data: paused, ready to render or to resume training. */
+  async loadSnapshot(bytes: Uint8Array, name: string): Promise<void> {
+    if (!this.data) throw new Error('open a dataset first');
+    this.newWorker();
+    const state = new Promise<void>((resolve, reject) => {
+      const w = this.worker!;
+      w.onmessage = (e: MessageEvent<FromWorker>) => {
+        const m = e.data;
+        if (m.type === 'error') { reject(new Error(m.message)); this.setState('idle'); }
+        else this.onMessage(m);
+        if (m.type === 'state') resolve();
+        if (m.type === 'state' || m.type === 'error') w.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
+      };
+    });
+    this.send({ type: 'load', bytes, name, data: this.data });
+    await state;
   }
 
   private onMessage(m: FromWorker): void {

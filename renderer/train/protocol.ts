@@ -15,6 +15,8 @@ export interface TrainSettings {
 
 export type ToWorker =
   | { type: 'start'; data: TrainData; settings: TrainSettings }
+  /** Continue from a .mulfa snapshot on this data (paused; 'resume' trains on). */
+  | { type: 'load'; bytes: Uint8Array; name: string; data: TrainData }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }

@@ -8,6 +8,7 @@ import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/was
 import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trainer';
 import type { FromWorker, ToWorker, Progress } from './protocol';
 import { bakeField } from '../../core/render/bake';
+import { decodeSnapshot } from '../../core/io/snapshot';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -74,6 +75,17 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         setState('training');
         void loop();
+        break;
+      }
+      case 'load': {
+        const k = await getKernels();
+        trainer?.dispose();
+        trainer = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
+        budget = { seconds: Infinity, steps: Infinity };
+        trainedMs = 0;
+        startStep = trainer.step;
+        post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
+        setState('paused');
         break;
       }
       case 'pause': if (state === 'training') setState('paused'); break;

@@ -1,7 +1,7 @@
 // Training in the web app, in headless Chromium: the demo trains in a worker (WebAssembly kernels, threads
 // when cross-origin isolated), the held-out render improves, pause/resume work, a snapshot downloads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { startWebApp, newPage, screenshot, chromiumAvailable, ARTIFACTS, type WebApp } from './harness';
 
 let app: WebApp;
@@ -49,6 +49,22 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-snapshot')]);
     const bytes = readFileSync((await download.path())!);
     expect(bytes.subarray(0, 8).toString('latin1')).toBe('MULFASNP');
+    // reload the app, open the snapshot: the same held-out render, to the last bit of its PSNR
+    const snapFile = `${ARTIFACTS}/trained.mulfa`;
+    writeFileSync(snapFile, bytes);
+    await page.goto(app.url);
+    await page.waitForSelector('body[data-state="loaded"]', { timeout: 60_000 });
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#open-snapshot')]);
+    await chooser.setFiles(snapFile);
+    await page.waitForSelector('body[data-train="paused"]', { timeout: 60_000 });
+    expect(await renderPsnr()).toBe(late);
+    // a corrupt snapshot: the error names the file, the app keeps working
+    const bad = `${ARTIFACTS}/corrupt.mulfa`;
+    writeFileSync(bad, Buffer.concat([bytes.subarray(0, 100), Buffer.alloc(50)]));
+    const [chooser2] = await Promise.all([page.waitForEvent('filechooser'), page.click('#open-snapshot')]);
+    await chooser2.setFiles(bad);
+    await page.waitForFunction(() => !(document.querySelector('#error') as HTMLElement).hidden, null, { timeout: 30_000 });
+    expect(await page.textContent('#error')).toContain('corrupt.mulfa');
     expect(errors).toEqual([]);
     await page.close();
 
