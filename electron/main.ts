@@ -5,6 +5,8 @@
  */
 import { app, BrowserWindow, Menu, dialog, ipcMain, session, shell } from 'electron';
 import * as path from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../cli/fsio';
 import { FolderAccess } from './folderAccess';
 import { isInputError } from '../core/errors';
 
@@ -46,10 +48,35 @@ function createWindow(): void {
   else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
 }
 
+/** Dataset folders the user opened before (userData/recent.json), newest first. */
+function recentFile(): string { return path.join(app.getPath('userData'), 'recent.json'); }
+function loadRecent(): string[] {
+  try {
+    const list = JSON.parse(readFileSync(recentFile(), 'utf8')) as unknown;
+    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string' && path.isAbsolute(p)).slice(0, 8) : [];
+  } catch { return []; }
+}
+function remember(folder: string): void {
+  const list = [folder, ...loadRecent().filter((p) => p !== folder)].slice(0, 8);
+  try { writeFileAtomic(recentFile(), new TextEncoder().encode(JSON.stringify(list))); } catch { /* recent items are a convenience */ }
+  app.addRecentDocument(folder);
+  buildMenu();
+}
+
+/** Grants a folder the user picked (dialog or recent list) and tells the renderer. */
+function openFolder(folder: string): { token: string; name: string } | null {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    void dialog.showMessageBox(win!, { type: 'error', message: `${folder} is not a folder any more` });
+    return null;
+  }
+  remember(folder);
+  return access.grant(folder);
+}
+
 async function chooseDataset(): Promise<{ token: string; name: string } | null> {
   const r = await dialog.showOpenDialog(win!, { title: 'Open Dataset', properties: ['openDirectory'] });
   if (r.canceled || r.filePaths.length !== 1) return null;
-  return access.grant(r.filePaths[0]);
+  return openFolder(r.filePaths[0]);
 }
 
 /** IPC results carry errors as data so the renderer shows the same message as the CLI. */
@@ -70,7 +97,15 @@ function buildMenu(): void {
         const granted = await chooseDataset();
         if (granted) win?.webContents.send('menu:dataset-opened', granted);
       } },
+      { label: 'Open Recent', submenu: loadRecent().length ? loadRecent().map((p) => ({ label: p, click: () => {
+        const granted = openFolder(p);
+        if (granted) win?.webContents.send('menu:dataset-opened', granted);
+      } })) : [{ label: 'No recent datasets', enabled: false }] },
       { label: 'Open Demo Scene', click: () => win?.webContents.send('menu:open-demo') },
+      { type: 'separator' },
+      { label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+Shift+O', click: () => win?.webContents.send('menu:open-snapshot') },
+      { label: 'Save Snapshot', accelerator: 'CmdOrCtrl+S', click: () => win?.webContents.send('menu:save-snapshot') },
+      { label: 'Export Video…', enabled: false, toolTip: 'camera paths and video export are not built yet' },
       { type: 'separator' },
       { role: 'quit' },
     ] },

@@ -5,7 +5,7 @@ import { loadScene, loadDemo } from '../datasets/load';
 import { sceneInfo } from '../datasets/info';
 import type { DatasetFS } from '../datasets/fs';
 import type { Host } from './host/Host';
-import { BrowserHost } from './host/BrowserHost';
+import { BrowserHost, entryToFS } from './host/BrowserHost';
 import { ElectronHost } from './host/ElectronHost';
 import { TrainPanel } from './train/TrainPanel';
 import { Viewport } from './viewport/Viewport';
@@ -107,7 +107,23 @@ $('open-dataset').addEventListener('click', async () => {
     showError(e instanceof Error ? e.message : String(e));
   }
 });
-host.onMenu((event, fs) => { if (event === 'open-demo') void open(() => loadDemo()); else if (fs) void openFolder(fs); });
+host.onMenu((event, fs) => {
+  if (event === 'open-demo') void open(() => loadDemo());
+  else if (event === 'open-snapshot') $('open-snapshot').click();
+  else if (event === 'save-snapshot') { if (panel.trainingState !== 'idle') void panel.snapshot(); }
+  else if (fs) void openFolder(fs);
+});
+
+// drag and drop of a dataset folder (read through the File API, in the browser and in Electron alike)
+document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.dataset.drop = 'over'; });
+document.addEventListener('dragleave', () => { delete document.body.dataset.drop; });
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  delete document.body.dataset.drop;
+  const entry = e.dataTransfer?.items[0]?.webkitGetAsEntry();
+  if (!entry?.isDirectory) { showError('drop a dataset folder'); return; }
+  void open(async () => loadScene(await entryToFS(entry as FileSystemDirectoryEntry)));
+});
 
 
 // ---- viewport: baked field while training, exact render at rest, camera pick

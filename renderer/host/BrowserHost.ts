@@ -35,3 +35,25 @@ export async function filesToFS(files: FileList | File[]): Promise<DatasetFS> {
   }));
   return fs;
 }
+
+/** A dropped folder (File and Directory Entries API) as a DatasetFS rooted at it. */
+export async function entryToFS(dir: FileSystemDirectoryEntry): Promise<DatasetFS> {
+  const fs = new MemoryFS(dir.name);
+  const readAll = (d: FileSystemDirectoryEntry) => new Promise<FileSystemEntry[]>((resolve, reject) => {
+    const reader = d.createReader(), out: FileSystemEntry[] = [];
+    const next = () => reader.readEntries((batch) => { if (batch.length === 0) resolve(out); else { out.push(...batch); next(); } }, reject);
+    next();
+  });
+  const walk = async (d: FileSystemDirectoryEntry, prefix: string): Promise<void> => {
+    for (const e of await readAll(d)) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory) await walk(e as FileSystemDirectoryEntry, rel);
+      else {
+        const file = await new Promise<File>((resolve, reject) => (e as FileSystemFileEntry).file(resolve, reject));
+        fs.write(rel, new Uint8Array(await file.arrayBuffer()));
+      }
+    }
+  };
+  await walk(dir, '');
+  return fs;
+}

@@ -1,7 +1,7 @@
 /** Host over the preload bridge (electron/preload.ts): files stay in the main process, read on demand. */
 import { InputError } from '../../core/errors';
 import type { DatasetFS, DirEntry } from '../../datasets/fs';
-import { type Host, downloadFile } from './Host';
+import { type Host, type MenuEvent, downloadFile } from './Host';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 interface Bridge {
@@ -44,9 +44,9 @@ export class ElectronHost implements Host {
     return granted ? new BridgeFS(this.bridge, granted.token, granted.name) : null;
   }
 
-  onMenu(cb: (event: 'open-demo' | 'dataset', fs?: DatasetFS) => void): void {
+  onMenu(cb: (event: MenuEvent, fs?: DatasetFS) => void): void {
     this.bridge.onMenu((event, payload) => {
-      if (event === 'open-demo') cb('open-demo');
+      if (event !== 'dataset-opened') cb(event);
       else {
         const g = payload as { token: string; name: string };
         cb('dataset', new BridgeFS(this.bridge, g.token, g.name));

@@ -4,12 +4,14 @@
  */
 import type { DatasetFS } from '../../datasets/fs';
 
+export type MenuEvent = 'open-demo' | 'dataset' | 'open-snapshot' | 'save-snapshot';
+
 export interface Host {
   readonly kind: 'electron' | 'browser';
   /** Lets the user pick a dataset folder; null when cancelled. */
   chooseDataset(): Promise<DatasetFS | null>;
   /** Menu commands from the desktop shell (no-op in a browser). */
-  onMenu(cb: (event: 'open-demo' | 'dataset', fs?: DatasetFS) => void): void;
+  onMenu(cb: (event: MenuEvent, fs?: DatasetFS) => void): void;
   /** Offers bytes to the user as a file (a download in the browser, the save dialog of Electron's downloads). */
   saveFile(name: string, bytes: Uint8Array): void;
 }
