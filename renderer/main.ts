@@ -9,6 +9,7 @@ import { BrowserHost, entryToFS } from './host/BrowserHost';
 import { ElectronHost } from './host/ElectronHost';
 import { TrainPanel } from './train/TrainPanel';
 import { Viewport } from './viewport/Viewport';
+import { GtkPanel } from './gtk/GtkPanel';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -17,6 +18,8 @@ const host: Host = ElectronHost.available() ? ElectronHost.fromWindow() : new Br
 const panel = new TrainPanel();
 panel.onError = (m) => showError(m);
 panel.onSnapshot = (bytes) => host.saveFile('mulfa-snapshot.mulfa', bytes);
+const gtkPanel = new GtkPanel(() => panel.snapshotBytes(), () => currentScene ? currentScene.splits.train.map((i) => currentScene!.views[i].camera) : []);
+panel.onStateChange = (s) => gtkPanel.setEnabled(s !== 'idle');
 
 function showError(message: string | null): void {
   const box = $('error');
@@ -171,6 +174,9 @@ viewport.onPick = async (i) => {
   thumb.src = c.toDataURL();
   thumb.title = currentScene.views[train[i]].name;
   thumb.hidden = false;
+  // with a field, compare this training camera: ground truth, exact render, error map
+  const rgb = compositeOnBackground(img, currentScene.background ?? [0, 0, 0]);
+  void panel.compareView({ camera: currentScene.views[train[i]].camera, rgb }, `training view ${i}`);
 };
 
 function drawRgbTo(canvas: HTMLCanvasElement, rgb: Float32Array, w: number, h: number): void {

@@ -51,6 +51,7 @@ export class TrainPanel {
   /** Called with snapshot bytes when the user saves one (the host decides where). */
   onSnapshot: (bytes: Uint8Array) => void = () => {};
   onError: (message: string) => void = () => {};
+  onStateChange: (state: TrainPanel['state']) => void = () => {};
 
   constructor() {
     $('train-start').addEventListener('click', () => void this.start());
@@ -96,6 +97,7 @@ export class TrainPanel {
   private setState(s: TrainPanel['state']): void {
     this.state = s;
     document.body.dataset.train = s;
+    this.onStateChange(s);
     const running = s === 'training', paused = s === 'paused', has = s !== 'idle';
     $<HTMLButtonElement>('train-start').disabled = running || paused || !this.data;
     $<HTMLButtonElement>('train-pause').disabled = !running;
@@ -179,6 +181,13 @@ export class TrainPanel {
     const i = Number($<HTMLSelectElement>('compare-view').value) || 0;
     const view = this.held[i];
     if (!view) return NaN;
+    return this.compareView(view, `held-out view ${i}`);
+  }
+
+  /** Ground truth, exact render and error map of any view (a held-out one, or a training camera picked in the viewport). */
+  async compareView(view: TrainView, label: string): Promise<number> {
+    if (!this.worker || this.state === 'idle') return NaN;
+    $('compare-title').textContent = `${label}: ground truth · render · error`;
     const r = await this.request<Extract<FromWorker, { type: 'rendered' }>>({ type: 'render', id: this.nextId++, camera: view.camera });
     const { width: w, height: h } = view.camera;
     drawRgb($('cmp-gt'), view.rgb, w, h);
@@ -214,8 +223,15 @@ export class TrainPanel {
   get trainingState(): TrainPanel['state'] { return this.state; }
 
   async snapshot(): Promise<void> {
+    const bytes = await this.snapshotBytes();
+    if (bytes) this.onSnapshot(bytes);
+  }
+
+  /** The training state as .mulfa bytes (null before training). */
+  async snapshotBytes(): Promise<Uint8Array | null> {
+    if (!this.worker || this.state === 'idle') return null;
     const r = await this.request<Extract<FromWorker, { type: 'snapshot' }>>({ type: 'snapshot', id: this.nextId++ });
-    this.onSnapshot(r.bytes);
+    return r.bytes;
   }
 
   private drawChart(): void {

@@ -87,7 +87,22 @@ export class Viewport {
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.addEventListener('change', () => this.changed());
     this.scene.add(this.helpers);
-    canvas.addEventListener('click', (e) => this.pick(e));
+    canvas.addEventListener('click', (e) => { canvas.focus(); this.pick(e); });
+    // fly: W/S forward and back, A/D sideways, Q/E down and up (the orbit target moves along)
+    canvas.tabIndex = 0;
+    canvas.addEventListener('keydown', (e) => {
+      const k = e.key.toLowerCase(), keys: Record<string, [number, number, number]> = {
+        w: [0, 0, -1], s: [0, 0, 1], a: [-1, 0, 0], d: [1, 0, 0], q: [0, -1, 0], e: [0, 1, 0] };
+      const v = keys[k];
+      if (!v) return;
+      e.preventDefault();
+      const step = (this.dataset ? new THREE.Vector3(...this.dataset.aabb[1]).sub(new THREE.Vector3(...this.dataset.aabb[0])).length() : 1) * 0.03;
+      const move = new THREE.Vector3(...v).applyQuaternion(this.camera.quaternion).multiplyScalar(step * (e.shiftKey ? 4 : 1));
+      this.camera.position.add(move);
+      this.controls.target.add(move);
+      this.controls.update();
+      this.changed();
+    });
     const loop = () => {
       if (this.dirty) { this.renderer.render(this.scene, this.camera); this.dirty = false; }
       requestAnimationFrame(loop);

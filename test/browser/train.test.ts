@@ -45,6 +45,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     await page.evaluate(() => (window as unknown as { __mulfa: { restoreViewport(): void } }).__mulfa.restoreViewport());
     await page.waitForTimeout(300);
     await page.locator('#viewport-section').screenshot({ path: `${ARTIFACTS}/app-viewport.png` });
+    // GTK panel: spectra of the trained density grid and the dense baseline, computed in a worker
+    await page.fill('#gtk-points', '128');
+    await page.click('#gtk-compute');
+    await page.waitForSelector('body[data-gtk="done"]', { timeout: 120_000 });
+    expect(await page.locator('#gtk-plots svg').count()).toBe(4); // eigenvalues, Fourier, two heatmaps
+    expect(Number(await page.getAttribute('#gtk-summary', 'data-delta'))).toBeGreaterThan(0);
+    await page.locator('#gtk').screenshot({ path: `${ARTIFACTS}/app-gtk.png` });
     // snapshot: a download of a real .mulfa file
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-snapshot')]);
     const bytes = readFileSync((await download.path())!);

@@ -1,0 +1,37 @@
+/**
+ * GTK of the current field, off the UI thread and off the training worker: it gets a snapshot of the
+ * training state, rebuilds the field (TypeScript reference kernels), picks points where the field matters
+ * and computes the GTK spectra of the chosen grid and of a baseline on the same points (core/gtk).
+ */
+import { Trainer } from '../../core/train/Trainer';
+import { decodeSnapshot } from '../../core/io/snapshot';
+import { JS_KERNELS } from '../../core/field/kernels';
+import { selectFieldPoints } from '../../core/gtk/points';
+import { gtkReport, baselineGrid } from '../../core/gtk/report';
+import type { Camera } from '../../core/scene/Camera';
+import type { GridKind } from '../../core/field/GridModel';
+
+export interface GtkRequest { bytes: Uint8Array; cameras: Camera[]; grid: 'density' | 'color'; points: number; line: number; baseline: GridKind | null; seed: number }
+export interface GtkSeries { model: string; eigenvalues: Float64Array; fourier: Float64Array; lineGtk: Float64Array; delta: number; ridge: number; breadth: number }
+export type GtkMessage = { type: 'progress'; text: string } | { type: 'done'; main: GtkSeries; baseline: GtkSeries | null; points: number; weighted: number; grid: string; ms: number }
+  | { type: 'error'; message: string };
+
+const post = (m: GtkMessage) => (self as unknown as Worker).postMessage(m);
+
+self.onmessage = (e: MessageEvent<GtkRequest>) => {
+  const r = e.data;
+  try {
+    const t0 = performance.now();
+    post({ type: 'progress', text: 'restoring the field…' });
+    const t = Trainer.fromSnapshot(decodeSnapshot(r.bytes, 'current field'), 'current field', null, JS_KERNELS);
+    const grid = r.grid === 'density' ? t.field.density : t.field.color;
+    const sel = selectFieldPoints(t.field, r.cameras, t.data, r.points, r.seed);
+    const strip = (x: ReturnType<typeof gtkReport>): GtkSeries => ({ model: x.model, eigenvalues: x.eigenvalues, fourier: x.fourier, lineGtk: x.lineGtk,
+      delta: x.delta, ridge: x.ridge, breadth: x.breadth });
+    const main = gtkReport(grid, sel.pts, r.points, r.line, (s) => post({ type: 'progress', text: s }));
+    const base = r.baseline ? gtkReport(baselineGrid(r.baseline, grid), sel.pts, r.points, r.line, (s) => post({ type: 'progress', text: `baseline: ${s}` }), main.labels) : null;
+    post({ type: 'done', main: strip(main), baseline: base ? strip(base) : null, points: r.points, weighted: sel.weighted, grid: r.grid, ms: performance.now() - t0 });
+  } catch (err) {
+    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
+};
