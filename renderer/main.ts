@@ -10,6 +10,7 @@ import { ElectronHost } from './host/ElectronHost';
 import { TrainPanel } from './train/TrainPanel';
 import { Viewport } from './viewport/Viewport';
 import { GtkPanel } from './gtk/GtkPanel';
+import { drawRgb } from './draw';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -51,16 +52,8 @@ async function show(scene: Scene): Promise<void> {
     const img = await scene.loadImage(i);
     const rgb = compositeOnBackground(img, scene.background ?? [0, 0, 0]);
     const canvas = document.createElement('canvas');
-    canvas.width = img.width; canvas.height = img.height;
     canvas.title = scene.views[i].name;
-    const data = new ImageData(img.width, img.height);
-    for (let p = 0; p < img.width * img.height; p++) {
-      data.data[p * 4] = Math.round(rgb[p * 3] * 255);
-      data.data[p * 4 + 1] = Math.round(rgb[p * 3 + 1] * 255);
-      data.data[p * 4 + 2] = Math.round(rgb[p * 3 + 2] * 255);
-      data.data[p * 4 + 3] = 255;
-    }
-    canvas.getContext('2d')!.putImageData(data, 0, 0);
+    drawRgb(canvas, rgb, img.width, img.height);
     thumbs.append(canvas);
   }
   document.body.dataset.state = 'loaded';
@@ -158,7 +151,7 @@ viewport.onRest = async () => {
   const cam = viewport.engineCamera(320, 200);
   const r = await panel.render(cam);
   if (!r) return;
-  drawRgbTo(overlay, r.rgb, r.width, r.height);
+  drawRgb(overlay, r.rgb, r.width, r.height);
   overlay.hidden = false;
 };
 $('exact').addEventListener('change', () => { if (!$<HTMLInputElement>('exact').checked) $('exact-overlay').hidden = true; else viewport.onRest(); });
@@ -169,7 +162,7 @@ viewport.onPick = async (i) => {
   const train = currentScene.splits.train;
   const img = await currentScene.loadImage(train[i]);
   const c = document.createElement('canvas');
-  drawRgbTo(c, compositeOnBackground(img, currentScene.background ?? [0, 0, 0]), img.width, img.height);
+  drawRgb(c, compositeOnBackground(img, currentScene.background ?? [0, 0, 0]), img.width, img.height);
   const thumb = $<HTMLImageElement>('pick-thumb');
   thumb.src = c.toDataURL();
   thumb.title = currentScene.views[train[i]].name;
@@ -178,16 +171,6 @@ viewport.onPick = async (i) => {
   const rgb = compositeOnBackground(img, currentScene.background ?? [0, 0, 0]);
   void panel.compareView({ camera: currentScene.views[train[i]].camera, rgb }, `training view ${i}`);
 };
-
-function drawRgbTo(canvas: HTMLCanvasElement, rgb: Float32Array, w: number, h: number): void {
-  canvas.width = w; canvas.height = h;
-  const data = new ImageData(w, h);
-  for (let p = 0; p < w * h; p++) {
-    for (let c = 0; c < 3; c++) data.data[p * 4 + c] = Math.round(Math.min(1, Math.max(0, rgb[p * 3 + c])) * 255);
-    data.data[p * 4 + 3] = 255;
-  }
-  canvas.getContext('2d')!.putImageData(data, 0, 0);
-}
 
 /**
  * The baked viewport against the exact engine render of the same pose (a held-out camera): both drawn at the

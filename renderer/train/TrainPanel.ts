@@ -10,6 +10,7 @@ import { psnr as psnrOf } from '../../core/metrics';
 import type { GridKind } from '../../core/field/GridModel';
 import { TRAIN_DEFAULTS } from '../../core/train/Trainer';
 import type { FromWorker, ToWorker, Progress, TrainSettings } from './protocol';
+import { drawRgb } from '../draw';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -28,16 +29,6 @@ export function estimateMemory(model: GridKind, R: number, C = TRAIN_DEFAULTS.fi
   const decoderWidths = 3 + 6 * f.viewFreqs + C + f.decoderHidden.reduce((a, b) => a + b, 0) + 4;
   const perSample = 2 * K * 8 * 1.25 + 64 + C * 8 + decoderWidths * 8;
   return grids + samples * perSample;
-}
-
-function drawRgb(canvas: HTMLCanvasElement, rgb: Float32Array, w: number, h: number): void {
-  canvas.width = w; canvas.height = h;
-  const img = new ImageData(w, h);
-  for (let p = 0; p < w * h; p++) {
-    for (let c = 0; c < 3; c++) img.data[p * 4 + c] = Math.round(Math.min(1, Math.max(0, rgb[p * 3 + c])) * 255);
-    img.data[p * 4 + 3] = 255;
-  }
-  canvas.getContext('2d')!.putImageData(img, 0, 0);
 }
 
 export class TrainPanel {
