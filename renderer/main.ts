@@ -176,7 +176,8 @@ viewport.onPick = async (i) => {
  * The baked viewport against the exact engine render of the same pose (a held-out camera): both drawn at the
  * camera's size, PSNR of the viewport pixels against the engine's. Used by the tests and available in the console.
  */
-async function bakedVsExact(view = 0): Promise<{ psnr: number; width: number; height: number }> {
+async function bakedVsExact(view = 0): Promise<{ psnr: number; psnrGroundTruth: number; width: number; height: number }> {
+  const gt = panel.heldOut[view]?.rgb;
   const cam = panel.heldOut[view]?.camera;
   if (!cam) throw new Error('no held-out view');
   viewport.setSize(cam.width, cam.height);
@@ -191,14 +192,18 @@ async function bakedVsExact(view = 0): Promise<{ psnr: number; width: number; he
   gl.readPixels(0, 0, cam.width, cam.height, gl.RGBA, gl.UNSIGNED_BYTE, px);
   const exact = await panel.render(cam);
   if (!exact) throw new Error('nothing trained yet');
-  let se = 0;
+  let se = 0, seGt = 0;
   for (let y = 0; y < cam.height; y++) for (let x = 0; x < cam.width; x++) {
     const gy = cam.height - 1 - y; // GL rows start at the bottom
-    for (let c = 0; c < 3; c++) se += (px[(gy * cam.width + x) * 4 + c] / 255 - exact.rgb[(y * cam.width + x) * 3 + c]) ** 2;
+    for (let c = 0; c < 3; c++) {
+      const v = px[(gy * cam.width + x) * 4 + c] / 255, i = (y * cam.width + x) * 3 + c;
+      se += (v - exact.rgb[i]) ** 2;
+      seGt += (v - gt![i]) ** 2;
+    }
   }
-  const psnr = -10 * Math.log10(se / (cam.width * cam.height * 3));
+  const n = cam.width * cam.height * 3;
   viewport.showHelpers($<HTMLInputElement>('helpers').checked);
-  return { psnr, width: cam.width, height: cam.height };
+  return { psnr: -10 * Math.log10(se / n), psnrGroundTruth: -10 * Math.log10(seGt / n), width: cam.width, height: cam.height };
 }
 
 (window as unknown as { __mulfa: unknown }).__mulfa = { panel, viewport, bakedVsExact, restoreViewport: () => viewport.setSize(640, 400) };
