@@ -21,6 +21,8 @@ Usage:
               [--snapshot-every sec] [--json]
   mulfa eval <snapshot> <dataset|demo> [--downscale n] [--holdout k] [--json]
   mulfa render <snapshot> --view i | --pose <json|file> [--size WxH] --out image.png
+  mulfa render <snapshot> --orbit | --path camera_path.json [--frames n] [--fps f] [--size WxH] [--elevation deg]
+               [--radius r] [--save-path path.json] --out video.mp4|video.webm
   mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png]
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP

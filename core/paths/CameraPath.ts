@@ -1,0 +1,202 @@
+/**
+ * Camera paths for videos: an orbit generator that frames the scene, keyframed paths with smooth
+ * interpolation (Catmull–Rom positions, slerped rotations, linear field of view, optional loop), and
+ * nerfstudio's camera_path.json (camera_path[].camera_to_world row-major 4×4, fov in degrees (vertical),
+ * aspect, render_width/render_height, fps, seconds). Cameras are OpenGL camera-to-world like every Camera.
+ */
+import type { Camera } from '../scene/Camera';
+import type { AABB } from '../scene/Scene';
+import { InputError } from '../errors';
+
+export interface Keyframe {
+  /** Column-major 4×4 camera-to-world (OpenGL axes). */
+  c2w: number[];
+  /** Vertical field of view, degrees. */
+  fov: number;
+}
+
+export interface CameraPath {
+  keyframes: Keyframe[];
+  /** Total frames = round(seconds · fps). */
+  fps: number;
+  seconds: number;
+  width: number;
+  height: number;
+  /** Close the path (the last keyframe flows back into the first). */
+  loop: boolean;
+}
+
+type V3 = [number, number, number];
+const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const norm = (a: V3): V3 => { const l = Math.hypot(...a) || 1; return [a[0] / l, a[1] / l, a[2] / l]; };
+
+/** Camera-to-world (column-major) looking from eye at target with an up hint. */
+export function lookAtC2w(eye: V3, target: V3, up: V3): number[] {
+  const back = norm(sub(eye, target));
+  let right = cross(up, back);
+  if (Math.hypot(...right) < 1e-9) right = cross([up[1], up[2], up[0]], back);
+  right = norm(right);
+  const u = cross(back, right);
+  return [...right, 0, ...u, 0, ...back, 0, ...eye, 1];
+}
+
+/** An engine camera for a keyframe at a size (pinhole, centred principal point). */
+export function keyframeCamera(k: Keyframe, width: number, height: number): Camera {
+  const fy = (0.5 * height) / Math.tan((k.fov * Math.PI) / 360);
+  return { c2w: Float64Array.from(k.c2w), width, height, fx: fy, fy, cx: width / 2, cy: height / 2, distortion: null };
+}
+
+export interface OrbitOptions {
+  frames?: number;
+  fps?: number;
+  width?: number;
+  height?: number;
+  /** Distance from the box centre (default: the mean training-camera distance, else what frames the box). */
+  radius?: number;
+  /** Degrees above the orbit plane (default: the training cameras' mean, else 25). */
+  elevation?: number;
+  /** Vertical field of view, degrees (default: the training cameras', else 40). */
+  fov?: number;
+}
+
+/**
+ * A full turn around the box centre. The up axis is the training cameras' mean up vector (Blender and
+ * most captures: +z), so the orbit circles the object as it was photographed.
+ */
+export function orbitPath(aabb: AABB, cameras: Camera[], o: OrbitOptions = {}): { frames: Keyframe[]; path: CameraPath } {
+  const center: V3 = [0, 1, 2].map((k) => (aabb[0][k] + aabb[1][k]) / 2) as V3;
+  const halfDiag = Math.hypot(...[0, 1, 2].map((k) => (aabb[1][k] - aabb[0][k]) / 2));
+  let up: V3 = [0, 0, 1];
+  let radius = o.radius, elevation = o.elevation, fov = o.fov;
+  if (cameras.length) {
+    const mu: V3 = [0, 0, 0];
+    for (const c of cameras) for (let k = 0; k < 3; k++) mu[k] += c.c2w[4 + k];
+    up = norm(mu);
+    const eyes = cameras.map((c) => sub([c.c2w[12], c.c2w[13], c.c2w[14]], center));
+    radius ??= eyes.reduce((a, e) => a + Math.hypot(...e), 0) / eyes.length;
+    elevation ??= (eyes.reduce((a, e) => a + Math.asin(Math.max(-1, Math.min(1, (e[0] * up[0] + e[1] * up[1] + e[2] * up[2]) / Math.hypot(...e)))), 0) / eyes.length) * 180 / Math.PI;
+    fov ??= (2 * Math.atan((0.5 * cameras[0].height) / cameras[0].fy) * 180) / Math.PI;
+  }
+  fov ??= 40;
+  elevation ??= 25;
+  radius ??= halfDiag / Math.sin(((fov / 2) * Math.PI) / 180) * 1.1;
+  const frames = o.frames ?? 120, fps = o.fps ?? 30;
+  const width = o.width ?? cameras[0]?.width ?? 640, height = o.height ?? cameras[0]?.height ?? 480;
+  // orthonormal basis of the orbit plane
+  const a = norm(Math.abs(up[0]) < 0.9 ? cross(up, [1, 0, 0]) : cross(up, [0, 1, 0]));
+  const b = cross(up, a);
+  const el = (elevation * Math.PI) / 180;
+  const out: Keyframe[] = [];
+  for (let i = 0; i < frames; i++) {
+    const t = (2 * Math.PI * i) / frames;
+    const dir: V3 = [0, 1, 2].map((k) => Math.cos(el) * (Math.cos(t) * a[k] + Math.sin(t) * b[k]) + Math.sin(el) * up[k]) as V3;
+    const eye: V3 = [0, 1, 2].map((k) => center[k] + radius! * dir[k]) as V3;
+    out.push({ c2w: lookAtC2w(eye, center, up), fov: fov! });
+  }
+  return { frames: out, path: { keyframes: out, fps, seconds: frames / fps, width, height, loop: true } };
+}
+
+// ---- interpolation
+
+type Q = [number, number, number, number];
+
+function matToQuat(m: number[]): Q {
+  // column-major: R[r][c] = m[c * 4 + r]
+  const r = (i: number, j: number) => m[j * 4 + i];
+  const tr = r(0, 0) + r(1, 1) + r(2, 2);
+  let q: Q;
+  if (tr > 0) { const s = Math.sqrt(tr + 1) * 2; q = [(r(2, 1) - r(1, 2)) / s, (r(0, 2) - r(2, 0)) / s, (r(1, 0) - r(0, 1)) / s, s / 4]; }
+  else if (r(0, 0) > r(1, 1) && r(0, 0) > r(2, 2)) { const s = Math.sqrt(1 + r(0, 0) - r(1, 1) - r(2, 2)) * 2; q = [s / 4, (r(0, 1) + r(1, 0)) / s, (r(0, 2) + r(2, 0)) / s, (r(2, 1) - r(1, 2)) / s]; }
+  else if (r(1, 1) > r(2, 2)) { const s = Math.sqrt(1 + r(1, 1) - r(0, 0) - r(2, 2)) * 2; q = [(r(0, 1) + r(1, 0)) / s, s / 4, (r(1, 2) + r(2, 1)) / s, (r(0, 2) - r(2, 0)) / s]; }
+  else { const s = Math.sqrt(1 + r(2, 2) - r(0, 0) - r(1, 1)) * 2; q = [(r(0, 2) + r(2, 0)) / s, (r(1, 2) + r(2, 1)) / s, s / 4, (r(1, 0) - r(0, 1)) / s]; }
+  const l = Math.hypot(...q);
+  return q.map((v) => v / l) as Q;
+}
+
+function quatToMat(q: Q, t: V3): number[] {
+  const [x, y, z, w] = q;
+  const R = [
+    [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+    [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+    [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+  ];
+  return [R[0][0], R[1][0], R[2][0], 0, R[0][1], R[1][1], R[2][1], 0, R[0][2], R[1][2], R[2][2], 0, t[0], t[1], t[2], 1];
+}
+
+function slerp(a: Q, b: Q, t: number): Q {
+  let d = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+  const bb = d < 0 ? (b.map((v) => -v) as Q) : b;
+  d = Math.abs(d);
+  if (d > 0.9995) { const q = a.map((v, i) => v + t * (bb[i] - v)) as Q; const l = Math.hypot(...q); return q.map((v) => v / l) as Q; }
+  const th = Math.acos(d), s = Math.sin(th);
+  const wa = Math.sin((1 - t) * th) / s, wb = Math.sin(t * th) / s;
+  return a.map((v, i) => wa * v + wb * bb[i]) as Q;
+}
+
+/** Keyframes spread evenly over the path's duration: the camera at time fraction u ∈ [0, 1]. */
+export function sampleKeyframes(path: CameraPath, u: number): Keyframe {
+  const K = path.keyframes;
+  if (K.length === 0) throw new RangeError('a camera path needs at least one keyframe');
+  if (K.length === 1) return { c2w: [...K[0].c2w], fov: K[0].fov };
+  const segs = path.loop ? K.length : K.length - 1;
+  const x = Math.min(Math.max(u, 0), path.loop ? 0.999999999 : 1) * segs;
+  const i = Math.min(Math.floor(x), segs - 1), t = x - i;
+  const at = (j: number) => K[path.loop ? ((j % K.length) + K.length) % K.length : Math.max(0, Math.min(K.length - 1, j))];
+  const p = (k: Keyframe): V3 => [k.c2w[12], k.c2w[13], k.c2w[14]];
+  const p0 = p(at(i - 1)), p1 = p(at(i)), p2 = p(at(i + 1)), p3 = p(at(i + 2));
+  // Catmull–Rom through p1 → p2
+  const t2 = t * t, t3 = t2 * t;
+  const pos = [0, 1, 2].map((k) => 0.5 * (2 * p1[k] + (-p0[k] + p2[k]) * t + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2 +
+    (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3)) as V3;
+  const q = slerp(matToQuat(at(i).c2w), matToQuat(at(i + 1).c2w), t);
+  return { c2w: quatToMat(q, pos), fov: at(i).fov + t * (at(i + 1).fov - at(i).fov) };
+}
+
+/** Every frame's camera of a path: round(seconds · fps) frames, evenly in time. */
+export function pathFrames(path: CameraPath): Keyframe[] {
+  const n = Math.max(1, Math.round(path.seconds * path.fps));
+  return Array.from({ length: n }, (_, f) => sampleKeyframes(path, path.loop ? f / n : n > 1 ? f / (n - 1) : 0));
+}
+
+// ---- nerfstudio camera_path.json
+
+/** Frames as a nerfstudio-style camera path (per-frame cameras; keyframes kept for our editor). */
+export function toCameraPathJson(path: CameraPath, frames = pathFrames(path)): Record<string, unknown> {
+  const rowMajor = (m: number[]) => [0, 1, 2, 3].flatMap((r) => [0, 1, 2, 3].map((c) => m[c * 4 + r]));
+  return {
+    camera_type: 'perspective', render_width: path.width, render_height: path.height, fps: path.fps, seconds: path.seconds,
+    is_cycle: path.loop,
+    camera_path: frames.map((k) => ({ camera_to_world: rowMajor(k.c2w), fov: k.fov, aspect: path.width / path.height })),
+    keyframes: path.keyframes.map((k) => ({ matrix: rowMajor(k.c2w), fov: k.fov, aspect: path.width / path.height })),
+  };
+}
+
+/**
+ * Reads a nerfstudio-style camera_path.json: per-frame cameras from camera_path[] (the frames of the
+ * video as they are; fps and seconds give the timing). Bad input names the file and the field.
+ */
+export function parseCameraPathJson(json: unknown, file: string): { path: CameraPath; frames: Keyframe[] } {
+  const o = json as Record<string, unknown>;
+  if (!o || typeof o !== 'object') throw new InputError(file, '(root)', 'must be a JSON object');
+  const num = (v: unknown, field: string, min = -Infinity): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new InputError(file, field, `must be a number${min > -Infinity ? ` ≥ ${min}` : ''}`);
+    return v;
+  };
+  const cp = o.camera_path;
+  if (!Array.isArray(cp) || cp.length === 0) throw new InputError(file, 'camera_path', 'must be a non-empty list of cameras');
+  const width = Math.round(num(o.render_width, 'render_width', 1)), height = Math.round(num(o.render_height, 'render_height', 1));
+  const fps = num(o.fps, 'fps', 1e-6);
+  const frames = cp.map((e: unknown, i: number): Keyframe => {
+    const f = e as Record<string, unknown>;
+    const m = f?.camera_to_world;
+    const flat = Array.isArray(m) && m.length === 4 && m.every((r) => Array.isArray(r) && r.length === 4) ? (m as number[][]).flat() : m;
+    if (!Array.isArray(flat) || flat.length !== 16 || !flat.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new InputError(file, `camera_path[${i}].camera_to_world`, 'must be 16 numbers (a 4×4 matrix, row-major)');
+    }
+    const c2w = [0, 1, 2, 3].flatMap((c) => [0, 1, 2, 3].map((r) => (flat as number[])[r * 4 + c]));
+    return { c2w, fov: num(f.fov, `camera_path[${i}].fov`, 1e-3) };
+  });
+  const seconds = o.seconds === undefined ? frames.length / fps : num(o.seconds, 'seconds', 0);
+  return { path: { keyframes: frames, fps, seconds, width, height, loop: o.is_cycle === true }, frames };
+}
