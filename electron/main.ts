@@ -105,7 +105,7 @@ function buildMenu(): void {
       { type: 'separator' },
       { label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+Shift+O', click: () => win?.webContents.send('menu:open-snapshot') },
       { label: 'Save Snapshot', accelerator: 'CmdOrCtrl+S', click: () => win?.webContents.send('menu:save-snapshot') },
-      { label: 'Export Video…', enabled: false, toolTip: 'camera paths and video export are not built yet' },
+      { label: 'Export Video…', accelerator: 'CmdOrCtrl+E', click: () => win?.webContents.send('menu:export-video') },
       { type: 'separator' },
       { role: 'quit' },
     ] },

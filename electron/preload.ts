@@ -15,11 +15,12 @@ const bridge = {
   readFile: (token: string, path: string) => call<Uint8Array>('dataset:readFile', token, path),
   stat: (token: string, path: string) => call<'file' | 'dir' | null>('dataset:stat', token, path),
   list: (token: string, path: string) => call<{ name: string; isDirectory: boolean }[]>('dataset:list', token, path),
-  onMenu: (cb: (event: 'open-demo' | 'dataset-opened' | 'open-snapshot' | 'save-snapshot', payload?: unknown) => void) => {
+  onMenu: (cb: (event: 'open-demo' | 'dataset-opened' | 'open-snapshot' | 'save-snapshot' | 'export-video', payload?: unknown) => void) => {
     ipcRenderer.on('menu:open-demo', () => cb('open-demo'));
     ipcRenderer.on('menu:dataset-opened', (_e, p) => cb('dataset-opened', p));
     ipcRenderer.on('menu:open-snapshot', () => cb('open-snapshot'));
     ipcRenderer.on('menu:save-snapshot', () => cb('save-snapshot'));
+    ipcRenderer.on('menu:export-video', () => cb('export-video'));
   },
 };
 

@@ -11,6 +11,7 @@ import { TrainPanel } from './train/TrainPanel';
 import { Viewport } from './viewport/Viewport';
 import { GtkPanel } from './gtk/GtkPanel';
 import { drawRgb } from './draw';
+import { PathPanel } from './video/PathPanel';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -20,7 +21,8 @@ const panel = new TrainPanel();
 panel.onError = (m) => showError(m);
 panel.onSnapshot = (bytes) => host.saveFile('mulfa-snapshot.mulfa', bytes);
 const gtkPanel = new GtkPanel(() => panel.snapshotBytes(), () => currentScene ? currentScene.splits.train.map((i) => currentScene!.views[i].camera) : []);
-panel.onStateChange = (s) => gtkPanel.setEnabled(s !== 'idle');
+let pathPanel: PathPanel | null = null;
+panel.onStateChange = (s) => { gtkPanel.setEnabled(s !== 'idle'); pathPanel?.setCanRender(s !== 'idle'); };
 
 function showError(message: string | null): void {
   const box = $('error');
@@ -69,6 +71,7 @@ async function open(load: () => Promise<Scene> | Scene): Promise<void> {
     await panel.setScene(scene);
     currentScene = scene;
     viewport.setDataset(scene, scene.splits.train.map((i) => scene.views[i].camera));
+    pathPanel?.setScene(scene);
   } catch (e) {
     showError(e instanceof Error ? e.message : String(e));
     document.body.dataset.state = 'error';
@@ -107,6 +110,7 @@ host.onMenu((event, fs) => {
   if (event === 'open-demo') void open(() => loadDemo());
   else if (event === 'open-snapshot') $('open-snapshot').click();
   else if (event === 'save-snapshot') { if (panel.trainingState !== 'idle') void panel.snapshot(); }
+  else if (event === 'export-video') $('camera-path').scrollIntoView();
   else if (fs) void openFolder(fs);
 });
 
@@ -125,6 +129,9 @@ document.addEventListener('drop', (e) => {
 // ---- viewport: baked field while training, exact render at rest, camera pick
 const viewport = new Viewport($<HTMLCanvasElement>('viewport'));
 viewport.setSize(640, 400);
+pathPanel = new PathPanel(viewport, panel);
+pathPanel.onSave = (name, bytes) => host.saveFile(name, bytes);
+pathPanel.onError = (m) => showError(m);
 let currentScene: Scene | null = null;
 let baking = false;
 

@@ -4,7 +4,7 @@
  */
 import type { DatasetFS } from '../../datasets/fs';
 
-export type MenuEvent = 'open-demo' | 'dataset' | 'open-snapshot' | 'save-snapshot';
+export type MenuEvent = 'open-demo' | 'dataset' | 'open-snapshot' | 'save-snapshot' | 'export-video';
 
 export interface Host {
   readonly kind: 'electron' | 'browser';
