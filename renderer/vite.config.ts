@@ -11,6 +11,7 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: 4173, headers: isolation },
   worker: { format: 'es' },
   // pre-bundle at start: discovering these on first load makes Vite reload the page (flaky first runs)
-  optimizeDeps: { include: ['three', 'three/examples/jsm/controls/OrbitControls.js', 'fast-png', 'jpeg-js'] },
+  optimizeDeps: { include: ['three', 'three/examples/jsm/controls/OrbitControls.js', 'fast-png', 'jpeg-js', 'mp4-muxer', 'webm-muxer',
+    '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'] },
   build: { outDir: resolve(__dirname, '../out/web'), emptyOutDir: true },
 });

@@ -1,0 +1,109 @@
+/// <reference types="@webgpu/types" />
+/// <reference path="../../shaders/wgsl.d.ts" />
+/**
+ * The engine's kernels in WGSL (shaders/*.wgsl) on a WebGPU device — TF.js's own when its webgpu backend
+ * is active (GpuKernels.fromTf), so tensors and these kernels share buffers. Each method records one
+ * compute pass; data stays on the device. The WebAssembly/TypeScript kernels are the reference these
+ * are tested against (test/browser/gpu.test.ts).
+ */
+import trilinearSrc from '../../shaders/trilinear.wgsl?raw';
+import gatherSrc from '../../shaders/gather.wgsl?raw';
+import scatterSrc from '../../shaders/scatter.wgsl?raw';
+import adamSrc from '../../shaders/adam.wgsl?raw';
+import denseSrc from '../../shaders/dense.wgsl?raw';
+
+const ROW = 65535; // workgroups per dispatch dimension
+
+export class GpuKernels {
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+
+  constructor(readonly device: GPUDevice) {
+    for (const [name, code] of [['trilinear', trilinearSrc], ['gather', gatherSrc], ['scatter', scatterSrc], ['adam', adamSrc], ['dense', denseSrc]]) {
+      const module = device.createShaderModule({ label: name, code });
+      this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } }));
+    }
+  }
+
+  /** The device of TF.js's active webgpu backend (`tf.backend()` after `tf.setBackend('webgpu')`). */
+  static fromTf(backend: unknown): GpuKernels {
+    const device = (backend as { device?: GPUDevice }).device;
+    if (!device) throw new Error('TF.js is not on its webgpu backend');
+    return new GpuKernels(device);
+  }
+
+  /** A storage buffer holding `data` (or `bytes` zeros). */
+  buffer(data: Float32Array | Int32Array | number, extraUsage = 0): GPUBuffer {
+    const size = Math.max(16, Math.ceil((typeof data === 'number' ? data : data.byteLength) / 4) * 4);
+    const buf = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
+      mappedAtCreation: typeof data !== 'number' });
+    if (typeof data !== 'number') {
+      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      buf.unmap();
+    }
+    return buf;
+  }
+
+  /** Copies a buffer back to the CPU. */
+  async read(buf: GPUBuffer, bytes = buf.size): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buf, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  private uniform(values: (number | { f: number })[]): GPUBuffer {
+    const ab = new ArrayBuffer(Math.max(16, Math.ceil(values.length / 4) * 16));
+    const u = new Uint32Array(ab), f = new Float32Array(ab);
+    values.forEach((v, i) => { if (typeof v === 'number') u[i] = v; else f[i] = v.f; });
+    const buf = this.device.createBuffer({ size: ab.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, ab);
+    return buf;
+  }
+
+  private run(name: string, uniforms: (number | { f: number })[], buffers: GPUBuffer[], threads: number | [number, number]): void {
+    const pipe = this.pipelines.get(name)!;
+    const u = this.uniform(uniforms);
+    const bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
+      entries: [u, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipe);
+    pass.setBindGroup(0, bind);
+    if (Array.isArray(threads)) pass.dispatchWorkgroups(threads[0], threads[1]);
+    else {
+      const groups = Math.ceil(threads / 64);
+      pass.dispatchWorkgroups(Math.min(groups, ROW), Math.max(1, Math.ceil(groups / ROW)));
+    }
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    u.destroy();
+  }
+
+  /** Dense-grid support: idx, w [n·8] for points [n·3] on an R³ grid (rows offset by base). */
+  trilinear(pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer, base = 0): void {
+    this.run('trilinear', [n, R, base, 0], [pts, idx, w], n);
+  }
+
+  gather(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: number, out: GPUBuffer): void {
+    this.run('gather', [n, C, K, 0], [F, idx, w, out], n * C);
+  }
+
+  /** dF += scatter of w · dOut (atomic compare-exchange float adds). */
+  scatter(dF: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: number, dOut: GPUBuffer): void {
+    this.run('scatter', [n, C, K, 0], [dF, idx, w, dOut], n * K * C);
+  }
+
+  adam(n: number, x: GPUBuffer, g: GPUBuffer, m: GPUBuffer, v: GPUBuffer, t: GPUBuffer, c1: GPUBuffer, c2: GPUBuffer, lr: number, b1: number, b2: number, eps: number): void {
+    this.run('adam', [n, 0, 0, 0, { f: lr }, { f: b1 }, { f: b2 }, { f: eps }], [x, g, m, v, t, c1, c2], n);
+  }
+
+  /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */
+  dense(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: number, inD: number, outD: number, relu: boolean): void {
+    this.run('dense', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(n / 16)]);
+  }
+}

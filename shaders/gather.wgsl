@@ -1,0 +1,20 @@
+// out[i·C + c] = Σ_k w[i·K + k] · F[idx[i·K + k]·C + c] (core/field/GridModel.ts gatherForward).
+// One invocation per (point, channel).
+struct Params { n: u32, C: u32, K: u32, pad: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> F: array<f32>;
+@group(0) @binding(2) var<storage, read> idx: array<i32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let t = gid.x + gid.y * 4194240u; // 2D dispatch: 65535 workgroups of 64 per row
+  if (t >= P.n * P.C) { return; }
+  let i = t / P.C; let c = t % P.C;
+  var acc = 0.0;
+  for (var k = i * P.K; k < (i + 1u) * P.K; k++) {
+    acc += w[k] * F[u32(idx[k]) * P.C + c];
+  }
+  out[t] = acc;
+}

@@ -1,0 +1,30 @@
+// WGSL kernels against the TypeScript reference, in Debian's Chromium with WebGPU on SwiftShader.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebApp, newPage, chromiumAvailable, REPO, type WebApp } from './harness';
+
+let app: WebApp;
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () => {
+  beforeAll(async () => { app = await startWebApp(); });
+  afterAll(async () => { await app?.close(); });
+
+  it('every WGSL kernel matches the CPU reference (1e-5 relative; scatter under contention 1e-4)', async () => {
+    const { page, errors } = await newPage(app);
+    await page.goto(app.url);
+    // a string, so the test runner does not rewrite the dynamic import
+    const r = await page.evaluate(`(async () => (await import('/@fs${REPO}/test/browser/gpuParity.ts')).runGpuParity())()`) as Record<string, number | string>;
+    console.log('WebGPU parity', JSON.stringify(r));
+    expect(r.error).toBeUndefined();
+    expect(r.trilinear_idx_mismatches).toBe(0);
+    expect(r.trilinear_w).toBeLessThan(1e-6);
+    expect(r.gather).toBeLessThan(1e-5);
+    expect(r.scatter_contended).toBeLessThan(1e-4);
+    expect(r.adam).toBeLessThan(1e-5);
+    expect(r.adam_counts_equal).toBe('true');
+    expect(r.dense_39x128).toBeLessThan(1e-5);
+    expect(r.dense_128x3).toBeLessThan(1e-5);
+    expect(r.gather_on_tfjs_device).toBeLessThan(1e-5);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+});

@@ -1,0 +1,109 @@
+/**
+ * Runs in the page (imported by gpu.test.ts through Vite): every WGSL kernel against the TypeScript
+ * reference on the same inputs — random points plus edge cases (box corners and faces, grid vertices and
+ * cell faces), scatter under heavy contention (many points in one cell) — and once on TF.js's own WebGPU
+ * device. Returns the worst relative error per kernel.
+ */
+import { GpuKernels } from '../../core/gpu/GpuKernels';
+import { trilinearSupport, gatherForward, gatherBackward, makeSupport } from '../../core/field/GridModel';
+import { adamMasked } from '../../core/field/kernels';
+import { Rng } from '../../core/math/rng';
+
+function relErr(ref: ArrayLike<number>, got: ArrayLike<number>, n: number, floor = 1e-6): number {
+  let scale = floor, worst = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(ref[i]));
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(ref[i] - got[i]));
+  return worst / scale;
+}
+
+function edgePoints(n: number, R: number, rng: Rng): Float32Array {
+  const p = new Float32Array(n * 3);
+  for (let i = 0; i < n * 3; i++) {
+    const k = i % 7;
+    p[i] = k === 0 ? 0 : k === 1 ? 1 : k === 2 ? rng.int(R) / (R - 1) : k === 3 ? (rng.int(R - 1) + 0.5) / (R - 1) : k === 4 ? -0.25 : rng.next();
+  }
+  return p;
+}
+
+export async function runGpuParity(): Promise<Record<string, number | string>> {
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) return { error: 'no WebGPU adapter' };
+  const device = await adapter.requestDevice();
+  const gk = new GpuKernels(device);
+  const out: Record<string, number | string> = { adapter: (adapter as unknown as { info?: { description?: string; vendor?: string } }).info?.description || 'unknown' };
+  const rng = new Rng(5), R = 9, n = 3000, C = 12;
+
+  // support
+  const pts = edgePoints(n, R, rng);
+  const ref = makeSupport({ K: 8 }, n), cell = new Float64Array(6);
+  for (let i = 0; i < n; i++) trilinearSupport(pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], R, 0, ref.idx, ref.w, i * 8, 1, cell);
+  const bPts = gk.buffer(pts), bIdx = gk.buffer(n * 8 * 4), bW = gk.buffer(n * 8 * 4);
+  gk.trilinear(bPts, n, R, bIdx, bW);
+  const gIdx = new Int32Array(await gk.read(bIdx, n * 32)), gW = new Float32Array(await gk.read(bW, n * 32));
+  let idxMismatch = 0;
+  for (let i = 0; i < n * 8; i++) if (gIdx[i] !== ref.idx[i]) idxMismatch++;
+  out.trilinear_idx_mismatches = idxMismatch;
+  out.trilinear_w = relErr(ref.w, gW, n * 8);
+
+  // gather forward
+  const rows = R ** 3, F = Float32Array.from({ length: rows * C }, () => rng.next() * 2 - 1);
+  const bF = gk.buffer(F), bOut = gk.buffer(n * C * 4);
+  gk.gather(bF, C, 8, bIdx, bW, n, bOut);
+  const refOut = new Float32Array(n * C);
+  gatherForward(F, C, 8, ref, n, refOut);
+  out.gather = relErr(refOut, new Float32Array(await gk.read(bOut, n * C * 4)), n * C);
+
+  // scatter, with contention: half the points crowd into one cell
+  const crowd = Float32Array.from(pts);
+  for (let i = 0; i < n / 2; i++) crowd.set([0.5 + rng.next() * 0.01, 0.5 + rng.next() * 0.01, 0.5], i * 3);
+  const sup = makeSupport({ K: 8 }, n);
+  for (let i = 0; i < n; i++) trilinearSupport(crowd[i * 3], crowd[i * 3 + 1], crowd[i * 3 + 2], R, 0, sup.idx, sup.w, i * 8, 1, cell);
+  const dOut = Float32Array.from({ length: n * C }, () => rng.next() - 0.5);
+  const refDF = new Float32Array(rows * C);
+  gatherBackward(F, refDF, C, 8, sup, n, dOut, null);
+  const bDF = gk.buffer(rows * C * 4);
+  gk.scatter(bDF, C, 8, gk.buffer(sup.idx), gk.buffer(sup.w), n, gk.buffer(dOut));
+  out.scatter_contended = relErr(refDF, new Float32Array(await gk.read(bDF, rows * C * 4)), rows * C);
+
+  // Adam (masked)
+  const N = 10_001, c1 = new Float32Array(8), c2 = new Float32Array(8);
+  for (let t = 1; t < 8; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
+  const x = Float32Array.from({ length: N }, () => rng.normal()), g = Float32Array.from({ length: N }, (_, i) => (i % 3 ? rng.normal() : 0));
+  const ax = Float32Array.from(x), ag = Float32Array.from(g), am = new Float32Array(N), av = new Float32Array(N), at = new Int32Array(N);
+  const bx = gk.buffer(x), bg = gk.buffer(g), bm = gk.buffer(N * 4), bv = gk.buffer(N * 4), bt = gk.buffer(N * 4), bc1 = gk.buffer(c1), bc2 = gk.buffer(c2);
+  for (let step = 0; step < 3; step++) {
+    adamMasked(ax, ag, am, av, at, 0.1, 0.9, 0.99, 1e-8, c1, c2);
+    gk.adam(N, bx, bg, bm, bv, bt, bc1, bc2, 0.1, 0.9, 0.99, 1e-8);
+    ag.set(g);
+    device.queue.writeBuffer(bg, 0, g);
+  }
+  out.adam = relErr(ax, new Float32Array(await gk.read(bx, N * 4)), N);
+  out.adam_counts_equal = String(new Int32Array(await gk.read(bt, N * 4)).every((v, i) => v === at[i]));
+
+  // a decoder layer: 39 → 128 (ReLU) on 1000 rows, and 128 → 3 (no activation)
+  for (const [inD, outD, relu] of [[39, 128, true], [128, 3, false]] as const) {
+    const rowsN = 1000, X = Float32Array.from({ length: rowsN * inD }, () => rng.normal());
+    const W = Float32Array.from({ length: outD * inD }, () => rng.normal() * 0.2), b = Float32Array.from({ length: outD }, () => rng.normal() * 0.1);
+    const Y = new Float32Array(rowsN * outD);
+    for (let i = 0; i < rowsN; i++) for (let o = 0; o < outD; o++) {
+      let acc = b[o];
+      for (let k = 0; k < inD; k++) acc += X[i * inD + k] * W[o * inD + k];
+      Y[i * outD + o] = relu && acc < 0 ? 0 : acc;
+    }
+    const bY = gk.buffer(rowsN * outD * 4);
+    gk.dense(gk.buffer(X), gk.buffer(W), gk.buffer(b), bY, rowsN, inD, outD, relu);
+    out[`dense_${inD}x${outD}`] = relErr(Y, new Float32Array(await gk.read(bY, rowsN * outD * 4)), rowsN * outD);
+  }
+
+  // the same kernels on TF.js's WebGPU device
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (await tf.setBackend('webgpu')) {
+    await tf.ready();
+    const tk = GpuKernels.fromTf(tf.backend());
+    const o2 = tk.buffer(n * C * 4);
+    tk.gather(tk.buffer(F), C, 8, tk.buffer(ref.idx), tk.buffer(ref.w), n, o2);
+    out.gather_on_tfjs_device = relErr(refOut, new Float32Array(await tk.read(o2, n * C * 4)), n * C);
+  } else out.gather_on_tfjs_device = 'tfjs webgpu backend unavailable';
+  return out;
+}
