@@ -11,6 +11,7 @@ import gatherSrc from '../../shaders/gather.wgsl?raw';
 import scatterSrc from '../../shaders/scatter.wgsl?raw';
 import adamSrc from '../../shaders/adam.wgsl?raw';
 import denseSrc from '../../shaders/dense.wgsl?raw';
+import denseBwdSrc from '../../shaders/dense_bwd.wgsl?raw';
 
 const ROW = 65535; // workgroups per dispatch dimension
 
@@ -18,9 +19,10 @@ export class GpuKernels {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(readonly device: GPUDevice) {
-    for (const [name, code] of [['trilinear', trilinearSrc], ['gather', gatherSrc], ['scatter', scatterSrc], ['adam', adamSrc], ['dense', denseSrc]]) {
+    for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
+      ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw']]) {
       const module = device.createShaderModule({ label: name, code });
-      this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } }));
+      this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
   }
 
@@ -65,11 +67,12 @@ export class GpuKernels {
     return buf;
   }
 
-  private run(name: string, uniforms: (number | { f: number })[], buffers: GPUBuffer[], threads: number | [number, number]): void {
+  /** One dispatch; `buffers` bind from binding 1 on (null: a binding this entry point does not use). */
+  private run(name: string, uniforms: (number | { f: number })[], buffers: (GPUBuffer | null)[], threads: number | [number, number]): void {
     const pipe = this.pipelines.get(name)!;
     const u = this.uniform(uniforms);
-    const bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
-      entries: [u, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const entries = [u, ...buffers].flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : []));
+    const bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     pass.setPipeline(pipe);
@@ -100,6 +103,17 @@ export class GpuKernels {
 
   adam(n: number, x: GPUBuffer, g: GPUBuffer, m: GPUBuffer, v: GPUBuffer, t: GPUBuffer, c1: GPUBuffer, c2: GPUBuffer, lr: number, b1: number, b2: number, eps: number): void {
     this.run('adam', [n, 0, 0, 0, { f: lr }, { f: b1 }, { f: b2 }, { f: eps }], [x, g, m, v, t, c1, c2], n);
+  }
+
+  /**
+   * Backward of `dense`: dX = dY · W (times the ReLU mask X > 0 of the layer below when maskRelu), and
+   * dWb [outD, inD + 1] += [dYᵀ X | Σ dY] (weight gradient with the bias gradient as its last column).
+   */
+  denseBackward(X: GPUBuffer, W: GPUBuffer, dY: GPUBuffer, dX: GPUBuffer, dWb: GPUBuffer, n: number, inD: number, outD: number, maskRelu: boolean,
+    rowsPerChunk = 256): void {
+    const u = [n, inD, outD, maskRelu ? 1 : 0, rowsPerChunk, 0, 0, 0];
+    this.run('dense_dx', u, [X, W, dY, dX, null], [Math.ceil(inD / 16), Math.ceil(n / 16)]);
+    this.run('dense_dw', u, [X, null, dY, null, dWb], [Math.ceil((outD * (inD + 1)) / 64), Math.max(1, Math.ceil(n / rowsPerChunk))]);
   }
 
   /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */

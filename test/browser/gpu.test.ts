@@ -15,6 +15,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     const r = await page.evaluate(`(async () => (await import('/@fs${REPO}/test/browser/gpuParity.ts')).runGpuParity())()`) as Record<string, number | string>;
     console.log('WebGPU parity', JSON.stringify(r));
     expect(r.error).toBeUndefined();
+    expect(r.validation_error).toBe('none');
     expect(r.trilinear_idx_mismatches).toBe(0);
     expect(r.trilinear_w).toBeLessThan(1e-6);
     expect(r.gather).toBeLessThan(1e-5);
@@ -23,6 +24,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.adam_counts_equal).toBe('true');
     expect(r.dense_39x128).toBeLessThan(1e-5);
     expect(r.dense_128x3).toBeLessThan(1e-5);
+    expect(r.dense_bwd_dX).toBeLessThan(1e-5);
+    expect(r.dense_bwd_dW).toBeLessThan(1e-5);
+    expect(r.dense_bwd_db).toBeLessThan(1e-5);
     expect(r.gather_on_tfjs_device).toBeLessThan(1e-5);
     expect(errors).toEqual([]);
     await page.close();

@@ -30,6 +30,7 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   if (!adapter) return { error: 'no WebGPU adapter' };
   const device = await adapter.requestDevice();
   const gk = new GpuKernels(device);
+  device.pushErrorScope('validation'); // a validation error makes a dispatch a silent no-op: report it
   const out: Record<string, number | string> = { adapter: (adapter as unknown as { info?: { description?: string; vendor?: string } }).info?.description || 'unknown' };
   const rng = new Rng(5), R = 9, n = 3000, C = 12;
 
@@ -94,6 +95,38 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     gk.dense(gk.buffer(X), gk.buffer(W), gk.buffer(b), bY, rowsN, inD, outD, relu);
     out[`dense_${inD}x${outD}`] = relErr(Y, new Float32Array(await gk.read(bY, rowsN * outD * 4)), rowsN * outD);
   }
+
+  // decoder backward (39 → 128 → 3 reference Decoder): dX, dW, db of each layer
+  {
+    const { Decoder } = await import('../../core/field/Decoder');
+    const dec = new Decoder({ features: 12, viewFreqs: 4, hidden: [128] }, new Rng(3));
+    const rowsN = 700, feats = Float32Array.from({ length: rowsN * 12 }, () => rng.normal()), dirs = new Float32Array(rowsN * 3);
+    for (let i = 0; i < rowsN; i++) { const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d); dirs.set(d.map((v) => v / l), i * 3); }
+    dec.fillInput(rowsN, feats, dirs, null);
+    dec.forward(rowsN);
+    const X0 = Float32Array.from((dec as unknown as { acts: Float32Array[] }).acts[0].subarray(0, rowsN * 39));
+    const H = Float32Array.from((dec as unknown as { acts: Float32Array[] }).acts[1].subarray(0, rowsN * 128));
+    const dRgb = Float32Array.from({ length: rowsN * 3 }, () => rng.next() - 0.5);
+    const dX0 = Float32Array.from(dec.backward(rowsN, dRgb).subarray(0, rowsN * 39));
+    // dL/d(pre-sigmoid), as the decoder computes it
+    const dZ = new Float32Array(rowsN * 3);
+    for (let i = 0; i < rowsN * 3; i++) { const s = dec.rgb[i]; dZ[i] = dRgb[i] * s * (1 - s); }
+    const W0 = dec.weights[0].data, W1 = dec.weights[1].data;
+    const bH = gk.buffer(H), bdH = gk.buffer(rowsN * 128 * 4), bdW1 = gk.buffer(3 * 129 * 4);
+    gk.denseBackward(bH, gk.buffer(W1), gk.buffer(dZ), bdH, bdW1, rowsN, 128, 3, true);
+    const bdX0 = gk.buffer(rowsN * 39 * 4), bdW0 = gk.buffer(128 * 40 * 4);
+    gk.denseBackward(gk.buffer(X0), gk.buffer(W0), bdH, bdX0, bdW0, rowsN, 39, 128, false);
+    const gW1 = new Float32Array(await gk.read(bdW1, 3 * 129 * 4)), gW0 = new Float32Array(await gk.read(bdW0, 128 * 40 * 4));
+    const split = (g: Float32Array, outD: number, inD: number) => ({ W: Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]),
+      b: Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]) });
+    const s1 = split(gW1, 3, 128), s0 = split(gW0, 128, 39);
+    out.dense_bwd_dX = relErr(dX0, new Float32Array(await gk.read(bdX0, rowsN * 39 * 4)), rowsN * 39);
+    out.dense_bwd_dW = Math.max(relErr(dec.weights[1].grad, s1.W, 3 * 128), relErr(dec.weights[0].grad, s0.W, 128 * 39));
+    out.dense_bwd_db = Math.max(relErr(dec.biases[1].grad, s1.b, 3), relErr(dec.biases[0].grad, s0.b, 128));
+  }
+
+  const err = await device.popErrorScope();
+  out.validation_error = err ? err.message : 'none';
 
   // the same kernels on TF.js's WebGPU device
   const tf = await import('@tensorflow/tfjs-core');
