@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:web [-- --points n] [--rows n] [--reps n]`: WGSL kernel throughput in Chromium (WebGPU;
+ * SwiftShader on machines without a GPU) side by side with the same kernels on the CPU backend in Node
+ * (WebAssembly, all cores), and the ratio. The last stdout line is one JSON object.
+ */
+import { parseArgs } from 'node:util';
+import { startWebApp, REPO } from '../test/browser/harness';
+import { cpuKernels } from '../cli/kernels';
+import type { Support } from '../core/field/GridModel';
+import { MulFAKernel } from '../core/field/MulFAGrid';
+import { DenseGrid } from '../core/field/DenseGrid';
+
+const { values } = parseArgs({ options: { points: { type: 'string' }, rows: { type: 'string' }, reps: { type: 'string' } } });
+const points = Number(values.points ?? 524288), rows = Number(values.rows ?? 65536), reps = Number(values.reps ?? 5);
+const log = (s: string) => process.stderr.write(s + '\n');
+void MulFAKernel;
+
+async function cpu(): Promise<Record<string, number>> {
+  const k = await cpuKernels();
+  const R = 96, C = 12, a = k.alloc;
+  const grid = new DenseGrid(R, C);
+  const pts = a.f32(points * 3);
+  for (let i = 0; i < pts.length; i++) pts[i] = Math.random();
+  const s: Support = { capacity: points, idx: a.i32(points * 8), w: a.f32(points * 8) };
+  const F = a.f32(R ** 3 * C).fill(0.1), dF = a.f32(R ** 3 * C), out = a.f32(points * C);
+  grid.features.data = F;
+  const dec = k.makeDecoder({ features: 12, viewFreqs: 4, hidden: [128] }, { next: () => 0.5, normal: () => 0 } as never);
+  const feats = new Float32Array(rows * 12).fill(0.5), dirs = new Float32Array(rows * 3).fill(0.577);
+  dec.fillInput(rows, feats, dirs, null);
+  const time = (f: () => void) => {
+    f();
+    const ts: number[] = [];
+    for (let r = 0; r < reps; r++) { const t = performance.now(); f(); ts.push(performance.now() - t); }
+    return ts.sort((x, y) => x - y)[Math.floor(ts.length / 2)];
+  };
+  const perSec = (n: number, t: number) => Math.round(n / (t / 1000));
+  // the CPU decoder runs the whole MLP (39 → 128 → 3): the 128 → 3 layer adds about 1 % of its work
+  return {
+    support: perSec(points, time(() => k.support(grid, pts, points, s))),
+    gather: perSec(points, time(() => k.gatherForward(F, C, 8, s, points, out))),
+    scatter: perSec(points, time(() => k.gatherBackward(F, dF, C, 8, s, points, out, null))),
+    dense_forward_39x128: perSec(rows, time(() => dec.forward(rows))),
+    dense_backward_39x128: perSec(rows, time(() => dec.backward(rows, new Float32Array(rows * 3).fill(0.01)))),
+  };
+}
+
+const app = await startWebApp();
+try {
+  const page = await app.browser.newPage();
+  await page.goto(app.url);
+  log(`WebGPU kernels in Chromium: ${points} points, ${rows} decoder rows, median of ${reps}`);
+  const gpu = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuKernels(${points}, ${rows}, ${reps}))()`) as {
+    samples_per_sec: Record<string, number>; adapter: unknown };
+  log(`webgpu: ${JSON.stringify(gpu.samples_per_sec)}`);
+  const c = await cpu();
+  log(`cpu (wasm, Node): ${JSON.stringify(c)}`);
+  const ratio = Object.fromEntries(Object.entries(gpu.samples_per_sec ?? {}).map(([k2, v]) => [k2, Number((v / c[k2]).toFixed(3))]));
+  process.stdout.write(JSON.stringify({ webgpu: gpu, cpu: { samples_per_sec: c }, webgpu_over_cpu: ratio }) + '\n');
+} finally {
+  await app.close();
+  process.exit(0);
+}
