@@ -12,6 +12,8 @@ import scatterSrc from '../../shaders/scatter.wgsl?raw';
 import adamSrc from '../../shaders/adam.wgsl?raw';
 import denseSrc from '../../shaders/dense.wgsl?raw';
 import denseBwdSrc from '../../shaders/dense_bwd.wgsl?raw';
+import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
+import type { MulFAKernel } from '../field/MulFAGrid';
 
 const ROW = 65535; // workgroups per dispatch dimension
 
@@ -20,7 +22,8 @@ export class GpuKernels {
 
   constructor(readonly device: GPUDevice) {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
-      ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw']]) {
+      ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
+      ['mulfa_support', mulfaSupportSrc, 'main']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -114,6 +117,33 @@ export class GpuKernels {
     const u = [n, inD, outD, maskRelu ? 1 : 0, rowsPerChunk, 0, 0, 0];
     this.run('dense_dx', u, [X, W, dY, dX, null], [Math.ceil(inD / 16), Math.ceil(n / 16)]);
     this.run('dense_dw', u, [X, null, dY, null, dWb], [Math.ceil((outD * (inD + 1)) / 64), Math.max(1, Math.ceil(n / rowsPerChunk))]);
+  }
+
+  /**
+   * The MulFA kernel's parameters packed for shaders/mulfa_support.wgsl (A1ᵀ, b1, then Aᵀ_m and b_m, a, c)
+   * and its filter tables for resolution R (per layer: sin then cos, [3, R, 16]). H must be 16.
+   */
+  packMulFA(k: MulFAKernel, R: number): { params: GPUBuffer; tables: GPUBuffer } {
+    const { M, H } = k.config, Z = k.Z;
+    if (H !== 16) throw new Error(`the WGSL MulFA kernel is written for H = 16, got ${H}`);
+    const p = new Float32Array(Z * 16 + 16 + (M - 1) * 272 + 17);
+    let o = 0;
+    for (let j = 0; j < Z; j++) for (let h = 0; h < 16; h++) p[o++] = k.A[0].data[h * Z + j];
+    p.set(k.b[0].data, o); o += 16;
+    for (let m = 1; m < M; m++) {
+      for (let j = 0; j < 16; j++) for (let h = 0; h < 16; h++) p[o++] = k.A[m].data[h * 16 + j];
+      p.set(k.b[m].data, o); o += 16;
+    }
+    p.set(k.a.data, o); o += 16;
+    p[o] = k.c.data[0];
+    const tab = k.filterTables(R), T = new Float32Array(M * 2 * 3 * R * 16);
+    for (let m = 0; m < M; m++) { T.set(tab.S[m], m * 2 * 3 * R * 16); T.set(tab.C[m], (m * 2 + 1) * 3 * R * 16); }
+    return { params: this.buffer(p), tables: this.buffer(T) };
+  }
+
+  /** MulFAGrid support: idx, w [n·8] for points [n·3] with the packed kernel (packMulFA) on an R³ grid. */
+  mulfaSupport(packed: { params: GPUBuffer; tables: GPUBuffer }, k: MulFAKernel, pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer): void {
+    this.run('mulfa_support', [n, R, k.config.L, k.config.M, k.Z, 0, 0, 0], [pts, packed.params, packed.tables, idx, w], n);
   }
 
   /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */

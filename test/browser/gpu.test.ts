@@ -27,6 +27,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.dense_bwd_dX).toBeLessThan(1e-5);
     expect(r.dense_bwd_dW).toBeLessThan(1e-5);
     expect(r.dense_bwd_db).toBeLessThan(1e-5);
+    expect(r.mulfa_idx_mismatches).toBe(0);
+    expect(r.mulfa_w).toBeLessThan(2e-5);
     expect(r.gather_on_tfjs_device).toBeLessThan(1e-5);
     expect(errors).toEqual([]);
     await page.close();

@@ -125,6 +125,24 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.dense_bwd_db = Math.max(relErr(dec.biases[1].grad, s1.b, 3), relErr(dec.biases[0].grad, s0.b, 128));
   }
 
+  // MulFA support with a non-trivial learned kernel, on edge points
+  {
+    const { MulFAKernel, MULFA_DEFAULTS } = await import('../../core/field/MulFAGrid');
+    const k = new MulFAKernel({ ...MULFA_DEFAULTS, omegaScale: 4 }, new Rng(5));
+    k.a.data.forEach((_, i) => (k.a.data[i] = (rng.next() - 0.5) * 0.5));
+    k.c.data[0] = 0.3;
+    const Rm = 17, nm = 2000, pm = edgePoints(nm, Rm, rng);
+    const refS = makeSupport({ K: 8 }, nm);
+    k.computeSupport(pm, nm, Rm, refS);
+    const bI = gk.buffer(nm * 32), bWm = gk.buffer(nm * 32);
+    gk.mulfaSupport(gk.packMulFA(k, Rm), k, gk.buffer(pm), nm, Rm, bI, bWm);
+    const gI = new Int32Array(await gk.read(bI, nm * 32));
+    let mis = 0;
+    for (let i = 0; i < nm * 8; i++) if (gI[i] !== refS.idx[i]) mis++;
+    out.mulfa_idx_mismatches = mis;
+    out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
+  }
+
   const err = await device.popErrorScope();
   out.validation_error = err ? err.message : 'none';
 
