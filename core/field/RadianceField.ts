@@ -16,6 +16,7 @@ import { HashGrid } from './HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
 import type { DecoderConfig, DecoderImpl } from './Decoder';
 import { Occupancy, rayBox } from '../render/Occupancy';
+import { alphaPass, compositePass, compositeBackward } from '../render/composite';
 
 export interface FieldConfig {
   model: GridKind;
@@ -280,26 +281,8 @@ export class RadianceField {
     const colorSample = ws.i32('colorSample', S);
     const sv = this.interval, shift = this.shift;
     const thrW = this.config.colorWeightThreshold, thrT = this.config.terminationT;
-    let nc = 0;
     const opacity = (this.opacity = this.opacity.length >= n ? this.opacity : new Float32Array(n));
-    for (let r = 0; r < n; r++) {
-      let T = 1;
-      const s0 = rayStart[r], s1 = rayStart[r + 1];
-      let end = s1;
-      for (let s = s0; s < s1; s++) {
-        const x = raw[s] + shift;
-        const sigma = x > 20 ? x : Math.log1p(Math.exp(x));
-        let a = 1 - Math.exp(-sigma * sv);
-        if (a > 0.999999) a = 0.999999;
-        alpha[s] = a; Tk[s] = T;
-        const w = T * a;
-        if (w > thrW) { colorOf[s] = nc; colorSample[nc++] = s; } else colorOf[s] = -1;
-        T *= 1 - a;
-        if (T < thrT) { end = s + 1; break; }
-      }
-      rayEnd[r] = end;
-      opacity[r] = 1 - T;
-    }
+    const nc = alphaPass(n, rayStart, raw, shift, sv, thrW, thrT, alpha, Tk, colorOf, colorSample, rayEnd, opacity);
     this.nColor = nc;
     this.stats = { samples: S, colorSamples: nc };
     // ---- colour for the samples that matter
@@ -330,21 +313,7 @@ export class RadianceField {
     // ---- composite
     const out = (this.rgb = this.rgb.length >= n * 3 ? this.rgb : new Float32Array(n * 3));
     const depth = (this.depth = this.depth.length >= n ? this.depth : new Float32Array(n));
-    for (let r = 0; r < n; r++) {
-      let cr = 0, cg = 0, cb = 0, d = 0;
-      for (let s = rayStart[r], e = rayEnd[r]; s < e; s++) {
-        const j = colorOf[s];
-        if (j < 0) continue;
-        const w = Tk[s] * alpha[s];
-        cr += w * sampleRgb[j * 3]; cg += w * sampleRgb[j * 3 + 1]; cb += w * sampleRgb[j * 3 + 2];
-        d += w * sT[s];
-      }
-      const Tn = 1 - opacity[r];
-      out[r * 3] = cr + Tn * background[0];
-      out[r * 3 + 1] = cg + Tn * background[1];
-      out[r * 3 + 2] = cb + Tn * background[2];
-      depth[r] = d;
-    }
+    compositePass(n, rayStart, rayEnd, colorOf, Tk, alpha, sampleRgb, sT, opacity, background, out, depth);
     return out;
   }
 
@@ -371,25 +340,7 @@ export class RadianceField {
     const dRaw = ws.f32('dRaw', S);
     dRaw.fill(0, 0, S);
     const sv = this.interval, shift = this.shift, bg = this.bg;
-    for (let r = 0; r < n; r++) {
-      const gr = dRgb[r * 3], gg = dRgb[r * 3 + 1], gb = dRgb[r * 3 + 2];
-      // behind = colour composited behind sample s, seen from s + 1 (starts as the background)
-      let br = bg[0], bgc = bg[1], bb = bg[2];
-      for (let s = rayEnd[r] - 1; s >= rayStart[r]; s--) {
-        const j = colorOf[s], a = alpha[s], T = Tk[s];
-        let cr = 0, cg = 0, cb = 0;
-        if (j >= 0) {
-          cr = sampleRgb[j * 3]; cg = sampleRgb[j * 3 + 1]; cb = sampleRgb[j * 3 + 2];
-          const w = T * a;
-          dSampleRgb[j * 3] = w * gr; dSampleRgb[j * 3 + 1] = w * gg; dSampleRgb[j * 3 + 2] = w * gb;
-        }
-        const dAlpha = T * (gr * (cr - br) + gg * (cg - bgc) + gb * (cb - bb));
-        const x = raw[s] + shift;
-        const sig = 1 / (1 + Math.exp(-x));
-        dRaw[s] = dAlpha * sv * (1 - a) * sig;
-        br = a * cr + (1 - a) * br; bgc = a * cg + (1 - a) * bgc; bb = a * cb + (1 - a) * bb;
-      }
-    }
+    compositeBackward(n, rayStart, rayEnd, colorOf, alpha, Tk, raw, shift, sv, sampleRgb, bg, dRgb, dSampleRgb, dRaw);
     // colour branch
     const dIn = this.decoder.backward(nc, dSampleRgb);
     const col = this.color, C = col.channels, D = this.decoder.inputDims;
