@@ -13,6 +13,7 @@ import adamSrc from '../../shaders/adam.wgsl?raw';
 import denseSrc from '../../shaders/dense.wgsl?raw';
 import denseBwdSrc from '../../shaders/dense_bwd.wgsl?raw';
 import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
+import compositeSrc from '../../shaders/composite.wgsl?raw';
 import type { MulFAKernel } from '../field/MulFAGrid';
 
 const ROW = 65535; // workgroups per dispatch dimension
@@ -23,7 +24,8 @@ export class GpuKernels {
   constructor(readonly device: GPUDevice) {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
-      ['mulfa_support', mulfaSupportSrc, 'main']]) {
+      ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
+      ['composite_backward', compositeSrc, 'backward']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -146,8 +148,34 @@ export class GpuKernels {
     this.run('mulfa_support', [n, R, k.config.L, k.config.M, k.Z, 0, 0, 0], [pts, packed.params, packed.tables, idx, w], n);
   }
 
+  /** Buffers of one composite pass over n rays and S samples (see shaders/composite.wgsl). */
+  compositeBuffers(n: number, S: number): CompositeBuffers {
+    return { st: this.buffer(S * 8), colored: this.buffer(S * 4), range: this.buffer(n * 8), opacity: this.buffer(n * 4),
+      io: this.buffer(n * 12), dSampleRgb: this.buffer(S * 12), dRaw: this.buffer(S * 4) };
+  }
+
+  private compositeUniforms(n: number, o: CompositeOptions): (number | { f: number })[] {
+    return [n, 0, 0, 0, { f: o.shift }, { f: o.interval }, { f: o.thrW }, { f: o.thrT }, { f: o.background[0] }, { f: o.background[1] }, { f: o.background[2] }, { f: 0 }];
+  }
+
+  /** α, T, colour flags, ray ends and opacity; then io = composited colour [n·3]. */
+  compositeForward(n: number, rayStart: GPUBuffer, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
+    const u = this.compositeUniforms(n, o);
+    this.run('alpha_pass', u, [rayStart, raw, b.st, b.colored, b.range, b.opacity], n);
+    this.run('composite', u, [null, null, b.st, b.colored, b.range, b.opacity, rgb, b.io], n);
+  }
+
+  /** With dL/dC written into b.io: dSampleRgb [S·3] (zero where not coloured: clear it first) and dRaw [S]. */
+  compositeBackward(n: number, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
+    this.run('composite_backward', this.compositeUniforms(n, o), [null, raw, b.st, b.colored, b.range, null, rgb, b.io, b.dSampleRgb, b.dRaw], n);
+  }
+
   /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */
   dense(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: number, inD: number, outD: number, relu: boolean): void {
     this.run('dense', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(n / 16)]);
   }
 }
+
+export interface CompositeOptions { shift: number; interval: number; thrW: number; thrT: number; background: readonly number[] }
+
+export interface CompositeBuffers { st: GPUBuffer; colored: GPUBuffer; range: GPUBuffer; opacity: GPUBuffer; io: GPUBuffer; dSampleRgb: GPUBuffer; dRaw: GPUBuffer }

@@ -29,6 +29,10 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.dense_bwd_db).toBeLessThan(1e-5);
     expect(r.mulfa_idx_mismatches).toBe(0);
     expect(r.mulfa_w).toBeLessThan(2e-5);
+    expect(r.composite_ray_end_mismatches).toBe(0);
+    expect(r.composite).toBeLessThan(1e-5);
+    expect(r.composite_bwd_rgb).toBeLessThan(1e-5);
+    expect(r.composite_bwd_raw).toBeLessThan(1e-4);
     expect(r.gather_on_tfjs_device).toBeLessThan(1e-5);
     expect(errors).toEqual([]);
     await page.close();

@@ -143,6 +143,39 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
   }
 
+  // compositing forward and backward against core/render/composite.ts (the field's own loops)
+  {
+    const { alphaPass, compositePass, compositeBackward } = await import('../../core/render/composite');
+    const nr = 500, counts = Array.from({ length: nr }, () => rng.int(60));
+    const rs = new Int32Array(nr + 1);
+    for (let r = 0; r < nr; r++) rs[r + 1] = rs[r] + counts[r];
+    const S = rs[nr], raw = Float32Array.from({ length: S }, () => rng.normal() * 3);
+    const o = { shift: -4, interval: 0.5, thrW: 1e-4, thrT: 1e-3, background: [1, 0.5, 0.25] };
+    const alpha = new Float32Array(S), Tk = new Float32Array(S), colorOf = new Int32Array(S), colorSample = new Int32Array(S);
+    const rayEnd = new Int32Array(nr), opacity = new Float32Array(nr);
+    const nc = alphaPass(nr, rs, raw, o.shift, o.interval, o.thrW, o.thrT, alpha, Tk, colorOf, colorSample, rayEnd, opacity);
+    const rgbAll = Float32Array.from({ length: S * 3 }, () => rng.next()), rgbC = new Float32Array(nc * 3);
+    for (let j = 0; j < nc; j++) rgbC.set(rgbAll.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
+    const refOut = new Float32Array(nr * 3), depth = new Float32Array(nr);
+    compositePass(nr, rs, rayEnd, colorOf, Tk, alpha, rgbC, new Float32Array(S), opacity, o.background, refOut, depth);
+    const dRgb = Float32Array.from({ length: nr * 3 }, () => rng.next() - 0.5);
+    const dC = new Float32Array(nc * 3), dRaw = new Float32Array(S);
+    compositeBackward(nr, rs, rayEnd, colorOf, alpha, Tk, raw, o.shift, o.interval, rgbC, o.background, dRgb, dC, dRaw);
+    const bufs = gk.compositeBuffers(nr, S), bRaw = gk.buffer(raw), bRgb = gk.buffer(rgbAll);
+    gk.compositeForward(nr, gk.buffer(rs), bRaw, bRgb, bufs, o);
+    out.composite = relErr(refOut, new Float32Array(await gk.read(bufs.io, nr * 12)), nr * 3);
+    const range = new Int32Array(await gk.read(bufs.range, nr * 8));
+    let endMismatch = 0;
+    for (let r = 0; r < nr; r++) if (range[r * 2 + 1] !== rayEnd[r]) endMismatch++;
+    out.composite_ray_end_mismatches = endMismatch;
+    device.queue.writeBuffer(bufs.io, 0, dRgb);
+    gk.compositeBackward(nr, bRaw, bRgb, bufs, o);
+    const gC = new Float32Array(await gk.read(bufs.dSampleRgb, S * 12)), gC2 = new Float32Array(nc * 3);
+    for (let j = 0; j < nc; j++) gC2.set(gC.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
+    out.composite_bwd_rgb = relErr(dC, gC2, nc * 3);
+    out.composite_bwd_raw = relErr(dRaw, new Float32Array(await gk.read(bufs.dRaw, S * 4)), S);
+  }
+
   const err = await device.popErrorScope();
   out.validation_error = err ? err.message : 'none';
 
