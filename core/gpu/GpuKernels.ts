@@ -14,6 +14,8 @@ import denseSrc from '../../shaders/dense.wgsl?raw';
 import denseBwdSrc from '../../shaders/dense_bwd.wgsl?raw';
 import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
 import compositeSrc from '../../shaders/composite.wgsl?raw';
+import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
+import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
 
 const ROW = 65535; // workgroups per dispatch dimension
@@ -25,7 +27,7 @@ export class GpuKernels {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
       ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
-      ['composite_backward', compositeSrc, 'backward']]) {
+      ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -146,6 +148,12 @@ export class GpuKernels {
   /** MulFAGrid support: idx, w [n·8] for points [n·3] with the packed kernel (packMulFA) on an R³ grid. */
   mulfaSupport(packed: { params: GPUBuffer; tables: GPUBuffer }, k: MulFAKernel, pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer): void {
     this.run('mulfa_support', [n, R, k.config.L, k.config.M, k.Z, 0, 0, 0], [pts, packed.params, packed.tables, idx, w], n);
+  }
+
+  /** Hash-grid support: idx, w [n · 8 · levels] for points [n·3] (the grid's level resolutions and table size). */
+  hashSupport(grid: HashGrid, pts: GPUBuffer, n: number, idx: GPUBuffer, w: GPUBuffer): void {
+    const levels = grid.levelRes.length, T = 2 ** grid.config.log2TableSize;
+    this.run('hash_support', [n, levels, T, 0], [pts, this.buffer(Int32Array.from(grid.levelRes)), idx, w], n * levels);
   }
 
   /** Buffers of one composite pass over n rays and S samples (see shaders/composite.wgsl). */

@@ -29,6 +29,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.dense_bwd_db).toBeLessThan(1e-5);
     expect(r.mulfa_idx_mismatches).toBe(0);
     expect(r.mulfa_w).toBeLessThan(2e-5);
+    expect(r.hash_interpolation).toBeLessThan(1e-5);
     expect(r.composite_ray_end_mismatches).toBe(0);
     expect(r.composite).toBeLessThan(1e-5);
     expect(r.composite_bwd_rgb).toBeLessThan(1e-5);

@@ -143,6 +143,28 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
   }
 
+  // hash support (levels dense and hashed)
+  {
+    const { HashGrid } = await import('../../core/field/HashGrid');
+    const hg = new HashGrid({ levels: 6, log2TableSize: 12, minResolution: 4, resolution: 64 }, 2);
+    const nh = 1500, ph = edgePoints(nh, 64, rng), K = hg.K;
+    const refH = makeSupport(hg, nh);
+    hg.computeSupport(ph, nh, refH);
+    const bI = gk.buffer(nh * K * 4), bWh = gk.buffer(nh * K * 4);
+    gk.hashSupport(hg, gk.buffer(ph), nh, bI, bWh);
+    // f32 (GPU) and f64 (reference) cell lookups may pick neighbouring cells for a point on a cell face, with
+    // the same interpolated value: compare what the support is for, the interpolation of random features
+    const Fh = Float32Array.from({ length: hg.rows * 2 }, () => rng.normal());
+    const refO = new Float32Array(nh * 2), gpuO = new Float32Array(nh * 2);
+    gatherForward(Fh, 2, K, refH, nh, refO);
+    const gS = { capacity: nh, idx: new Int32Array(await gk.read(bI, nh * K * 4)), w: new Float32Array(await gk.read(bWh, nh * K * 4)) };
+    gatherForward(Fh, 2, K, gS, nh, gpuO);
+    out.hash_interpolation = relErr(refO, gpuO, nh * 2);
+    let mis = 0;
+    for (let i = 0; i < nh * K; i++) if (gS.idx[i] !== refH.idx[i]) mis++;
+    out.hash_face_cell_choices = mis;
+  }
+
   // compositing forward and backward against core/render/composite.ts (the field's own loops)
   {
     const { alphaPass, compositePass, compositeBackward } = await import('../../core/render/composite');
