@@ -15,7 +15,8 @@ import { FourierGrid } from './FourierGrid';
 import { HashGrid } from './HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
 import type { DecoderConfig, DecoderImpl } from './Decoder';
-import { Occupancy, rayBox } from '../render/Occupancy';
+import { Occupancy } from '../render/Occupancy';
+import { countSamples, placeSamples } from '../render/sampling';
 import { alphaPass, compositePass, compositeBackward } from '../render/composite';
 
 export interface FieldConfig {
@@ -235,41 +236,12 @@ export class RadianceField {
     const ws = this.ws, box = this.box, step = this.stepSize, occ = this.occupancy, aabb = this.aabb;
     this.nRays = n;
     this.bg = [background[0], background[1], background[2]];
-    const ext = [aabb[1][0] - aabb[0][0], aabb[1][1] - aabb[0][1], aabb[1][2] - aabb[0][2]];
     // ---- sampling: count first to size buffers
     const rayStart = ws.i32('rayStart', n + 1);
     const tStart = ws.f32('tStart', n), tCount = ws.i32('tCount', n);
-    let total = 0;
-    for (let r = 0; r < n; r++) {
-      const ox = origins[r * 3], oy = origins[r * 3 + 1], oz = origins[r * 3 + 2];
-      const dx = dirs[r * 3], dy = dirs[r * 3 + 1], dz = dirs[r * 3 + 2];
-      let count = 0, t0 = 0;
-      if (rayBox(ox, oy, oz, dx, dy, dz, aabb, box)) {
-        t0 = Math.max(box[0], near);
-        const t1 = Math.min(box[1], far);
-        if (t1 > t0) count = Math.floor((t1 - t0) / step);
-        t0 += (rng ? rng.next() : 0.5) * step;
-      }
-      tStart[r] = t0; tCount[r] = count;
-      total += count;
-    }
+    const total = countSamples(n, origins, dirs, aabb, near, far, step, rng ? () => rng.next() : null, tStart, tCount, box);
     const pts = ws.f32('pts', total * 3), sRay = ws.i32('sRay', total), sT = ws.f32('sT', total);
-    let S = 0;
-    for (let r = 0; r < n; r++) {
-      rayStart[r] = S;
-      const ox = origins[r * 3], oy = origins[r * 3 + 1], oz = origins[r * 3 + 2];
-      const dx = dirs[r * 3], dy = dirs[r * 3 + 1], dz = dirs[r * 3 + 2];
-      for (let k = 0, c = tCount[r]; k < c; k++) {
-        const t = tStart[r] + k * step;
-        const px = (ox + t * dx - aabb[0][0]) / ext[0], py = (oy + t * dy - aabb[0][1]) / ext[1], pz = (oz + t * dz - aabb[0][2]) / ext[2];
-        if (!occ.at(px, py, pz)) continue;
-        pts[S * 3] = px; pts[S * 3 + 1] = py; pts[S * 3 + 2] = pz;
-        sRay[S] = r;
-        sT[S] = t;
-        S++;
-      }
-    }
-    rayStart[n] = S;
+    const S = placeSamples(n, origins, dirs, aabb, step, occ, tStart, tCount, rayStart, pts, sRay, sT);
     this.nSamples = S;
     // ---- density
     const dens = this.density, dSup = ws.support('dSup', dens.K, S);
