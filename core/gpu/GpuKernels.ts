@@ -15,6 +15,8 @@ import denseBwdSrc from '../../shaders/dense_bwd.wgsl?raw';
 import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
 import compositeSrc from '../../shaders/composite.wgsl?raw';
 import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
+import samplingSrc from '../../shaders/sampling.wgsl?raw';
+import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
 
@@ -27,7 +29,8 @@ export class GpuKernels {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
       ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
-      ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main']]) {
+      ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
+      ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -156,6 +159,24 @@ export class GpuKernels {
     this.run('hash_support', [n, levels, T, 0], [pts, this.buffer(Int32Array.from(grid.levelRes)), idx, w], n * levels);
   }
 
+  /**
+   * Ray sampling with the occupancy grid (shaders/sampling.wgsl): rays [n·6] (origin, direction), jitter [n]
+   * (fraction of a step), occupancy [res³] as u32 0/1. Fills b.rayStart [n + 1] (b.rayStart[n] = S),
+   * b.pts [S·3] (normalised) and b.rayT [S·2] (ray index, t); b must hold `capacity` samples.
+   */
+  sample(n: number, rays: GPUBuffer, jitter: GPUBuffer, occ: GPUBuffer, occRes: number, aabb: AABB, near: number, far: number, step: number,
+    b: SampleBuffers): void {
+    const u = [n, occRes, 0, 0, { f: aabb[0][0] }, { f: aabb[0][1] }, { f: aabb[0][2] }, { f: 0 }, { f: aabb[1][0] }, { f: aabb[1][1] }, { f: aabb[1][2] },
+      { f: 0 }, { f: near }, { f: far }, { f: step }, { f: 0 }];
+    this.run('sample_count', u, [rays, jitter, occ, b.tc, b.rayStart], n);
+    this.run('sample_scan', u, [null, null, null, null, b.rayStart], [1, 1]);
+    this.run('sample_place', u, [rays, null, occ, b.tc, b.rayStart, b.pts, b.rayT], n);
+  }
+
+  sampleBuffers(n: number, capacity: number): SampleBuffers {
+    return { tc: this.buffer(n * 8), rayStart: this.buffer((n + 1) * 4), pts: this.buffer(capacity * 12), rayT: this.buffer(capacity * 8) };
+  }
+
   /** Buffers of one composite pass over n rays and S samples (see shaders/composite.wgsl). */
   compositeBuffers(n: number, S: number): CompositeBuffers {
     return { st: this.buffer(S * 8), colored: this.buffer(S * 4), range: this.buffer(n * 8), opacity: this.buffer(n * 4),
@@ -187,3 +208,5 @@ export class GpuKernels {
 export interface CompositeOptions { shift: number; interval: number; thrW: number; thrT: number; background: readonly number[] }
 
 export interface CompositeBuffers { st: GPUBuffer; colored: GPUBuffer; range: GPUBuffer; opacity: GPUBuffer; io: GPUBuffer; dSampleRgb: GPUBuffer; dRaw: GPUBuffer }
+
+export interface SampleBuffers { tc: GPUBuffer; rayStart: GPUBuffer; pts: GPUBuffer; rayT: GPUBuffer }
