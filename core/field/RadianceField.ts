@@ -350,10 +350,15 @@ export class RadianceField {
    * touching an occupancy cell bounds the density anywhere in it (exact, conservative). Other models are
    * evaluated on a 3×3×3 lattice per cell (shared between neighbours) and max-pooled.
    */
+  /** The raw density above which a cell counts as occupied (alpha of one step > occupancyThreshold). */
+  get occupancyRawThreshold(): number {
+    const sigmaThr = -Math.log(1 - this.config.occupancyThreshold) / this.interval;
+    return Math.log(Math.expm1(sigmaThr)) - this.shift;
+  }
+
   refreshOccupancy(): void {
     const occ = this.occupancy, r = occ.res;
-    const sigmaThr = -Math.log(1 - this.config.occupancyThreshold) / this.interval;
-    const rawThr = Math.log(Math.expm1(sigmaThr)) - this.shift;
+    const rawThr = this.occupancyRawThreshold;
     const dens = this.density;
     let maxRaw: (x: number, y: number, z: number) => number;
     if (dens instanceof DenseGrid || dens instanceof MulFAGrid) {

@@ -16,6 +16,7 @@ import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
 import compositeSrc from '../../shaders/composite.wgsl?raw';
 import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
 import samplingSrc from '../../shaders/sampling.wgsl?raw';
+import occupancySrc from '../../shaders/occupancy.wgsl?raw';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
@@ -30,7 +31,8 @@ export class GpuKernels {
       ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
       ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
-      ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place']]) {
+      ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
+      ['occupancy', occupancySrc, 'main']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -171,6 +173,14 @@ export class GpuKernels {
     this.run('sample_count', u, [rays, jitter, occ, b.tc, b.rayStart], n);
     this.run('sample_scan', u, [null, null, null, null, b.rayStart], [1, 1]);
     this.run('sample_place', u, [rays, null, occ, b.tc, b.rayStart, b.pts, b.rayT], n);
+  }
+
+  /**
+   * Occupancy refresh from a dense/MulFA density grid (R³ raw values): cells [res³] 0/1 where the vertex
+   * maximum exceeds rawThr (see RadianceField.refreshOccupancy for the threshold); count[0] += occupied cells.
+   */
+  refreshOccupancy(F: GPUBuffer, R: number, res: number, rawThr: number, cells: GPUBuffer, count: GPUBuffer): void {
+    this.run('occupancy', [res, R, 0, 0, { f: rawThr }, { f: 0 }, { f: 0 }, { f: 0 }], [F, cells, count], res ** 3);
   }
 
   sampleBuffers(n: number, capacity: number): SampleBuffers {

@@ -33,6 +33,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     // f32 vs f64: a sample within rounding of a cell face or the box exit may differ; rare, and positions agree
     expect(r.sampling_rays_differing).toBeLessThan(0.02);
     expect(r.sampling_point_error).toBeLessThan(1e-5);
+    expect(r.occupancy_mismatches).toBe(0);
     expect(r.composite_ray_end_mismatches).toBe(0);
     expect(r.composite).toBeLessThan(1e-5);
     expect(r.composite_bwd_rgb).toBeLessThan(1e-5);

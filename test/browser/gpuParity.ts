@@ -205,6 +205,22 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.sampling_point_error = worst;
   }
 
+  // occupancy refresh against RadianceField.refreshOccupancy (dense density grid, R = 33, 16³ cells)
+  {
+    const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
+    const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: 33, occupancyRes: 16, decoderHidden: [8] }, [[-1, -1, -1], [1, 1, 1]], new Rng(1));
+    const Fd = f.density.features.data;
+    for (let i = 0; i < Fd.length; i++) Fd[i] = rng.normal() * 3 - 6;
+    f.refreshOccupancy();
+    const cellsB = gk.buffer(16 ** 3 * 4), countB = gk.buffer(4);
+    gk.refreshOccupancy(gk.buffer(Fd), 33, 16, f.occupancyRawThreshold, cellsB, countB);
+    const gc = new Uint32Array(await gk.read(cellsB, 16 ** 3 * 4));
+    let mis = 0;
+    for (let i = 0; i < gc.length; i++) if (gc[i] !== f.occupancy.cells[i]) mis++;
+    out.occupancy_mismatches = mis;
+    out.occupancy_count = `${new Uint32Array(await gk.read(countB, 4))[0]} vs ${f.occupancy.occupiedCount}`;
+  }
+
   // compositing forward and backward against core/render/composite.ts (the field's own loops)
   {
     const { alphaPass, compositePass, compositeBackward } = await import('../../core/render/composite');
