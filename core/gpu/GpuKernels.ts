@@ -17,6 +17,7 @@ import compositeSrc from '../../shaders/composite.wgsl?raw';
 import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
 import samplingSrc from '../../shaders/sampling.wgsl?raw';
 import occupancySrc from '../../shaders/occupancy.wgsl?raw';
+import encodeSrc from '../../shaders/encode.wgsl?raw';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
@@ -32,7 +33,7 @@ export class GpuKernels {
       ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
-      ['occupancy', occupancySrc, 'main']]) {
+      ['occupancy', occupancySrc, 'main'], ['encode', encodeSrc, 'encode'], ['sigmoid', encodeSrc, 'sigmoid']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -181,6 +182,16 @@ export class GpuKernels {
    */
   refreshOccupancy(F: GPUBuffer, R: number, res: number, rawThr: number, cells: GPUBuffer, count: GPUBuffer): void {
     this.run('occupancy', [res, R, 0, 0, { f: rawThr }, { f: 0 }, { f: 0 }, { f: 0 }], [F, cells, count], res ** 3);
+  }
+
+  /** Decoder input rows X [n, Dp] = [colour features (C) | PE of the sample's ray direction] (shaders/encode.wgsl). */
+  encode(n: number, feats: GPUBuffer, C: number, rays: GPUBuffer, rayT: GPUBuffer, freqs: number, Dp: number, X: GPUBuffer): void {
+    this.run('encode', [n, C, freqs, Dp, 0, 0, 0, 0], [feats, rays, rayT, X, null, null], n);
+  }
+
+  /** rgb [n, 3] = sigmoid of the first 3 of each Y row (width outD). */
+  sigmoid(n: number, Y: GPUBuffer, outD: number, rgb: GPUBuffer): void {
+    this.run('sigmoid', [n, 0, 0, 0, outD, 0, 0, 0], [null, null, null, null, Y, rgb], n);
   }
 
   sampleBuffers(n: number, capacity: number): SampleBuffers {

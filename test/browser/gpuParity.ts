@@ -221,6 +221,49 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.occupancy_count = `${new Uint32Array(await gk.read(countB, 4))[0]} vs ${f.occupancy.occupiedCount}`;
   }
 
+  // a whole forward render on the GPU (sampling → support → density → alpha → colour features → view
+  // encoding → decoder → sigmoid → composite) against RadianceField.render of a dense field
+  {
+    const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
+    const R = 17, C = 12, hidden = 32, aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
+    const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: R, colorChannels: C, decoderHidden: [hidden], occupancyRes: 16 },
+      aabb as never, new Rng(2));
+    const r2 = new Rng(4);
+    f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r2.normal() * 2 - 1));
+    f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r2.normal()));
+    f.refreshOccupancy();
+    const nr = 300, origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3);
+    for (let r = 0; r < nr; r++) {
+      const d = [r2.normal(), r2.normal(), r2.normal()], l = Math.hypot(...d);
+      dirs.set(d.map((v) => v / l), r * 3);
+      origins.set(d.map((v) => (-3 * v) / l + (r2.next() - 0.5)), r * 3);
+    }
+    const bg: [number, number, number] = [1, 1, 1], near = 0.1, far = 10;
+    const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, near, far, bg, null).subarray(0, nr * 3));
+    const cap = f.stats.samples + 64;
+    // GPU
+    const rays = new Float32Array(nr * 6);
+    for (let r = 0; r < nr; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
+    const bRays = gk.buffer(rays), sb = gk.sampleBuffers(nr, cap);
+    gk.sample(nr, bRays, gk.buffer(new Float32Array(nr).fill(0.5)), gk.buffer(Int32Array.from(f.occupancy.cells)), 16, aabb as never, near, far, f.stepSize, sb);
+    const S = new Int32Array(await gk.read(sb.rayStart, (nr + 1) * 4))[nr];
+    const bIdx = gk.buffer(cap * 32), bW = gk.buffer(cap * 32), raw = gk.buffer(cap * 4), feats = gk.buffer(cap * C * 4);
+    gk.trilinear(sb.pts, S, R, bIdx, bW);
+    gk.gather(gk.buffer(f.density.features.data), 1, 8, bIdx, bW, S, raw);
+    gk.gather(gk.buffer(f.color.features.data), C, 8, bIdx, bW, S, feats);
+    const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
+    const Dp = 39, X = gk.buffer(cap * Dp * 4), H = gk.buffer(cap * hidden * 4), Y = gk.buffer(cap * 3 * 4), rgb = gk.buffer(cap * 12);
+    gk.encode(S, feats, C, bRays, sb.rayT, 4, Dp, X);
+    gk.dense(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, S, Dp, hidden, true);
+    gk.dense(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, S, hidden, 3, false);
+    gk.sigmoid(S, Y, 3, rgb);
+    const cb = gk.compositeBuffers(nr, cap);
+    gk.compositeForward(nr, sb.rayStart, raw, rgb, cb,
+      { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg });
+    out.render_samples = `${S} vs ${f.stats.samples}`;
+    out.render = relErr(ref, new Float32Array(await gk.read(cb.io, nr * 12)), nr * 3);
+  }
+
   // compositing forward and backward against core/render/composite.ts (the field's own loops)
   {
     const { alphaPass, compositePass, compositeBackward } = await import('../../core/render/composite');

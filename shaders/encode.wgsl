@@ -1,0 +1,54 @@
+// Decoder input and output (core/field/Decoder.ts encodeDecoderInput, sigmoid):
+//   encode:  X[s, 0:C] = colour features of sample s; X[s, C:] = PE(direction of its ray) =
+//            [d, sin(d), cos(d), sin(2d), cos(2d), …] (per frequency: sin of the 3 axes, then cos); row width Dp ≥ C + 3 + 6·freqs
+//   sigmoid: rgb[s, c] = 1 / (1 + e^{−Y[s, c]}), Y rows of width outD
+struct Params { n: u32, C: u32, freqs: u32, Dp: u32, outD: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> feats: array<f32>;
+@group(0) @binding(2) var<storage, read> rays: array<f32>;            // [rays, 6]: origin, direction
+@group(0) @binding(3) var<storage, read> rayT: array<vec2<f32>>;      // per sample: (ray, t)
+@group(0) @binding(4) var<storage, read_write> X: array<f32>;
+@group(0) @binding(5) var<storage, read> Y: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rgb: array<f32>;
+
+const PI = 3.14159265358979;
+const TAU = 6.28318530717959;
+
+// sin, cos to f32 precision for any moderate x (WGSL's promise 2^-11 only inside [−π, π])
+fn sincos(x0: f32) -> vec2<f32> {
+  var x = x0 - TAU * round(x0 / TAU);
+  var sc = 1.0;
+  if (x > PI * 0.5) { x = PI - x; sc = -1.0; } else if (x < -PI * 0.5) { x = -PI - x; sc = -1.0; }
+  let x2 = x * x;
+  let s = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 + x2 * (1.0 / 6227020800.0)))))));
+  let c = sc * (1.0 + x2 * (-0.5 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (-1.0 / 3628800.0 + x2 * (1.0 / 479001600.0)))))));
+  return vec2<f32>(s, c);
+}
+
+@compute @workgroup_size(64)
+fn encode(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let s = gid.x + gid.y * 4194240u;
+  if (s >= P.n) { return; }
+  let o = s * P.Dp;
+  for (var c = 0u; c < P.C; c++) { X[o + c] = feats[s * P.C + c]; }
+  let r = u32(rayT[s].x);
+  var j = o + P.C;
+  for (var a = 0u; a < 3u; a++) { X[j + a] = rays[r * 6u + 3u + a]; }
+  j += 3u;
+  var scale = 1.0;
+  for (var k = 0u; k < P.freqs; k++) {
+    for (var a = 0u; a < 3u; a++) {
+      let sc = sincos(scale * rays[r * 6u + 3u + a]);
+      X[j + a] = sc.x; X[j + 3u + a] = sc.y;
+    }
+    j += 6u;
+    scale *= 2.0;
+  }
+}
+
+@compute @workgroup_size(64)
+fn sigmoid(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let s = gid.x + gid.y * 4194240u;
+  if (s >= P.n) { return; }
+  for (var c = 0u; c < 3u; c++) { rgb[s * 3u + c] = 1.0 / (1.0 + exp(-Y[s * P.outD + c])); }
+}
