@@ -52,3 +52,25 @@ fn sigmoid(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (s >= P.n) { return; }
   for (var c = 0u; c < 3u; c++) { rgb[s * 3u + c] = 1.0 / (1.0 + exp(-Y[s * P.outD + c])); }
 }
+
+// backward of sigmoid: dY[s, c] = dRgb[s, c] · rgb (1 − rgb) for c < 3, 0 in padding columns (rgb holds the
+// forward's output; X is reused as dRgb's buffer slot is not: dRgb arrives in feats' binding)
+@compute @workgroup_size(64)
+fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let s = gid.x + gid.y * 4194240u;
+  if (s >= P.n) { return; }
+  for (var c = 0u; c < P.outD; c++) {
+    var g = 0.0;
+    if (c < 3u) { let v = rgb[s * 3u + c]; g = feats[s * 3u + c] * v * (1.0 - v); }
+    X[s * P.outD + c] = g;
+  }
+}
+
+// the colour-feature part of the decoder input gradient: dFeat[s, c] = dX[s, c] (dX in Y's binding)
+@compute @workgroup_size(64)
+fn split(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let t = gid.x + gid.y * 4194240u;
+  if (t >= P.n * P.C) { return; }
+  let s = t / P.C; let c = t % P.C;
+  X[t] = Y[s * P.Dp + c];
+}

@@ -33,7 +33,8 @@ export class GpuKernels {
       ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
-      ['occupancy', occupancySrc, 'main'], ['encode', encodeSrc, 'encode'], ['sigmoid', encodeSrc, 'sigmoid']]) {
+      ['occupancy', occupancySrc, 'main'], ['encode', encodeSrc, 'encode'], ['sigmoid', encodeSrc, 'sigmoid'],
+      ['sigmoid_backward', encodeSrc, 'sigmoid_backward'], ['split', encodeSrc, 'split']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -192,6 +193,23 @@ export class GpuKernels {
   /** rgb [n, 3] = sigmoid of the first 3 of each Y row (width outD). */
   sigmoid(n: number, Y: GPUBuffer, outD: number, rgb: GPUBuffer): void {
     this.run('sigmoid', [n, 0, 0, 0, outD, 0, 0, 0], [null, null, null, null, Y, rgb], n);
+  }
+
+  /** dY [n, outD] = dRgb · rgb (1 − rgb) in the first 3 columns (rgb: the forward's sigmoid output). */
+  sigmoidBackward(n: number, dRgb: GPUBuffer, rgb: GPUBuffer, outD: number, dY: GPUBuffer): void {
+    this.run('sigmoid_backward', [n, 0, 0, 0, outD, 0, 0, 0], [dRgb, null, null, dY, null, rgb], n);
+  }
+
+  /** dFeat [n, C] = the first C columns of dX [n, Dp]. */
+  splitFeatures(n: number, dX: GPUBuffer, C: number, Dp: number, dFeat: GPUBuffer): void {
+    this.run('split', [n, C, 0, Dp, 0, 0, 0, 0], [null, null, null, dFeat, dX, null], n * C);
+  }
+
+  /** Zeroes a buffer (on the queue, in order with the dispatches). */
+  clear(buf: GPUBuffer): void {
+    const enc = this.device.createCommandEncoder();
+    enc.clearBuffer(buf);
+    this.device.queue.submit([enc.finish()]);
   }
 
   sampleBuffers(n: number, capacity: number): SampleBuffers {

@@ -34,6 +34,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.sampling_rays_differing).toBeLessThan(0.02);
     expect(r.sampling_point_error).toBeLessThan(1e-5);
     expect(r.occupancy_mismatches).toBe(0);
+    // GpuField: one forward + backward of a dense field equals the CPU field's
+    expect(r.step_render).toBeLessThan(1e-3);
+    expect(r.step_grad_density).toBeLessThan(1e-3);
+    expect(r.step_grad_color).toBeLessThan(1e-3);
+    expect(r.step_grad_decoder).toBeLessThan(1e-3);
     expect(r.render).toBeLessThan(1e-3); // a whole forward render of a dense field (9e-5 here)
     expect(r.composite_ray_end_mismatches).toBe(0);
     expect(r.composite).toBeLessThan(1e-5);
