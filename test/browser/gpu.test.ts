@@ -48,4 +48,16 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('a short training run on WebGPU reaches the CPU run\u2019s held-out PSNR (±0.5 dB)', async () => {
+    const { page, errors } = await newPage(app);
+    await page.goto(app.url);
+    const r = await page.evaluate(`(async () => (await import('/@fs${REPO}/test/browser/gpuTrain.ts')).runGpuTraining(60, 256))()`) as Record<string, number>;
+    console.log('WebGPU vs CPU training', JSON.stringify(r));
+    expect(r.error).toBeUndefined();
+    expect(r.cpu_psnr).toBeGreaterThan(13); // the run learns something (15.8 dB here; an untrained field is near 10)
+    expect(Math.abs(r.gpu_psnr - r.cpu_psnr)).toBeLessThan(0.5);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
 });
