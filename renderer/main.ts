@@ -22,7 +22,7 @@ panel.onError = (m) => showError(m);
 panel.onSnapshot = (bytes) => host.saveFile('mulfa-snapshot.mulfa', bytes);
 const gtkPanel = new GtkPanel(() => panel.snapshotBytes(), () => currentScene ? currentScene.splits.train.map((i) => currentScene!.views[i].camera) : []);
 let pathPanel: PathPanel | null = null;
-panel.onStateChange = (s) => { gtkPanel.setEnabled(s !== 'idle'); pathPanel?.setCanRender(s !== 'idle'); };
+panel.onStateChange = (s) => { gtkPanel.setEnabled(s !== 'idle'); pathPanel?.setCanRender(s !== 'idle'); if (s === 'training') showError(null); };
 
 function showError(message: string | null): void {
   const box = $('error');

@@ -77,6 +77,7 @@ export class TrainPanel {
       timeBudget: Number($<HTMLInputElement>('time-budget').value) || 0,
       maxSteps: Math.round(Number($<HTMLInputElement>('max-steps').value) || 0),
       seed: 0,
+      backend: $<HTMLSelectElement>('backend').value === 'webgpu' ? 'webgpu' : 'cpu',
     };
   }
 

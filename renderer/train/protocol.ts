@@ -11,6 +11,8 @@ export interface TrainSettings {
   timeBudget: number;
   maxSteps: number;
   seed: number;
+  /** 'cpu': WebAssembly kernels; 'webgpu': GpuTrainer (dense model so far). */
+  backend: 'cpu' | 'webgpu';
 }
 
 export type ToWorker =

@@ -9,6 +9,7 @@ import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trai
 import type { FromWorker, ToWorker, Progress } from './protocol';
 import { bakeField } from '../../core/render/bake';
 import { decodeSnapshot } from '../../core/io/snapshot';
+import { GpuTrainer } from '../../core/gpu/GpuTrainer';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -29,6 +30,15 @@ function getKernels(): Promise<WasmKernels> {
 }
 
 let trainer: Trainer | null = null;
+/** Set when training runs on WebGPU; `trainer` is then its CPU side (synced before CPU renders). */
+let gpu: GpuTrainer | null = null;
+
+/** The CPU trainer with the current parameters. */
+async function current(): Promise<Trainer> {
+  if (gpu) return gpu.syncToCpu();
+  if (!trainer) throw new Error('nothing trained yet');
+  return trainer;
+}
 let state: 'idle' | 'training' | 'paused' | 'done' | 'stopped' = 'idle';
 let budget = { seconds: Infinity, steps: Infinity };
 let trainedMs = 0;
@@ -44,14 +54,14 @@ async function loop(): Promise<void> {
   while (trainer && state === 'training') {
     const t0 = performance.now();
     do {
-      last = trainer.trainStep();
+      last = gpu ? await gpu.trainStep() : trainer.trainStep();
       psnr = psnr === 0 ? last.psnr : 0.9 * psnr + 0.1 * last.psnr;
     } while (performance.now() - t0 < 100 && trainer.step < budget.steps);
     trainedMs += performance.now() - t0;
     const seconds = trainedMs / 1000, steps = trainer.step - startStep;
     const eta = Math.max(0, Math.min(budget.seconds - seconds, Number.isFinite(budget.steps) ? ((budget.steps - trainer.step) * seconds) / Math.max(1, steps) : Infinity));
     const progress: Progress = { step: trainer.step, loss: last.loss, psnr, raysPerSec: (steps * trainer.config.batchRays) / seconds, seconds, eta,
-      resolution: last.resolution, occupancy: last.occupancy, memory: (await getKernels()).arena.inUse };
+      resolution: last.resolution, occupancy: last.occupancy, memory: gpu ? 0 : (await getKernels()).arena.inUse };
     post({ type: 'progress', progress });
     if (seconds >= budget.seconds || trainer.step >= budget.steps) { setState('done'); break; }
     await new Promise((r) => setTimeout(r, 0)); // let queued messages (pause, stop, render) in
@@ -65,9 +75,30 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'start': {
         const k = await getKernels();
         trainer?.dispose();
+        gpu = null;
         const s = msg.settings;
         const config: TrainConfig = { ...TRAIN_DEFAULTS, seed: s.seed, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution },
           decaySteps: Number.isFinite(s.maxSteps) && s.maxSteps > 0 ? s.maxSteps : TRAIN_DEFAULTS.decaySteps };
+        if (s.backend === 'webgpu') {
+          const adapter = await navigator.gpu?.requestAdapter();
+          if (!adapter) throw new Error('WebGPU is not available here: choose the CPU backend');
+          const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+            maxBufferSize: adapter.limits.maxBufferSize } });
+          gpu = GpuTrainer.create(device, config, msg.data);
+          trainer = gpu.trainer;
+          void device.lost.then((info) => {
+            if (info.reason === 'destroyed') return;
+            post({ type: 'error', message: `the GPU device was lost (${info.message || info.reason}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
+            if (state === 'training' || state === 'paused') setState('stopped');
+          });
+          budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
+          trainedMs = 0;
+          startStep = 0;
+          post({ type: 'ready', backend: 'webgpu (dense)', threads: 1 });
+          setState('training');
+          void loop();
+          break;
+        }
         trainer = new Trainer(config, msg.data, k);
         budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
         trainedMs = 0;
@@ -80,6 +111,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'load': {
         const k = await getKernels();
         trainer?.dispose();
+        gpu = null;
         trainer = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
         budget = { seconds: Infinity, steps: Infinity };
         trainedMs = 0;
@@ -92,23 +124,22 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'resume': if (state === 'paused') { setState('training'); void loop(); } break;
       case 'stop': if (state === 'training' || state === 'paused') setState('stopped'); break;
       case 'render': {
-        if (!trainer) throw new Error('nothing trained yet');
+        const t = await current();
         const t0 = performance.now();
-        const rgb = trainer.renderView(msg.camera);
+        const rgb = t.renderView(msg.camera);
         post({ type: 'rendered', id: msg.id, rgb, width: msg.camera.width, height: msg.camera.height, ms: performance.now() - t0 }, [rgb.buffer]);
         break;
       }
       case 'bake': {
-        if (!trainer) throw new Error('nothing trained yet');
+        const t = await current();
         const t0 = performance.now();
-        const baked = bakeField(trainer.field, Math.min(msg.size, trainer.field.density.resolution), msg.eye);
-        const { near, far, background } = trainer.data;
+        const baked = bakeField(t.field, Math.min(msg.size, t.field.density.resolution), msg.eye);
+        const { near, far, background } = t.data;
         post({ type: 'baked', id: msg.id, baked, near, far, background, ms: performance.now() - t0 }, [baked.density.buffer, baked.rgb.buffer]);
         break;
       }
       case 'snapshot': {
-        if (!trainer) throw new Error('nothing trained yet');
-        const bytes = trainer.toSnapshot({});
+        const bytes = (await current()).toSnapshot(gpu ? { backend: 'webgpu (grid optimiser moments not included)' } : {});
         post({ type: 'snapshot', id: msg.id, bytes }, [bytes.buffer]);
         break;
       }
