@@ -46,3 +46,24 @@ export async function benchGpuKernels(points: number, rows: number, reps: number
     ms,
   };
 }
+
+/** End-to-end training rays/s on WebGPU (GpuTrainer, dense) on the demo scene at the given settings. */
+export async function benchGpuTraining(steps: number, batch: number, resolution: number): Promise<Record<string, unknown>> {
+  const { GpuTrainer } = await import('../core/gpu/GpuTrainer');
+  const { Trainer, TRAIN_DEFAULTS } = await import('../core/train/Trainer');
+  const { trainDataFromScene } = await import('../core/train/data');
+  const { loadDemo } = await import('../datasets/load');
+  void Trainer;
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) return { error: 'no WebGPU adapter' };
+  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize } });
+  const data = await trainDataFromScene(loadDemo());
+  const config = { ...TRAIN_DEFAULTS, batchRays: batch, field: { ...TRAIN_DEFAULTS.field, model: 'dense' as const, resolution } };
+  const g = GpuTrainer.create(device, config, data);
+  await g.trainStep(); // warm-up (pipelines, buffers)
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) await g.trainStep();
+  const sec = (performance.now() - t0) / 1000;
+  return { rays_per_sec: Math.round((steps * batch) / sec), steps, batch, resolution, seconds: Number(sec.toFixed(1)) };
+}

@@ -55,7 +55,23 @@ try {
   const c = await cpu();
   log(`cpu (wasm, Node): ${JSON.stringify(c)}`);
   const ratio = Object.fromEntries(Object.entries(gpu.samples_per_sec ?? {}).map(([k2, v]) => [k2, Number((v / c[k2]).toFixed(3))]));
-  process.stdout.write(JSON.stringify({ webgpu: gpu, cpu: { samples_per_sec: c }, webgpu_over_cpu: ratio }) + '\n');
+  // end-to-end training rays/s, dense on the demo, same settings on both backends
+  const E = { steps: 5, batch: 1024, resolution: 48 };
+  const gpuTrain = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuTraining(${E.steps}, ${E.batch}, ${E.resolution}))()`) as
+    { rays_per_sec: number };
+  log(`webgpu training: ${JSON.stringify(gpuTrain)}`);
+  const { Trainer, TRAIN_DEFAULTS } = await import('../core/train/Trainer');
+  const { trainDataFromScene } = await import('../core/train/data');
+  const { loadDemo } = await import('../datasets/load');
+  const t = new Trainer({ ...TRAIN_DEFAULTS, batchRays: E.batch, upsampleSteps: [], field: { ...TRAIN_DEFAULTS.field, model: 'dense', resolution: E.resolution } },
+    await trainDataFromScene(loadDemo()), await cpuKernels());
+  t.trainStep();
+  const t0 = performance.now();
+  for (let s = 0; s < 30; s++) t.trainStep();
+  const cpuTrain = { rays_per_sec: Math.round((30 * E.batch) / ((performance.now() - t0) / 1000)) };
+  log(`cpu training: ${JSON.stringify(cpuTrain)}`);
+  process.stdout.write(JSON.stringify({ webgpu: gpu, cpu: { samples_per_sec: c }, webgpu_over_cpu: ratio,
+    train: { config: { model: 'dense', ...E }, webgpu: gpuTrain, cpu: cpuTrain, webgpu_over_cpu: Number((gpuTrain.rays_per_sec / cpuTrain.rays_per_sec).toFixed(4)) } }) + '\n');
 } finally {
   await app.close();
   process.exit(0);
