@@ -11,19 +11,7 @@ struct Params { n: u32, C: u32, freqs: u32, Dp: u32, outD: u32, pad0: u32, pad1:
 @group(0) @binding(5) var<storage, read> Y: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rgb: array<f32>;
 
-const PI = 3.14159265358979;
-const TAU = 6.28318530717959;
-
-// sin, cos to f32 precision for any moderate x (WGSL's promise 2^-11 only inside [−π, π])
-fn sincos(x0: f32) -> vec2<f32> {
-  var x = x0 - TAU * round(x0 / TAU);
-  var sc = 1.0;
-  if (x > PI * 0.5) { x = PI - x; sc = -1.0; } else if (x < -PI * 0.5) { x = -PI - x; sc = -1.0; }
-  let x2 = x * x;
-  let s = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 + x2 * (1.0 / 6227020800.0)))))));
-  let c = sc * (1.0 + x2 * (-0.5 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (-1.0 / 3628800.0 + x2 * (1.0 / 479001600.0)))))));
-  return vec2<f32>(s, c);
-}
+// sincos(x) comes from shaders/sincos.wgsl (prepended)
 
 @compute @workgroup_size(64)
 fn encode(@builtin(global_invocation_id) gid: vec3<u32>) {

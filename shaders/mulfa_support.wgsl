@@ -13,18 +13,7 @@ struct Params { n: u32, R: u32, L: u32, M: u32, Z: u32, pad0: u32, pad1: u32, pa
 @group(0) @binding(4) var<storage, read_write> idx: array<i32>;
 @group(0) @binding(5) var<storage, read_write> w: array<f32>;
 
-const PI = 3.14159265358979;
-
-// sin and cos of x ∈ [−π, π] to f32 precision (WGSL's sin/cos only promise 2^-11 absolute): reflect into
-// [−π/2, π/2], Taylor to degree 13/12 (as kernels.c sincos_).
-fn sincos(x0: f32) -> vec2<f32> {
-  var x = x0; var sc = 1.0;
-  if (x > PI * 0.5) { x = PI - x; sc = -1.0; } else if (x < -PI * 0.5) { x = -PI - x; sc = -1.0; }
-  let x2 = x * x;
-  let s = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 + x2 * (1.0 / 6227020800.0)))))));
-  let c = sc * (1.0 + x2 * (-0.5 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (-1.0 / 3628800.0 + x2 * (1.0 / 479001600.0)))))));
-  return vec2<f32>(s, c);
-}
+// PI and sincos(x) come from shaders/sincos.wgsl (prepended)
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -8,6 +8,7 @@
  */
 import type { RadianceField } from '../field/RadianceField';
 import { GpuKernels, type CompositeBuffers, type SampleBuffers } from './GpuKernels';
+import { adamMasked } from '../field/kernels';
 
 export class GpuField {
   readonly Fd: GPUBuffer; readonly Fc: GPUBuffer; readonly dFd: GPUBuffer; readonly dFc: GPUBuffer;
@@ -77,7 +78,13 @@ export class GpuField {
   }
 
   private adamState: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[]; c1: GPUBuffer; c2: GPUBuffer; step: number; cap: number } | null = null;
-  private decAdam: { m: Float32Array[]; v: Float32Array[]; t: Int32Array[] } | null = null;
+  private decAdam: { m: Float32Array[]; v: Float32Array[]; t: Int32Array[]; c1: Float32Array; c2: Float32Array } | null = null;
+  /** Adam's bias corrections by update count, shared by the device (grids) and CPU (decoder) updates. */
+  private readonly tables = (() => {
+    const cap = 1 << 16, c1 = new Float32Array(cap), c2 = new Float32Array(cap);
+    for (let t = 1; t < cap; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
+    return { c1, c2 };
+  })();
 
   /**
    * One Adam step (masked, as core/optim/Adam.ts): grids on the device with `lrGrid`, the small decoder on
@@ -86,11 +93,10 @@ export class GpuField {
   async adam(lrGrid: number, lrDecoder: number): Promise<void> {
     const gk = this.gk, f = this.field, b1 = 0.9, b2 = 0.99, eps = 1e-8;
     if (!this.adamState) {
-      const cap = 1 << 16, c1 = new Float32Array(cap), c2 = new Float32Array(cap);
-      for (let t = 1; t < cap; t++) { c1[t] = 1 / (1 - b1 ** t); c2[t] = 1 / (1 - b2 ** t); }
+      const cap = this.tables.c1.length;
       const sizes = [f.density.features.data.length, f.color.features.data.length];
       this.adamState = { m: sizes.map((n) => gk.buffer(n * 4)), v: sizes.map((n) => gk.buffer(n * 4)), t: sizes.map((n) => gk.buffer(n * 4)),
-        c1: gk.buffer(c1), c2: gk.buffer(c2), step: 0, cap };
+        c1: gk.buffer(this.tables.c1), c2: gk.buffer(this.tables.c2), step: 0, cap };
     }
     const A = this.adamState;
     [[this.Fd, this.dFd], [this.Fc, this.dFc]].forEach(([x, g], j) => gk.adam(j === 0 ? f.density.features.data.length : f.color.features.data.length,
@@ -99,23 +105,14 @@ export class GpuField {
     const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
     const params = [...dec.weights, ...dec.biases];
     this.decAdam ??= { m: params.map((p) => new Float32Array(p.data.length)), v: params.map((p) => new Float32Array(p.data.length)),
-      t: params.map((p) => new Int32Array(p.data.length)) };
+      t: params.map((p) => new Int32Array(p.data.length)), c1: this.tables.c1, c2: this.tables.c2 };
     const D = this.decAdam;
     for (let l = 0; l < 2; l++) {
       const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.dWb[l]));
       gk.clear(this.dWb[l]);
       const gW = Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]);
       const gb = Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]);
-      for (const [k, grad] of [[l, gW], [2 + l, gb]] as const) {
-        const x = params[k].data, m = D.m[k], v = D.v[k], t = D.t[k];
-        for (let i = 0; i < x.length; i++) {
-          const gi = grad[i];
-          if (gi === 0) continue;
-          const ti = ++t[i];
-          m[i] = b1 * m[i] + (1 - b1) * gi; v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-          x[i] -= (lrDecoder * m[i] / (1 - b1 ** ti)) / (Math.sqrt(v[i] / (1 - b2 ** ti)) + eps);
-        }
-      }
+      for (const [k, grad] of [[l, gW], [2 + l, gb]] as const) adamMasked(params[k].data, grad, D.m[k], D.v[k], D.t[k], lrDecoder, b1, b2, eps, D.c1, D.c2);
       gk.device.queue.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data));
       gk.device.queue.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data));
     }

@@ -18,6 +18,7 @@ import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
 import samplingSrc from '../../shaders/sampling.wgsl?raw';
 import occupancySrc from '../../shaders/occupancy.wgsl?raw';
 import encodeSrc from '../../shaders/encode.wgsl?raw';
+import sincosSrc from '../../shaders/sincos.wgsl?raw';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
@@ -30,11 +31,11 @@ export class GpuKernels {
   constructor(readonly device: GPUDevice) {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
-      ['mulfa_support', mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
+      ['mulfa_support', sincosSrc + mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
-      ['occupancy', occupancySrc, 'main'], ['encode', encodeSrc, 'encode'], ['sigmoid', encodeSrc, 'sigmoid'],
-      ['sigmoid_backward', encodeSrc, 'sigmoid_backward'], ['split', encodeSrc, 'split']]) {
+      ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
+      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }

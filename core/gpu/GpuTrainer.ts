@@ -7,7 +7,6 @@
  */
 import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
 import { JS_KERNELS } from '../field/kernels';
-import { pixelRay } from '../scene/Camera';
 import { GpuKernels } from './GpuKernels';
 import { GpuField } from './GpuField';
 
@@ -24,13 +23,11 @@ export function estimateGpuBytes(config: TrainConfig): { total: number; largestB
 export class GpuTrainer {
   readonly trainer: Trainer;
   readonly field: GpuField;
-  private readonly rng;
   private dirty = false;
 
   private constructor(readonly gk: GpuKernels, config: TrainConfig, data: TrainData) {
     this.trainer = new Trainer(config, data, JS_KERNELS);
     this.field = new GpuField(gk, this.trainer.field);
-    this.rng = this.trainer.rng;
   }
 
   /**
@@ -53,18 +50,11 @@ export class GpuTrainer {
 
   /** One optimisation step on the device; the loss comes back for progress. */
   async trainStep(): Promise<StepResult> {
-    const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = this.rng;
+    const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = t.rng;
     if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) this.field.refreshOccupancy();
-    const origins = new Float32Array(B * 3), dirs = new Float32Array(B * 3), target = new Float32Array(B * 3), jitter = new Float32Array(B);
-    const o = [0, 0, 0], d = [0, 0, 0];
-    for (let i = 0; i < B; i++) {
-      const v = data.views[rng.int(data.views.length)], cam = v.camera, p = rng.int(cam.width * cam.height);
-      pixelRay(cam, (p % cam.width) + 0.5, Math.floor(p / cam.width) + 0.5, o, d);
-      origins.set(o, i * 3); dirs.set(d, i * 3);
-      target.set(v.rgb.subarray(p * 3, p * 3 + 3), i * 3);
-      jitter[i] = rng.next();
-    }
-    const samples = await this.field.render(B, origins, dirs, data.near, data.far, data.background, jitter);
+    const { batch, target } = t.sampleRays();
+    const jitter = Float32Array.from({ length: B }, () => rng.next());
+    const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
     const rgb = await this.field.rgb(), dRgb = new Float32Array(B * 3);
     let sse = 0;
     for (let i = 0; i < B * 3; i++) { const e = rgb[i] - target[i]; sse += e * e; dRgb[i] = (2 * e) / (B * 3); }

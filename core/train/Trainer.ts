@@ -109,8 +109,8 @@ export class Trainer {
     return 0.1 ** (this.step / this.config.decaySteps);
   }
 
-  /** Random training rays (uniform over all training pixels) and their target colours. */
-  private sampleRays(): void {
+  /** Random training rays (uniform over all training pixels) and their target colours (buffers reused per step). */
+  sampleRays(): { batch: RayBatch; target: Float32Array } {
     const B = this.config.batchRays, rng = this.rng, o = [0, 0, 0], d = [0, 0, 0];
     for (let i = 0; i < B; i++) {
       const v = rng.int(this.data.views.length);
@@ -123,6 +123,7 @@ export class Trainer {
       this.target[i * 3] = view.rgb[p * 3]; this.target[i * 3 + 1] = view.rgb[p * 3 + 1]; this.target[i * 3 + 2] = view.rgb[p * 3 + 2];
     }
     this.batch.n = B;
+    return { batch: this.batch, target: this.target };
   }
 
   /** One optimisation step on a batch of rays. */

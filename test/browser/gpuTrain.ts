@@ -1,15 +1,13 @@
 /**
  * Runs in the page (gpu.test.ts): the same short training run on the demo scene with the CPU trainer and
- * with GpuField on WebGPU (same configuration, same number of steps, rays drawn the same way), and the
+ * with GpuTrainer on WebGPU (same configuration, same number of steps, rays drawn the same way), and the
  * held-out PSNR each reaches.
  */
 import { GpuKernels } from '../../core/gpu/GpuKernels';
-import { GpuField } from '../../core/gpu/GpuField';
+import { GpuTrainer } from '../../core/gpu/GpuTrainer';
 import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trainer';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { loadDemo } from '../../datasets/load';
-import { Rng } from '../../core/math/rng';
-import { pixelRay } from '../../core/scene/Camera';
 import { cameraRays, makeRayBatch } from '../../core/render/rays';
 import { psnr } from '../../core/metrics';
 import { JS_KERNELS } from '../../core/field/kernels';
@@ -29,28 +27,11 @@ export async function runGpuTraining(steps: number, batch: number): Promise<Reco
   for (let s = 0; s < steps; s++) cpu.trainStep();
   out.cpu_psnr = held.reduce((a, v) => a + cpu.evaluate(v).psnr, 0) / held.length;
   out.cpu_seconds = (performance.now() - t0) / 1000;
-  // GPU: a fresh field with the same initialisation, trained by GpuField
+  // GPU: a fresh field with the same initialisation, trained step by step on the device
   t0 = performance.now();
-  const init = new Trainer(config, data, JS_KERNELS);
-  const gf = new GpuField(gk, init.field);
-  const rng = new Rng(1), o = [0, 0, 0], d = [0, 0, 0];
-  const origins = new Float32Array(batch * 3), dirs = new Float32Array(batch * 3), target = new Float32Array(batch * 3), jitter = new Float32Array(batch);
-  for (let s = 0; s < steps; s++) {
-    if (s >= config.occupancyWarmup && s % config.occupancyEvery === 0) gf.refreshOccupancy();
-    for (let i = 0; i < batch; i++) {
-      const v = data.views[rng.int(data.views.length)], cam = v.camera, p = rng.int(cam.width * cam.height);
-      pixelRay(cam, (p % cam.width) + 0.5, Math.floor(p / cam.width) + 0.5, o, d);
-      origins.set(o, i * 3); dirs.set(d, i * 3);
-      target.set(v.rgb.subarray(p * 3, p * 3 + 3), i * 3);
-      jitter[i] = rng.next();
-    }
-    await gf.render(batch, origins, dirs, data.near, data.far, data.background, jitter);
-    const rgb = await gf.rgb(), dRgb = new Float32Array(batch * 3);
-    for (let i = 0; i < batch * 3; i++) dRgb[i] = (2 * (rgb[i] - target[i])) / (batch * 3);
-    gf.backward(dRgb);
-    const lr = 0.1 ** (s / config.decaySteps);
-    await gf.adam(config.lrGrid * lr, config.lrDecoder * lr);
-  }
+  const g = GpuTrainer.create(gk.device, config, data);
+  for (let s = 0; s < steps; s++) await g.trainStep();
+  const gf = g.field;
   let sum = 0;
   for (const v of held) {
     const cam = v.camera, n = cam.width * cam.height, rb = makeRayBatch(n);
