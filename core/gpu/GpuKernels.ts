@@ -19,6 +19,9 @@ import samplingSrc from '../../shaders/sampling.wgsl?raw';
 import occupancySrc from '../../shaders/occupancy.wgsl?raw';
 import encodeSrc from '../../shaders/encode.wgsl?raw';
 import sincosSrc from '../../shaders/sincos.wgsl?raw';
+import mulfaCommonSrc from '../../shaders/mulfa_common.wgsl?raw';
+import mulfaBackwardSrc from '../../shaders/mulfa_backward.wgsl?raw';
+import outerReduceSrc from '../../shaders/outer_reduce.wgsl?raw';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
@@ -29,9 +32,10 @@ export class GpuKernels {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(readonly device: GPUDevice) {
-    for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['scatter', scatterSrc, 'main'],
+    for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
-      ['mulfa_support', sincosSrc + mulfaSupportSrc, 'main'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
+      ['mulfa_support', sincosSrc + mulfaCommonSrc + mulfaSupportSrc, 'main'], ['mulfa_stage', sincosSrc + mulfaCommonSrc + mulfaBackwardSrc, 'stage'],
+      ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
@@ -111,6 +115,11 @@ export class GpuKernels {
     this.run('gather', [n, C, K, 0], [F, idx, w, out], n * C);
   }
 
+  /** dW [n·K] += ⟨dOut[i], F[idx_k]⟩: the gradient of a learned kernel's weights (gatherBackward's dW). */
+  gatherDot(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, n: number, dOut: GPUBuffer, dW: GPUBuffer): void {
+    this.run('gather_dot', [n, C, K, 0], [F, idx, null, dOut, dW], n * K);
+  }
+
   /** dF += scatter of w · dOut (atomic compare-exchange float adds). */
   scatter(dF: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: number, dOut: GPUBuffer): void {
     this.run('scatter', [n, C, K, 0], [dF, idx, w, dOut], n * K * C);
@@ -132,12 +141,14 @@ export class GpuKernels {
   }
 
   /**
-   * The MulFA kernel's parameters packed for shaders/mulfa_support.wgsl (A1ᵀ, b1, then Aᵀ_m and b_m, a, c)
-   * and its filter tables for resolution R (per layer: sin then cos, [3, R, 16]). H must be 16.
+   * The MulFA kernel's parameters packed for shaders/mulfa_common.wgsl (A1ᵀ, b1, then Aᵀ_m and b_m, a, c)
+   * and its filter tables for resolution R (per layer: sin then cos, [3, R, 16]). H must be 16, M ≤ 4.
    */
-  packMulFA(k: MulFAKernel, R: number): { params: GPUBuffer; tables: GPUBuffer } {
+  static packMulFAData(k: MulFAKernel, R: number): { params: Float32Array; tables: Float32Array } {
     const { M, H } = k.config, Z = k.Z;
     if (H !== 16) throw new Error(`the WGSL MulFA kernel is written for H = 16, got ${H}`);
+    if (M < 1 || M > 4) throw new Error(`the WGSL MulFA kernel takes 1 to 4 filter layers, got ${M}`);
+    if (Z > 48) throw new Error(`the WGSL MulFA kernel takes at most 8 frequencies per axis, got ${k.config.L}`);
     const p = new Float32Array(Z * 16 + 16 + (M - 1) * 272 + 17);
     let o = 0;
     for (let j = 0; j < Z; j++) for (let h = 0; h < 16; h++) p[o++] = k.A[0].data[h * Z + j];
@@ -150,8 +161,45 @@ export class GpuKernels {
     p[o] = k.c.data[0];
     const tab = k.filterTables(R), T = new Float32Array(M * 2 * 3 * R * 16);
     for (let m = 0; m < M; m++) { T.set(tab.S[m], m * 2 * 3 * R * 16); T.set(tab.C[m], (m * 2 + 1) * 3 * R * 16); }
-    return { params: this.buffer(p), tables: this.buffer(T) };
+    return { params: p, tables: T };
   }
+
+  packMulFA(k: MulFAKernel, R: number): { params: GPUBuffer; tables: GPUBuffer } {
+    const d = GpuKernels.packMulFAData(k, R);
+    return { params: this.buffer(d.params), tables: this.buffer(d.tables) };
+  }
+
+  /**
+   * Backward of the MulFA kernel for n points on an R³ grid given dL/dφ̄ (dW [n·8]): the parameter
+   * gradients, summed over points without atomics (shaders/mulfa_backward.wgsl stages per-corner factors
+   * for `pointsPerStage` points at a time, shaders/outer_reduce.wgsl sums their outer products per chunk
+   * of 256 points, then over chunks in order), are added to `grads` [mulfaGradLayout(k).total] — read it
+   * and hand it to addMulFAGrads.
+   */
+  mulfaBackward(packed: { params: GPUBuffer; tables: GPUBuffer }, k: MulFAKernel, pts: GPUBuffer, n: number, R: number, dW: GPUBuffer,
+    grads: GPUBuffer, pointsPerStage = 8192): void {
+    if (n === 0) return;
+    const { L, M } = k.config, Z = k.Z, lay = mulfaGradLayout(k), W = lay.W, CR = 2048;
+    if ((pointsPerStage * 8) % CR !== 0) throw new Error('pointsPerStage must be a multiple of 256');
+    const stagePts = Math.min(pointsPerStage, Math.ceil(n / 256) * 256), chunks = Math.ceil((n * 8) / CR);
+    const sc = this.scratch;
+    const need = { st: stagePts * 8 * W * 4, zp: stagePts * Z * 4, partial: chunks * lay.total * 4 };
+    for (const key of ['st', 'zp', 'partial'] as const) {
+      if (!sc[key] || sc[key]!.size < need[key]) { sc[key]?.destroy(); sc[key] = this.buffer(need[key]); }
+    }
+    for (let first = 0; first < n; first += stagePts) {
+      const np = Math.min(stagePts, n - first), rows = np * 8;
+      this.run('mulfa_stage', [np, first, R, L, M, Z, W, 0], [pts, packed.params, packed.tables, dW, sc.st!, sc.zp!], np);
+      for (const g of lay.groups) {
+        const fromSt = g.y === 'st';
+        this.run('outer_reduce', [rows, CR, W, g.xOff, g.xw, g.yOff, g.yw, fromSt ? W : Z, fromSt ? 1 : 8, g.outOff, lay.total, (first * 8) / CR, 0, 0, 0, 0],
+          [sc.st!, fromSt ? sc.st! : sc.zp!, sc.partial!, null], [Math.ceil(rows / CR), 1]);
+      }
+    }
+    this.run('outer_sum', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lay.total, 0, chunks, 0, 0, 0], [null, null, sc.partial!, grads], lay.total);
+  }
+
+  private readonly scratch: { st?: GPUBuffer; zp?: GPUBuffer; partial?: GPUBuffer } = {};
 
   /** MulFAGrid support: idx, w [n·8] for points [n·3] with the packed kernel (packMulFA) on an R³ grid. */
   mulfaSupport(packed: { params: GPUBuffer; tables: GPUBuffer }, k: MulFAKernel, pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer): void {
@@ -243,6 +291,48 @@ export class GpuKernels {
   dense(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: number, inD: number, outD: number, relu: boolean): void {
     this.run('dense', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(n / 16)]);
   }
+}
+
+/** Where each MulFA parameter gradient sits in mulfaBackward's output, and the staging row width W. */
+export function mulfaGradLayout(k: MulFAKernel): { W: number; total: number;
+  groups: { xOff: number; xw: number; y: 'st' | 'zp'; yOff: number; yw: number; outOff: number; add: (g: Float32Array, o: number) => void }[] } {
+  const M = k.config.M, Z = k.Z, W = 4 + 48 * M;
+  const groups: ReturnType<typeof mulfaGradLayout>['groups'] = [];
+  let off = 0;
+  const group = (xOff: number, xw: number, y: 'st' | 'zp', yOff: number, yw: number, add: (g: Float32Array, o: number) => void) => {
+    groups.push({ xOff, xw, y, yOff, yw, outOff: off, add });
+    off += xw * (yw + 1);
+  };
+  group(0, 1, 'st', 1, 16, (g, o) => { for (let h = 0; h < 16; h++) k.a.grad[h] += g[o + h]; k.c.grad[0] += g[o + 16]; });
+  for (let m = 0; m < M; m++) {
+    group(17 + 16 * m, 16, 'st', 17 + 16 * M, 3, (g, o) => {
+      for (let h = 0; h < 16; h++) {
+        for (let a = 0; a < 3; a++) k.omega[m].grad[h * 3 + a] += g[o + h * 4 + a];
+        k.psi[m].grad[h] += g[o + h * 4 + 3];
+      }
+    });
+  }
+  for (let m = 1; m < M; m++) {
+    const x = 20 + 16 * M + 32 * (m - 1);
+    group(x, 16, 'st', x + 16, 16, (g, o) => {
+      for (let h = 0; h < 16; h++) {
+        for (let j = 0; j < 16; j++) k.A[m].grad[h * 16 + j] += g[o + h * 17 + j];
+        k.b[m].grad[h] += g[o + h * 17 + 16];
+      }
+    });
+  }
+  group(20 + 16 * M + 32 * (M - 1), 16, 'zp', 0, Z, (g, o) => {
+    for (let h = 0; h < 16; h++) {
+      for (let j = 0; j < Z; j++) k.A[0].grad[h * Z + j] += g[o + h * (Z + 1) + j];
+      k.b[0].grad[h] += g[o + h * (Z + 1) + Z];
+    }
+  });
+  return { W, total: off, groups };
+}
+
+/** Adds mulfaBackward's output (read back) to the kernel's parameter gradients. */
+export function addMulFAGrads(k: MulFAKernel, g: Float32Array): void {
+  for (const grp of mulfaGradLayout(k).groups) grp.add(g, grp.outOff);
 }
 
 export interface CompositeOptions { shift: number; interval: number; thrW: number; thrT: number; background: readonly number[] }

@@ -29,6 +29,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.dense_bwd_db).toBeLessThan(1e-5);
     expect(r.mulfa_idx_mismatches).toBe(0);
     expect(r.mulfa_w).toBeLessThan(2e-5);
+    expect(r.mulfa_bwd).toBeLessThan(1e-4); // every kernel-parameter gradient, relative to its largest entry
+    expect(r.gather_dot).toBeLessThan(1e-5);
     expect(r.hash_interpolation).toBeLessThan(1e-5);
     // f32 vs f64: a sample within rounding of a cell face or the box exit may differ; rare, and positions agree
     expect(r.sampling_rays_differing).toBeLessThan(0.02);

@@ -141,6 +141,32 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     for (let i = 0; i < nm * 8; i++) if (gI[i] !== refS.idx[i]) mis++;
     out.mulfa_idx_mismatches = mis;
     out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
+    // backward: kernel-parameter gradients from random dL/dφ̄ (staged in chunks of 512 points to cover chunking)
+    const { mulfaGradLayout, addMulFAGrads } = await import('../../core/gpu/GpuKernels');
+    const dWm = Float32Array.from({ length: nm * 8 }, () => rng.next() - 0.5);
+    for (const p of k.params) p.grad.fill(0);
+    k.backward(dWm, nm);
+    const refG = k.params.map((p) => Float32Array.from(p.grad));
+    for (const p of k.params) p.grad.fill(0);
+    const gG = gk.buffer(mulfaGradLayout(k).total * 4);
+    gk.mulfaBackward(gk.packMulFA(k, Rm), k, gk.buffer(pm), nm, Rm, gk.buffer(dWm), gG, 512);
+    addMulFAGrads(k, new Float32Array(await gk.read(gG)));
+    let worst = 0;
+    // c's gradient is Σ ds = 0 up to rounding (c cancels in the normalisation): measured in units of a's gradient
+    const aScale = Math.max(...Array.from(refG[k.params.indexOf(k.a)], Math.abs));
+    k.params.forEach((p, j) => {
+      const e = relErr(refG[j], p.grad, p.grad.length, p === k.c ? aScale : 1e-6);
+      worst = Math.max(worst, e);
+      out[`mulfa_bwd_${p.name}`] = e;
+    });
+    out.mulfa_bwd = worst;
+    // dL/dw of a gather (the learned kernel's input): gatherDot against gatherBackward's dW
+    const Fm = Float32Array.from({ length: Rm ** 3 * 3 }, () => rng.normal()), dOutM = Float32Array.from({ length: nm * 3 }, () => rng.normal());
+    const refDw = new Float32Array(nm * 8).fill(0.25);
+    gatherBackward(Fm, new Float32Array(Fm.length), 3, 8, refS, nm, dOutM, refDw);
+    const bDw = gk.buffer(new Float32Array(nm * 8).fill(0.25));
+    gk.gatherDot(gk.buffer(Fm), 3, 8, bI, nm, gk.buffer(dOutM), bDw);
+    out.gather_dot = relErr(refDw, new Float32Array(await gk.read(bDw, nm * 32)), nm * 8);
   }
 
   // hash support (levels dense and hashed)
