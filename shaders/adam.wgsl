@@ -21,6 +21,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let mi = P.b1 * m[i] + (1.0 - P.b1) * gi;
   let vi = P.b2 * v[i] + (1.0 - P.b2) * gi * gi;
   m[i] = mi; v[i] = vi;
-  x[i] = x[i] - P.lr * (mi * c1[ti]) / (sqrt(vi * c2[ti]) + P.eps);
+  let tc = u32(min(ti, i32(arrayLength(&c1)) - 1)); // past the table the corrections are 1 to f32 precision
+  x[i] = x[i] - P.lr * (mi * c1[tc]) / (sqrt(vi * c2[tc]) + P.eps);
   g[i] = 0.0;
 }

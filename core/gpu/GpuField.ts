@@ -1,48 +1,119 @@
 /// <reference types="@webgpu/types" />
 /**
- * A dense radiance field rendered and differentiated on the GPU, chaining the WGSL kernels exactly as
- * RadianceField does on the CPU: sampling with occupancy → support → density → alpha → colour features →
- * view encoding → decoder → sigmoid → composite, and back (composite → sigmoid → decoder layers → feature and
- * density scatters). Parameters are uploaded from the CPU field; gradients stay on the device until read.
- * Dense grids and one hidden decoder layer for now (the MulFA kernel's backward is not in WGSL yet).
+ * A radiance field rendered and differentiated on the GPU, chaining the WGSL kernels exactly as
+ * RadianceField does on the CPU: sampling with occupancy → support (dense, MulFAGrid or hash) → density →
+ * alpha → colour features → view encoding → decoder → sigmoid → composite, and back (composite → sigmoid →
+ * decoder layers → feature and density scatters → the MulFA kernel's weight gradients and backward).
+ * Grids and their Adam moments live on the device; the small networks (decoder, MulFA kernel) are
+ * optimised on the CPU by the trainer's own Adam: readNetGrads() brings their gradients over, uploadNet()
+ * sends the updated weights back. The decoder must have one hidden layer.
  */
 import type { RadianceField } from '../field/RadianceField';
-import { GpuKernels, type CompositeBuffers, type SampleBuffers } from './GpuKernels';
-import { adamMasked } from '../field/kernels';
+import type { Adam } from '../optim/Adam';
+import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
+import { HashGrid } from '../field/HashGrid';
+import { GpuKernels, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuKernels';
+
+interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number }
+
+/** Bias-correction tables of Adam by update count (entries past the end use the last, 1 to f32 precision). */
+const ADAM_TABLE = 1 << 16;
 
 export class GpuField {
   readonly Fd: GPUBuffer; readonly Fc: GPUBuffer; readonly dFd: GPUBuffer; readonly dFc: GPUBuffer;
   readonly W: GPUBuffer[]; readonly b: GPUBuffer[]; readonly dWb: GPUBuffer[];
+  readonly dims: number[];
+  /** Support size per point (8, or 8 per level for hash grids). */
+  readonly K: number;
   private readonly occ: GPUBuffer;
-  private cap = 0;
+  private readonly occCount: GPUBuffer;
+  /** MulFA kernels on the device: [density's (shared)] or [density's, colour's]. */
+  private readonly mk: DeviceKernel[] = [];
+  private readonly levelRes: GPUBuffer | null = null;
+  private readonly adamState: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[]; c1: GPUBuffer; c2: GPUBuffer };
+  private owned: GPUBuffer[] = [];
+  private rayCap = 0;
+  private sbufRays = 0;
+  private sampleCap = 0;
   private nRays = 0;
   private S = 0;
-  private bufs: { rays: GPUBuffer; sb: SampleBuffers; idx: GPUBuffer; w: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; X: GPUBuffer; H: GPUBuffer;
-    Y: GPUBuffer; rgb: GPUBuffer; cb: CompositeBuffers; dY: GPUBuffer; dH: GPUBuffer; dX: GPUBuffer; dFeat: GPUBuffer } | null = null;
-  readonly dims: number[];
+  private bg: readonly number[] = [1, 1, 1];
+  private rb: { rays: GPUBuffer; jitter: GPUBuffer; sb: SampleBuffers } | null = null;
+  private sbuf: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; X: GPUBuffer; H: GPUBuffer;
+    Y: GPUBuffer; rgb: GPUBuffer; cb: CompositeBuffers; dY: GPUBuffer; dH: GPUBuffer; dX: GPUBuffer; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
 
-  constructor(readonly gk: GpuKernels, readonly field: RadianceField) {
-    if (field.density.kind !== 'dense' || field.color.kind !== 'dense') throw new Error('GpuField supports dense grids so far');
+  /** Uploads the field's parameters (and the grid optimiser's moments when given: [density, colour] features). */
+  constructor(readonly gk: GpuKernels, readonly field: RadianceField, gridOpt?: Adam) {
+    const d = field.density, c = field.color;
+    if (d.kind === 'fouriergrid') throw new Error('the WebGPU backend trains dense, MulFAGrid and hash models (not fouriergrid); use the CPU backend');
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
-    if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length !== 3) throw new Error('GpuField needs a decoder with one hidden layer');
+    if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length !== 3) throw new Error('the WebGPU backend needs a decoder with one hidden layer');
     this.dims = dec.dims;
-    this.Fd = gk.buffer(field.density.features.data); this.Fc = gk.buffer(field.color.features.data);
-    this.dFd = gk.buffer(field.density.features.data.byteLength); this.dFc = gk.buffer(field.color.features.data.byteLength);
-    this.W = dec.weights.map((p) => gk.buffer(p.data)); this.b = dec.biases.map((p) => gk.buffer(p.data));
-    this.dWb = [0, 1].map((l) => gk.buffer(this.dims[l + 1] * (this.dims[l] + 1) * 4));
-    this.occ = gk.buffer(Int32Array.from(field.occupancy.cells));
+    this.K = d.K;
+    const own = (b: GPUBuffer) => (this.owned.push(b), b);
+    const buf = (x: Float32Array | Int32Array | number) => own(gk.buffer(x));
+    this.Fd = buf(d.features.data); this.Fc = buf(c.features.data);
+    this.dFd = buf(d.features.data.byteLength); this.dFc = buf(c.features.data.byteLength);
+    this.W = dec.weights.map((p) => buf(p.data)); this.b = dec.biases.map((p) => buf(p.data));
+    this.dWb = [0, 1].map((l) => buf(this.dims[l + 1] * (this.dims[l] + 1) * 4));
+    this.occ = buf(Int32Array.from(field.occupancy.cells));
+    this.occCount = buf(4);
+    if (d instanceof MulFAGrid && c instanceof MulFAGrid) {
+      for (const k of field.kernels) {
+        const p = GpuKernels.packMulFAData(k, d.resolution), total = mulfaGradLayout(k).total;
+        this.mk.push({ k, params: buf(p.params), tables: buf(p.tables), grads: buf(total * 4), total });
+      }
+    }
+    if (d instanceof HashGrid) this.levelRes = buf(Int32Array.from(d.levelRes));
+    const sizes = [d.features.data.length, c.features.data.length];
+    const c1 = new Float32Array(ADAM_TABLE), c2 = new Float32Array(ADAM_TABLE);
+    for (let t = 1; t < ADAM_TABLE; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
+    this.adamState = {
+      m: sizes.map((n, j) => buf(gridOpt ? gridOpt.m[j] : n * 4)), v: sizes.map((n, j) => buf(gridOpt ? gridOpt.v[j] : n * 4)),
+      t: sizes.map((n, j) => buf(gridOpt ? gridOpt.t[j] : n * 4)), c1: buf(c1), c2: buf(c2),
+    };
+    if (gridOpt && (gridOpt.params[0]?.p !== d.features || gridOpt.params[1]?.p !== c.features)) throw new Error('GpuField: the grid optimiser is not over [density, colour] features');
   }
 
-  private ensure(n: number): NonNullable<GpuField['bufs']> {
+  /** Frees every device buffer of this field. */
+  dispose(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+  }
+
+  /** Buffers per ray (n rays, worst-case sample count for sampling). */
+  private ensureRays(n: number): NonNullable<GpuField['rb']> {
     const f = this.field, ext = Math.max(...[0, 1, 2].map((k) => f.aabb[1][k] - f.aabb[0][k]));
-    const perRay = Math.ceil((Math.sqrt(3) * ext) / f.stepSize) + 1, cap = n * perRay;
-    if (this.bufs && cap <= this.cap) return this.bufs;
-    const gk = this.gk, C = f.color.channels, [D, Hd] = this.dims;
-    this.cap = cap;
-    this.bufs = { rays: gk.buffer(n * 24), sb: gk.sampleBuffers(n, cap), idx: gk.buffer(cap * 32), w: gk.buffer(cap * 32), raw: gk.buffer(cap * 4),
-      feats: gk.buffer(cap * C * 4), X: gk.buffer(cap * D * 4), H: gk.buffer(cap * Hd * 4), Y: gk.buffer(cap * 12), rgb: gk.buffer(cap * 12),
-      cb: gk.compositeBuffers(n, cap), dY: gk.buffer(cap * 12), dH: gk.buffer(cap * Hd * 4), dX: gk.buffer(cap * D * 4), dFeat: gk.buffer(cap * C * 4) };
-    return this.bufs;
+    const perRay = Math.ceil((Math.sqrt(3) * ext) / f.stepSize) + 1;
+    if (this.rb && n <= this.rayCap) return this.rb;
+    const gk = this.gk, own = (b: GPUBuffer) => (this.owned.push(b), b);
+    this.rayCap = n;
+    const sb = gk.sampleBuffers(n, n * perRay);
+    Object.values(sb).forEach(own);
+    this.rb = { rays: own(gk.buffer(n * 24)), jitter: own(gk.buffer(n * 4)), sb };
+    return this.rb;
+  }
+
+  /** Buffers per sample, grown (25 % headroom) to the sample count of the batch. */
+  private ensureSamples(S: number): NonNullable<GpuField['sbuf']> {
+    if (this.sbuf && S <= this.sampleCap && this.sbufRays === this.rayCap) return this.sbuf;
+    if (this.sbuf) {
+      const old = new Set<GPUBuffer>([...Object.values(this.sbuf).filter((x): x is GPUBuffer => x instanceof GPUBuffer), ...Object.values(this.sbuf.cb)]);
+      for (const b of old) b.destroy();
+      this.owned = this.owned.filter((b) => !old.has(b));
+    }
+    const gk = this.gk, own = (b: GPUBuffer) => (this.owned.push(b), b), buf = (bytes: number) => own(gk.buffer(bytes));
+    const cap = Math.max(1024, Math.ceil(S * 1.25)), C = this.field.color.channels, [D, Hd] = this.dims, K = this.K;
+    const sepColor = this.mk.length > 1;
+    const idx = buf(cap * K * 4), w = buf(cap * K * 4);
+    const cb = gk.compositeBuffers(this.rayCap, cap);
+    Object.values(cb).forEach(own);
+    this.sampleCap = cap;
+    this.sbufRays = this.rayCap;
+    this.sbuf = { idx, w, cIdx: sepColor ? buf(cap * 32) : idx, cW: sepColor ? buf(cap * 32) : w, raw: buf(cap * 4), feats: buf(cap * C * 4),
+      X: buf(cap * D * 4), H: buf(cap * Hd * 4), Y: buf(cap * 12), rgb: buf(cap * 12), cb, dY: buf(cap * 12), dH: buf(cap * Hd * 4),
+      dX: buf(cap * D * 4), dFeat: buf(cap * C * 4), dWd: buf(this.mk.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
+    return this.sbuf;
   }
 
   private options(bg: readonly number[]) {
@@ -50,92 +121,135 @@ export class GpuField {
     return { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg };
   }
 
-  private bg: readonly number[] = [1, 1, 1];
-
   /** Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step); returns the sample count. */
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array): Promise<number> {
-    const gk = this.gk, f = this.field, b = this.ensure(n), C = f.color.channels, [D, Hd] = this.dims;
+    const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, [D, Hd] = this.dims, R = f.density.resolution;
     const rays = new Float32Array(n * 6);
-    for (let r = 0; r < n; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
-    gk.device.queue.writeBuffer(b.rays, 0, rays);
-    gk.sample(n, b.rays, gk.buffer(jitter), this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, b.sb);
-    const S = new Int32Array(await gk.read(b.sb.rayStart, (n + 1) * 4))[n];
-    gk.trilinear(b.sb.pts, S, f.density.resolution, b.idx, b.w);
-    gk.gather(this.Fd, 1, 8, b.idx, b.w, S, b.raw);
-    gk.gather(this.Fc, C, 8, b.idx, b.w, S, b.feats);
-    gk.encode(S, b.feats, C, b.rays, b.sb.rayT, f.config.viewFreqs, D, b.X);
+    for (let i = 0; i < n; i++) { rays.set(origins.subarray(i * 3, i * 3 + 3), i * 6); rays.set(dirs.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
+    gk.device.queue.writeBuffer(r.rays, 0, rays);
+    gk.device.queue.writeBuffer(r.jitter, 0, Float32Array.from(jitter.subarray(0, n)));
+    gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb);
+    const S = new Int32Array(await gk.read(r.sb.rayStart, (n + 1) * 4))[n];
+    const b = this.ensureSamples(S), pts = r.sb.pts;
+    if (this.mk.length) {
+      gk.mulfaSupport(this.mk[0], this.mk[0].k, pts, S, R, b.idx, b.w);
+      if (this.mk.length > 1) gk.mulfaSupport(this.mk[1], this.mk[1].k, pts, S, R, b.cIdx, b.cW);
+    } else if (this.levelRes) {
+      gk.hashSupport(f.density as HashGrid, pts, S, b.idx, b.w, this.levelRes);
+    } else {
+      gk.trilinear(pts, S, R, b.idx, b.w);
+    }
+    gk.gather(this.Fd, 1, this.K, b.idx, b.w, S, b.raw);
+    gk.gather(this.Fc, C, this.K, b.cIdx, b.cW, S, b.feats);
+    gk.encode(S, b.feats, C, r.rays, r.sb.rayT, f.config.viewFreqs, D, b.X);
     gk.dense(b.X, this.W[0], this.b[0], b.H, S, D, Hd, true);
     gk.dense(b.H, this.W[1], this.b[1], b.Y, S, Hd, 3, false);
     gk.sigmoid(S, b.Y, 3, b.rgb);
-    gk.compositeForward(n, b.sb.rayStart, b.raw, b.rgb, b.cb, this.options(bg));
+    gk.compositeForward(n, r.sb.rayStart, b.raw, b.rgb, b.cb, this.options(bg));
     this.nRays = n; this.S = S; this.bg = bg;
     return S;
   }
 
   /** Rendered colours of the last render [n, 3]. */
   async rgb(): Promise<Float32Array> {
-    return new Float32Array(await this.gk.read(this.bufs!.cb.io, this.nRays * 12));
+    return new Float32Array(await this.gk.read(this.sbuf!.cb.io, this.nRays * 12));
   }
 
-  private adamState: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[]; c1: GPUBuffer; c2: GPUBuffer; step: number; cap: number } | null = null;
-  private decAdam: { m: Float32Array[]; v: Float32Array[]; t: Int32Array[]; c1: Float32Array; c2: Float32Array } | null = null;
-  /** Adam's bias corrections by update count, shared by the device (grids) and CPU (decoder) updates. */
-  private readonly tables = (() => {
-    const cap = 1 << 16, c1 = new Float32Array(cap), c2 = new Float32Array(cap);
-    for (let t = 1; t < cap; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
-    return { c1, c2 };
-  })();
-
-  /**
-   * One Adam step (masked, as core/optim/Adam.ts): grids on the device with `lrGrid`, the small decoder on
-   * the CPU with `lrDecoder` (its gradients read back, its weights uploaded again). Gradients are cleared.
-   */
-  async adam(lrGrid: number, lrDecoder: number): Promise<void> {
-    const gk = this.gk, f = this.field, b1 = 0.9, b2 = 0.99, eps = 1e-8;
-    if (!this.adamState) {
-      const cap = this.tables.c1.length;
-      const sizes = [f.density.features.data.length, f.color.features.data.length];
-      this.adamState = { m: sizes.map((n) => gk.buffer(n * 4)), v: sizes.map((n) => gk.buffer(n * 4)), t: sizes.map((n) => gk.buffer(n * 4)),
-        c1: gk.buffer(this.tables.c1), c2: gk.buffer(this.tables.c2), step: 0, cap };
-    }
-    const A = this.adamState;
-    [[this.Fd, this.dFd], [this.Fc, this.dFc]].forEach(([x, g], j) => gk.adam(j === 0 ? f.density.features.data.length : f.color.features.data.length,
-      x, g, A.m[j], A.v[j], A.t[j], A.c1, A.c2, lrGrid, b1, b2, eps));
-    // decoder on the CPU
-    const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
-    const params = [...dec.weights, ...dec.biases];
-    this.decAdam ??= { m: params.map((p) => new Float32Array(p.data.length)), v: params.map((p) => new Float32Array(p.data.length)),
-      t: params.map((p) => new Int32Array(p.data.length)), c1: this.tables.c1, c2: this.tables.c2 };
-    const D = this.decAdam;
-    for (let l = 0; l < 2; l++) {
-      const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.dWb[l]));
-      gk.clear(this.dWb[l]);
-      const gW = Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]);
-      const gb = Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]);
-      for (const [k, grad] of [[l, gW], [2 + l, gb]] as const) adamMasked(params[k].data, grad, D.m[k], D.v[k], D.t[k], lrDecoder, b1, b2, eps, D.c1, D.c2);
-      gk.device.queue.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data));
-      gk.device.queue.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data));
-    }
-    A.step++;
-  }
-
-  /** Occupancy from the device's density grid (every few steps, as the trainer does). */
-  refreshOccupancy(): void {
-    const f = this.field;
-    this.gk.refreshOccupancy(this.Fd, f.density.resolution, f.occupancy.res, f.occupancyRawThreshold, this.occ, this.gk.buffer(4));
-  }
-
-  /** Gradients of the last render for dL/dC [n, 3], accumulated into dFd, dFc, dWb. */
+  /** Gradients of the last render for dL/dC [n, 3], accumulated into dFd, dFc, dWb and the kernels' gradient buffers. */
   backward(dRgb: Float32Array): void {
-    const gk = this.gk, b = this.bufs!, f = this.field, n = this.nRays, S = this.S, C = f.color.channels, [D, Hd] = this.dims;
-    gk.device.queue.writeBuffer(b.cb.io, 0, Float32Array.from(dRgb.subarray(0, n * 3)));
+    const gk = this.gk, b = this.sbuf!, f = this.field, S = this.S, C = f.color.channels, [D, Hd] = this.dims, K = this.K;
+    gk.device.queue.writeBuffer(b.cb.io, 0, Float32Array.from(dRgb.subarray(0, this.nRays * 3)));
     gk.clear(b.cb.dSampleRgb);
-    gk.compositeBackward(n, b.raw, b.rgb, b.cb, this.options(this.bg));
+    gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
     gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, 3, b.dY);
     gk.denseBackward(b.H, this.W[1], b.dY, b.dH, this.dWb[1], S, Hd, 3, true);
     gk.denseBackward(b.X, this.W[0], b.dH, b.dX, this.dWb[0], S, D, Hd, false);
     gk.splitFeatures(S, b.dX, C, D, b.dFeat);
-    gk.scatter(this.dFc, C, 8, b.idx, b.w, S, b.dFeat);
-    gk.scatter(this.dFd, 1, 8, b.idx, b.w, S, b.cb.dRaw);
+    gk.scatter(this.dFc, C, K, b.cIdx, b.cW, S, b.dFeat);
+    gk.scatter(this.dFd, 1, K, b.idx, b.w, S, b.cb.dRaw);
+    if (!this.mk.length) return;
+    // dL/dw of the kernel weights (before any update of F), then the kernels' backward
+    const pts = this.rb!.sb.pts, R = f.density.resolution;
+    gk.clear(b.dWd);
+    gk.gatherDot(this.Fd, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
+    if (this.mk.length === 1) {
+      gk.gatherDot(this.Fc, C, 8, b.idx, S, b.dFeat, b.dWd);
+      gk.mulfaBackward(this.mk[0], this.mk[0].k, pts, S, R, b.dWd, this.mk[0].grads);
+    } else {
+      gk.mulfaBackward(this.mk[0], this.mk[0].k, pts, S, R, b.dWd, this.mk[0].grads);
+      gk.clear(b.dWc);
+      gk.gatherDot(this.Fc, C, 8, b.cIdx, S, b.dFeat, b.dWc);
+      gk.mulfaBackward(this.mk[1], this.mk[1].k, pts, S, R, b.dWc, this.mk[1].grads);
+    }
+  }
+
+  /** Adds the device's decoder and kernel gradients to the CPU parameters' .grad and clears them on the device. */
+  async readNetGrads(): Promise<void> {
+    const gk = this.gk, dec = this.field.decoder as unknown as { weights: { grad: Float32Array }[]; biases: { grad: Float32Array }[] };
+    for (let l = 0; l < 2; l++) {
+      const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.dWb[l]));
+      gk.clear(this.dWb[l]);
+      const gW = dec.weights[l].grad, gb = dec.biases[l].grad;
+      for (let o = 0; o < outD; o++) {
+        for (let i = 0; i < inD; i++) gW[o * inD + i] += g[o * (inD + 1) + i];
+        gb[o] += g[o * (inD + 1) + inD];
+      }
+    }
+    for (const m of this.mk) {
+      addMulFAGrads(m.k, new Float32Array(await gk.read(m.grads, m.total * 4)));
+      gk.clear(m.grads);
+    }
+  }
+
+  /** Sends the CPU's decoder weights and MulFA kernels (packed, with their filter tables) to the device. */
+  uploadNet(): void {
+    const q = this.gk.device.queue, dec = this.field.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
+    // copies: the CPU arrays may live in shared WebAssembly memory, which writeBuffer does not take
+    for (let l = 0; l < 2; l++) { q.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data)); q.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data)); }
+    for (const m of this.mk) {
+      const p = GpuKernels.packMulFAData(m.k, this.field.density.resolution);
+      q.writeBuffer(m.params, 0, p.params); q.writeBuffer(m.tables, 0, p.tables);
+    }
+  }
+
+  /** One masked Adam step of both grids on the device (core/optim/Adam.ts); clears their gradients. */
+  adamGrids(lr: number): void {
+    const f = this.field, A = this.adamState;
+    [[this.Fd, this.dFd, f.density.features.data.length], [this.Fc, this.dFc, f.color.features.data.length]].forEach(([x, g, n], j) =>
+      this.gk.adam(n as number, x as GPUBuffer, g as GPUBuffer, A.m[j], A.v[j], A.t[j], A.c1, A.c2, lr, 0.9, 0.99, 1e-8));
+  }
+
+  /**
+   * Occupancy from the density grid: on the device for dense and MulFA grids (vertex maxima); for hash
+   * grids the density table is read back and the CPU field's lattice evaluation is used. The CPU field's
+   * occupied count follows (its cells are refreshed by the next copyToCpu).
+   */
+  async refreshOccupancy(): Promise<void> {
+    const f = this.field, gk = this.gk;
+    if (f.density instanceof HashGrid) {
+      f.density.features.data.set(new Float32Array(await gk.read(this.Fd, f.density.features.data.byteLength)));
+      f.refreshOccupancy();
+      gk.device.queue.writeBuffer(this.occ, 0, Int32Array.from(f.occupancy.cells));
+      return;
+    }
+    gk.clear(this.occCount);
+    gk.refreshOccupancy(this.Fd, f.density.resolution, f.occupancy.res, f.occupancyRawThreshold, this.occ, this.occCount);
+    f.occupancy.occupiedCount = new Uint32Array(await gk.read(this.occCount, 4))[0];
+  }
+
+  /** Copies the grids (and, with `gridOpt`, their Adam moments) into the CPU field. */
+  async copyToCpu(gridOpt?: Adam): Promise<void> {
+    const f = this.field, gk = this.gk, read = async (b: GPUBuffer, bytes: number) => await gk.read(b, bytes);
+    f.density.features.data.set(new Float32Array(await read(this.Fd, f.density.features.data.byteLength)));
+    f.color.features.data.set(new Float32Array(await read(this.Fc, f.color.features.data.byteLength)));
+    f.occupancy.cells.set(new Uint32Array(await read(this.occ, f.occupancy.cells.length * 4))); // u32 per cell → 0/1 bytes
+    f.occupancy.occupiedCount = f.occupancy.cells.reduce((a, c) => a + c, 0);
+    if (!gridOpt) return;
+    const A = this.adamState;
+    for (let j = 0; j < 2; j++) {
+      gridOpt.m[j].set(new Float32Array(await read(A.m[j], gridOpt.m[j].byteLength)));
+      gridOpt.v[j].set(new Float32Array(await read(A.v[j], gridOpt.v[j].byteLength)));
+      gridOpt.t[j].set(new Int32Array(await read(A.t[j], gridOpt.t[j].byteLength)));
+    }
   }
 }

@@ -144,7 +144,7 @@ export class GpuKernels {
    * The MulFA kernel's parameters packed for shaders/mulfa_common.wgsl (A1ᵀ, b1, then Aᵀ_m and b_m, a, c)
    * and its filter tables for resolution R (per layer: sin then cos, [3, R, 16]). H must be 16, M ≤ 4.
    */
-  static packMulFAData(k: MulFAKernel, R: number): { params: Float32Array; tables: Float32Array } {
+  static packMulFAData(k: MulFAKernel, R: number): { params: Float32Array<ArrayBuffer>; tables: Float32Array<ArrayBuffer> } {
     const { M, H } = k.config, Z = k.Z;
     if (H !== 16) throw new Error(`the WGSL MulFA kernel is written for H = 16, got ${H}`);
     if (M < 1 || M > 4) throw new Error(`the WGSL MulFA kernel takes 1 to 4 filter layers, got ${M}`);
@@ -207,9 +207,11 @@ export class GpuKernels {
   }
 
   /** Hash-grid support: idx, w [n · 8 · levels] for points [n·3] (the grid's level resolutions and table size). */
-  hashSupport(grid: HashGrid, pts: GPUBuffer, n: number, idx: GPUBuffer, w: GPUBuffer): void {
+  hashSupport(grid: HashGrid, pts: GPUBuffer, n: number, idx: GPUBuffer, w: GPUBuffer, levelRes?: GPUBuffer): void {
     const levels = grid.levelRes.length, T = 2 ** grid.config.log2TableSize;
-    this.run('hash_support', [n, levels, T, 0], [pts, this.buffer(Int32Array.from(grid.levelRes)), idx, w], n * levels);
+    const lr = levelRes ?? this.buffer(Int32Array.from(grid.levelRes));
+    this.run('hash_support', [n, levels, T, 0], [pts, lr, idx, w], n * levels);
+    if (!levelRes) lr.destroy(); // destroyed once the queued dispatch has run
   }
 
   /**

@@ -1,49 +1,69 @@
 /// <reference types="@webgpu/types" />
 /**
- * Training on WebGPU: the CPU Trainer keeps the data, configuration, random stream, snapshots and
- * evaluation; GpuField runs every step on the device (render, backward, grid Adam, occupancy refresh).
- * Before the CPU side renders, bakes or snapshots, syncToCpu() copies the grids back. Dense grids without
- * progressive upsampling for now (GpuField's limits); anything else is refused with a clear message.
+ * Training on WebGPU: the CPU Trainer keeps the data, configuration, random stream, optimisers, snapshots
+ * and evaluation; GpuField runs every step's heavy work on the device (sampling, supports, render,
+ * backward, grid Adam, occupancy refresh) and the trainer's own Adam updates the small networks (decoder
+ * and MulFA kernels) on the CPU. Progressive upsampling goes through the CPU trainer (grids copied back,
+ * resampled, uploaded). Before the CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and
+ * for snapshots their Adam moments) back, so a snapshot resumes on either backend.
  */
 import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
-import { JS_KERNELS } from '../field/kernels';
+import { type FieldKernels, JS_KERNELS } from '../field/kernels';
 import { GpuKernels } from './GpuKernels';
 import { GpuField } from './GpuField';
 
 /** Bytes the device must hold for a configuration (grids with gradients and Adam state, batch buffers). */
 export function estimateGpuBytes(config: TrainConfig): { total: number; largestBuffer: number } {
-  const R = config.field.resolution, C = config.field.colorChannels, H = config.field.decoderHidden[0] ?? 64;
-  const grid = R ** 3 * C * 4;
-  const perRay = Math.ceil((Math.sqrt(3) * (R - 1)) / config.field.stepVoxels) + 1, cap = config.batchRays * perRay;
-  const D = 3 + 6 * config.field.viewFreqs + C;
-  const perSample = 32 + 32 + 4 + C * 4 + D * 4 * 2 + H * 4 * 2 + 12 * 4 + 12 + 8 + 4 + 12 + 8;
-  return { total: R ** 3 * (1 + C) * 4 * 5 + cap * perSample, largestBuffer: Math.max(grid, cap * D * 4) };
+  const f = config.field, R = f.resolution, C = f.colorChannels, H = f.decoderHidden[0] ?? 64;
+  const rows = f.model === 'hash' ? f.hash.levels * 2 ** f.hash.log2TableSize : R ** 3;
+  const K = f.model === 'hash' ? 8 * f.hash.levels : 8;
+  const perRay = Math.ceil((Math.sqrt(3) * (R - 1)) / f.stepVoxels) + 1, cap = config.batchRays * perRay;
+  const D = 3 + 6 * f.viewFreqs + C;
+  // support (idx, w), raw, feats, X, H, Y, rgb, composite, gradients, kernel dL/dw; sampling (pts, ray/t)
+  const perSample = (K * 8 + (f.model === 'mulfagrid' ? 64 : 0)) + 4 + C * 4 * 2 + D * 4 * 2 + H * 4 * 2 + 12 * 4 + 8 + 4 + 12 + 4 + 12 + 8;
+  // MulFA backward staging: 8192 points × 8 corners × (4 + 48 M) floats
+  const staging = f.model === 'mulfagrid' ? 8192 * 8 * (4 + 48 * f.mulfa.M) * 4 : 0;
+  // samples actually kept are far fewer than the worst case: budget for half of it
+  return { total: rows * (1 + C) * 4 * 5 + (cap * perSample) / 2 + staging, largestBuffer: Math.max(rows * C * 4, (cap * D * 4) / 2, staging) };
 }
 
 export class GpuTrainer {
-  readonly trainer: Trainer;
-  readonly field: GpuField;
+  field: GpuField;
   private dirty = false;
 
-  private constructor(readonly gk: GpuKernels, config: TrainConfig, data: TrainData) {
-    this.trainer = new Trainer(config, data, JS_KERNELS);
-    this.field = new GpuField(gk, this.trainer.field);
+  private constructor(readonly gk: GpuKernels, readonly trainer: Trainer) {
+    this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid);
   }
 
   /**
-   * Checks the configuration against what the backend and the device support and creates the trainer;
-   * throws a message the user can act on otherwise.
+   * Checks a configuration against what the backend and the device support; throws a message the user
+   * can act on otherwise.
    */
-  static create(device: GPUDevice, config: TrainConfig, data: TrainData): GpuTrainer {
-    if (config.field.model !== 'dense') throw new Error(`the WebGPU backend trains the dense model so far (asked for ${config.field.model}); use the CPU backend`);
-    if (config.field.decoderHidden.length !== 1) throw new Error('the WebGPU backend needs a decoder with one hidden layer');
-    const est = estimateGpuBytes({ ...config, upsampleSteps: [] });
-    const lim = device.limits;
-    if (est.largestBuffer > lim.maxStorageBufferBindingSize || est.largestBuffer > lim.maxBufferSize) {
-      throw new Error(`resolution ${config.field.resolution} needs a ${(est.largestBuffer / 2 ** 20).toFixed(0)} MiB buffer; this GPU allows ` +
-        `${(Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize) / 2 ** 20).toFixed(0)} MiB — lower the resolution or the batch`);
+  static check(device: GPUDevice, config: TrainConfig): void {
+    const f = config.field;
+    if (f.model === 'fouriergrid') throw new Error('the WebGPU backend trains dense, mulfagrid and hash models (not fouriergrid); use the CPU backend');
+    if (f.decoderHidden.length !== 1) throw new Error('the WebGPU backend needs a decoder with one hidden layer');
+    if (f.model === 'mulfagrid' && (f.mulfa.H !== 16 || f.mulfa.M > 4 || f.mulfa.L > 8)) {
+      throw new Error(`the WebGPU MulFA kernel needs H = 16, M ≤ 4, L ≤ 8 (got H = ${f.mulfa.H}, M = ${f.mulfa.M}, L = ${f.mulfa.L}); use the CPU backend`);
     }
-    return new GpuTrainer(new GpuKernels(device), { ...config, upsampleSteps: [] }, data);
+    const est = estimateGpuBytes(config), lim = device.limits, mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    const maxBuf = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
+    if (est.largestBuffer > maxBuf) {
+      throw new Error(`resolution ${f.resolution} with ${config.batchRays} rays per step needs a ${mib(est.largestBuffer)} MiB buffer; this GPU allows ` +
+        `${mib(maxBuf)} MiB — lower the resolution or the batch`);
+    }
+  }
+
+  /** A new run on the device (see check). `kernels` serve the CPU side (renders, bakes, evaluation). */
+  static create(device: GPUDevice, config: TrainConfig, data: TrainData, kernels: FieldKernels = JS_KERNELS): GpuTrainer {
+    GpuTrainer.check(device, config);
+    return new GpuTrainer(new GpuKernels(device), new Trainer(config, data, kernels));
+  }
+
+  /** Continues a trainer (e.g. restored from a snapshot) on the device. */
+  static resume(device: GPUDevice, trainer: Trainer): GpuTrainer {
+    GpuTrainer.check(device, trainer.config);
+    return new GpuTrainer(new GpuKernels(device), trainer);
   }
 
   get step(): number { return this.trainer.step; }
@@ -51,7 +71,14 @@ export class GpuTrainer {
   /** One optimisation step on the device; the loss comes back for progress. */
   async trainStep(): Promise<StepResult> {
     const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = t.rng;
-    if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) this.field.refreshOccupancy();
+    if (data.views.length === 0) throw new Error('no training views');
+    if (cfg.upsampleSteps.includes(t.step) && t.field.density.resized) {
+      await this.syncToCpu(); // the grid optimiser starts afresh at the new resolution
+      t.upsampleIfDue();
+      this.field.dispose();
+      this.field = new GpuField(this.gk, t.field, t.optimizers.grid);
+    }
+    if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) await this.field.refreshOccupancy();
     const { batch, target } = t.sampleRays();
     const jitter = Float32Array.from({ length: B }, () => rng.next());
     const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
@@ -59,8 +86,12 @@ export class GpuTrainer {
     let sse = 0;
     for (let i = 0; i < B * 3; i++) { const e = rgb[i] - target[i]; sse += e * e; dRgb[i] = (2 * e) / (B * 3); }
     this.field.backward(dRgb);
-    const lr = t.lrFactor();
-    await this.field.adam(cfg.lrGrid * lr, cfg.lrDecoder * lr);
+    const lr = t.lrFactor(), opt = t.optimizers;
+    this.field.adamGrids(cfg.lrGrid * lr);
+    opt.grid.step++;
+    await this.field.readNetGrads();
+    opt.net.update(lr);
+    this.field.uploadNet();
     t.step++;
     this.dirty = true;
     const mse = sse / (B * 3);
@@ -68,15 +99,20 @@ export class GpuTrainer {
       resolution: t.field.density.resolution };
   }
 
-  /** Copies the device's grids into the CPU field (before rendering, baking or a snapshot on the CPU side). */
-  async syncToCpu(): Promise<Trainer> {
-    if (this.dirty) {
-      const f = this.trainer.field;
-      f.density.features.data.set(new Float32Array(await this.gk.read(this.field.Fd, f.density.features.data.byteLength)));
-      f.color.features.data.set(new Float32Array(await this.gk.read(this.field.Fc, f.color.features.data.byteLength)));
-      f.refreshOccupancy();
+  /**
+   * Copies the device's grids (and with `optimizer` the grid Adam moments, for snapshots) into the CPU
+   * trainer and returns it.
+   */
+  async syncToCpu(optimizer = false): Promise<Trainer> {
+    if (this.dirty || optimizer) {
+      await this.field.copyToCpu(optimizer ? this.trainer.optimizers.grid : undefined);
       this.dirty = false;
     }
     return this.trainer;
+  }
+
+  /** Frees the device buffers (the CPU trainer stays usable). */
+  dispose(): void {
+    this.field.dispose();
   }
 }

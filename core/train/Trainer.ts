@@ -126,16 +126,29 @@ export class Trainer {
     return { batch: this.batch, target: this.target };
   }
 
+  /** The optimisers: grid features, and the small networks (decoder, MulFA kernels). */
+  get optimizers(): { grid: Adam; net: Adam } {
+    return { grid: this.gridOpt, net: this.netOpt };
+  }
+
+  /**
+   * Progressive upsampling when this step is one of config.upsampleSteps: the grids to the next level's
+   * resolution and a fresh grid optimiser (moments do not carry over). True when it happened.
+   */
+  upsampleIfDue(): boolean {
+    const level = this.config.upsampleSteps.indexOf(this.step);
+    if (level < 0 || !this.field.density.resized) return false;
+    this.field.upsample(this.resolutionAtLevel(level + 1));
+    this.gridOpt.dispose();
+    this.gridOpt = this.makeGridOpt();
+    return true;
+  }
+
   /** One optimisation step on a batch of rays. */
   trainStep(): StepResult {
     const cfg = this.config, f = this.field;
     if (this.data.views.length === 0) throw new Error('no training views');
-    const level = cfg.upsampleSteps.indexOf(this.step);
-    if (level >= 0) {
-      f.upsample(this.resolutionAtLevel(level + 1));
-      this.gridOpt.dispose();
-      this.gridOpt = this.makeGridOpt();
-    }
+    this.upsampleIfDue();
     if (this.step >= cfg.occupancyWarmup && this.step % cfg.occupancyEvery === 0) f.refreshOccupancy();
     this.sampleRays();
     const B = this.batch.n;

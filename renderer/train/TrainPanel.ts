@@ -139,7 +139,7 @@ export class TrainPanel {
         if (m.type === 'state' || m.type === 'error') w.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
       };
     });
-    this.send({ type: 'load', bytes, name, data: this.data });
+    this.send({ type: 'load', bytes, name, data: this.data, backend: $<HTMLSelectElement>('backend').value === 'webgpu' ? 'webgpu' : 'cpu' });
     await state;
   }
 

@@ -18,7 +18,7 @@ export interface TrainSettings {
 export type ToWorker =
   | { type: 'start'; data: TrainData; settings: TrainSettings }
   /** Continue from a .mulfa snapshot on this data (paused; 'resume' trains on). */
-  | { type: 'load'; bytes: Uint8Array; name: string; data: TrainData }
+  | { type: 'load'; bytes: Uint8Array; name: string; data: TrainData; backend?: 'cpu' | 'webgpu' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }

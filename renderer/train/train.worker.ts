@@ -32,13 +32,37 @@ function getKernels(): Promise<WasmKernels> {
 let trainer: Trainer | null = null;
 /** Set when training runs on WebGPU; `trainer` is then its CPU side (synced before CPU renders). */
 let gpu: GpuTrainer | null = null;
+let inStep: Promise<unknown> | null = null;
 
 /** The CPU trainer with the current parameters. */
 async function current(): Promise<Trainer> {
+  if (inStep) await inStep; // a WebGPU step in flight: let it finish (renders and snapshots see whole steps)
   if (gpu) return gpu.syncToCpu();
   if (!trainer) throw new Error('nothing trained yet');
   return trainer;
 }
+/**
+ * A WebGPU device with the adapter's largest buffers (grids over the 128 MiB default), one per worker.
+ * Losing it stops training cleanly: the CPU side keeps the parameters of the last sync, and the user is told.
+ */
+let device: GPUDevice | null = null;
+async function gpuDevice(): Promise<GPUDevice> {
+  if (device) return device;
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) throw new Error('WebGPU is not available here: choose the CPU backend');
+  const d = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize } });
+  device = d;
+  void d.lost.then((info) => {
+    device = null;
+    if (info.reason === 'destroyed') return;
+    gpu = null; // the CPU trainer keeps the last synced parameters
+    post({ type: 'error', message: `the GPU device was lost (${info.message || info.reason}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
+    if (state === 'training' || state === 'paused') setState('stopped');
+  });
+  return d;
+}
+
 let state: 'idle' | 'training' | 'paused' | 'done' | 'stopped' = 'idle';
 let budget = { seconds: Infinity, steps: Infinity };
 let trainedMs = 0;
@@ -53,10 +77,21 @@ async function loop(): Promise<void> {
   let last: ReturnType<Trainer['trainStep']> | null = null, psnr = 0;
   while (trainer && state === 'training') {
     const t0 = performance.now();
-    do {
-      last = gpu ? await gpu.trainStep() : trainer.trainStep();
-      psnr = psnr === 0 ? last.psnr : 0.9 * psnr + 0.1 * last.psnr;
-    } while (performance.now() - t0 < 100 && trainer.step < budget.steps);
+    try {
+      do {
+        if (gpu) {
+          const step = gpu.trainStep();
+          inStep = step.catch(() => null);
+          last = await step;
+          inStep = null;
+        } else last = trainer.trainStep();
+        psnr = psnr === 0 ? last.psnr : 0.9 * psnr + 0.1 * last.psnr;
+      } while (performance.now() - t0 < 100 && trainer.step < budget.steps && state === 'training');
+    } catch (err) {
+      post({ type: 'error', message: `training stopped at step ${trainer.step}: ${err instanceof Error ? err.message : String(err)}` });
+      setState('stopped');
+      break;
+    }
     trainedMs += performance.now() - t0;
     const seconds = trainedMs / 1000, steps = trainer.step - startStep;
     const eta = Math.max(0, Math.min(budget.seconds - seconds, Number.isFinite(budget.steps) ? ((budget.steps - trainer.step) * seconds) / Math.max(1, steps) : Infinity));
@@ -75,34 +110,23 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'start': {
         const k = await getKernels();
         trainer?.dispose();
+        gpu?.dispose();
         gpu = null;
         const s = msg.settings;
         const config: TrainConfig = { ...TRAIN_DEFAULTS, seed: s.seed, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution },
           decaySteps: Number.isFinite(s.maxSteps) && s.maxSteps > 0 ? s.maxSteps : TRAIN_DEFAULTS.decaySteps };
+        budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
+        trainedMs = 0;
+        startStep = 0;
         if (s.backend === 'webgpu') {
-          const adapter = await navigator.gpu?.requestAdapter();
-          if (!adapter) throw new Error('WebGPU is not available here: choose the CPU backend');
-          const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-            maxBufferSize: adapter.limits.maxBufferSize } });
-          gpu = GpuTrainer.create(device, config, msg.data);
+          gpu = GpuTrainer.create(await gpuDevice(), config, msg.data, k);
           trainer = gpu.trainer;
-          void device.lost.then((info) => {
-            if (info.reason === 'destroyed') return;
-            post({ type: 'error', message: `the GPU device was lost (${info.message || info.reason}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
-            if (state === 'training' || state === 'paused') setState('stopped');
-          });
-          budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
-          trainedMs = 0;
-          startStep = 0;
-          post({ type: 'ready', backend: 'webgpu (dense)', threads: 1 });
+          post({ type: 'ready', backend: `webgpu (${config.field.model})`, threads: 1 });
           setState('training');
           void loop();
           break;
         }
         trainer = new Trainer(config, msg.data, k);
-        budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
-        trainedMs = 0;
-        startStep = 0;
         post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         setState('training');
         void loop();
@@ -111,12 +135,16 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'load': {
         const k = await getKernels();
         trainer?.dispose();
+        gpu?.dispose();
         gpu = null;
         trainer = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
         budget = { seconds: Infinity, steps: Infinity };
         trainedMs = 0;
         startStep = trainer.step;
-        post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
+        if (msg.backend === 'webgpu') {
+          gpu = GpuTrainer.resume(await gpuDevice(), trainer);
+          post({ type: 'ready', backend: `webgpu (${trainer.config.field.model})`, threads: 1 });
+        } else post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         setState('paused');
         break;
       }
@@ -139,7 +167,8 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         break;
       }
       case 'snapshot': {
-        const bytes = (await current()).toSnapshot(gpu ? { backend: 'webgpu (grid optimiser moments not included)' } : {});
+        if (inStep) await inStep;
+        const bytes = (gpu ? await gpu.syncToCpu(true) : await current()).toSnapshot(gpu ? { backend: 'webgpu' } : {});
         post({ type: 'snapshot', id: msg.id, bytes }, [bytes.buffer]);
         break;
       }

@@ -290,41 +290,56 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.render = relErr(ref, new Float32Array(await gk.read(cb.io, nr * 12)), nr * 3);
   }
 
-  // a whole forward + backward of a dense field through GpuField against RadianceField.render/backward
+  // a whole forward + backward through GpuField against RadianceField.render/backward, per model
   {
     const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
     const { GpuField } = await import('../../core/gpu/GpuField');
     const aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
-    const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: 13, colorChannels: 12, decoderHidden: [32], occupancyRes: 16 }, aabb as never, new Rng(6));
-    const r3 = new Rng(8);
-    f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r3.normal() * 2 - 1));
-    f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r3.normal()));
-    f.refreshOccupancy();
-    const nr = 200, origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3);
-    for (let r = 0; r < nr; r++) {
-      const d = [r3.normal(), r3.normal(), r3.normal()], l = Math.hypot(...d);
-      dirs.set(d.map((v) => v / l), r * 3);
-      origins.set(d.map((v) => (-3 * v) / l + (r3.next() - 0.5)), r * 3);
+    const variants = [['dense', {}], ['mulfagrid', {}], ['mulfagrid_separate', { sharedKernel: false }], ['hash', { hash: { levels: 4, log2TableSize: 10, minResolution: 4 } }]] as const;
+    for (const [name, extra] of variants) {
+      const model = name === 'mulfagrid_separate' ? 'mulfagrid' : name;
+      const f = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: 13, colorChannels: 12, decoderHidden: [32], occupancyRes: 16,
+        mulfa: { ...FIELD_DEFAULTS.mulfa, omegaScale: 4 }, ...extra }, aabb as never, new Rng(6));
+      const r3 = new Rng(8);
+      f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r3.normal() * 2 - 1));
+      f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r3.normal()));
+      for (const k of f.kernels) k.a.data.forEach((_, i) => (k.a.data[i] = (r3.next() - 0.5) * 0.5));
+      f.refreshOccupancy();
+      const nr = 200, origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3);
+      for (let r = 0; r < nr; r++) {
+        const d = [r3.normal(), r3.normal(), r3.normal()], l = Math.hypot(...d);
+        dirs.set(d.map((v) => v / l), r * 3);
+        origins.set(d.map((v) => (-3 * v) / l + (r3.next() - 0.5)), r * 3);
+      }
+      const bg = [1, 1, 1] as [number, number, number];
+      const gf = new GpuField(gk, f); // parameters uploaded before the CPU pass touches gradients
+      const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, 0.1, 10, bg, null).subarray(0, nr * 3));
+      const dRgb = Float32Array.from({ length: nr * 3 }, () => r3.next() - 0.5);
+      f.backward(dRgb);
+      await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5));
+      const tag = name === 'dense' ? '' : `_${name}`;
+      out[`step_render${tag}`] = relErr(ref, await gf.rgb(), nr * 3);
+      gf.backward(dRgb);
+      out[`step_grad_density${tag}`] = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.dFd)), f.density.features.grad.length);
+      out[`step_grad_color${tag}`] = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.dFc)), f.color.features.grad.length);
+      // decoder and kernel gradients: the CPU's, then the device's read into the same (zeroed) arrays
+      const net = [...f.decoder.params, ...f.kernels.flatMap((k) => k.params)];
+      const cpuG = net.map((p) => Float32Array.from(p.grad));
+      net.forEach((p) => p.grad.fill(0));
+      await gf.readNetGrads();
+      let dec = 0, ker = 0;
+      net.forEach((p, j) => {
+        const isKernel = j >= f.decoder.params.length;
+        // c's gradient cancels to rounding (normalised weights): compare it in units of a's
+        const floor = p.name === 'kernel.c' ? Math.max(...Array.from(cpuG[j - 1], Math.abs)) : 1e-6;
+        const e = relErr(cpuG[j], p.grad, p.grad.length, floor);
+        if (isKernel) ker = Math.max(ker, e); else dec = Math.max(dec, e);
+      });
+      out[`step_grad_decoder${tag}`] = dec;
+      if (f.kernels.length) out[`step_grad_kernel${tag}`] = ker;
+      out[`step_samples${tag}`] = f.stats.samples;
+      gf.dispose();
     }
-    const bg = [1, 1, 1] as [number, number, number];
-    const gf = new GpuField(gk, f); // parameters uploaded before the CPU pass touches gradients
-    const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, 0.1, 10, bg, null).subarray(0, nr * 3));
-    const dRgb = Float32Array.from({ length: nr * 3 }, () => r3.next() - 0.5);
-    f.backward(dRgb);
-    await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5));
-    out.step_render = relErr(ref, await gf.rgb(), nr * 3);
-    gf.backward(dRgb);
-    out.step_grad_density = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.dFd)), f.density.features.grad.length);
-    out.step_grad_color = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.dFc)), f.color.features.grad.length);
-    const dec = f.decoder as unknown as { weights: { grad: Float32Array }[]; biases: { grad: Float32Array }[]; dims: number[] };
-    let wErr = 0;
-    for (let l = 0; l < 2; l++) {
-      const inD = dec.dims[l], outD = dec.dims[l + 1], g = new Float32Array(await gk.read(gf.dWb[l]));
-      const Wg = Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]);
-      const bgr = Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]);
-      wErr = Math.max(wErr, relErr(dec.weights[l].grad, Wg, outD * inD), relErr(dec.biases[l].grad, bgr, outD));
-    }
-    out.step_grad_decoder = wErr;
   }
 
   // compositing forward and backward against core/render/composite.ts (the field's own loops)
