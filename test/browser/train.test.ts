@@ -93,22 +93,22 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     }
   }, 300_000);
 
-  it('trains on the WebGPU backend (dense) and renders; asks for the CPU backend for other models', async () => {
+  it('trains MulFAGrid on the WebGPU backend and renders; asks for the CPU backend for FourierGrid', async () => {
     const { page, errors } = await newPage(app);
     await page.goto(app.url);
     await page.waitForSelector('body[data-state="loaded"]', { timeout: 60_000 });
     await page.selectOption('#backend', 'webgpu');
-    await page.selectOption('#model', 'mulfagrid');
+    await page.selectOption('#model', 'fouriergrid');
     await page.click('#train-start');
     await page.waitForFunction(() => !(document.querySelector('#error') as HTMLElement).hidden, null, { timeout: 30_000 });
-    expect(await page.textContent('#error')).toContain('dense model');
-    await page.selectOption('#model', 'dense');
+    expect(await page.textContent('#error')).toContain('use the CPU backend');
+    await page.selectOption('#model', 'mulfagrid');
     await page.fill('#resolution', '16');
     await page.fill('#time-budget', '0');
     await page.fill('#max-steps', '6');
     await page.click('#train-start');
     await page.waitForSelector('body[data-train="done"]', { timeout: 240_000 });
-    expect(await page.getAttribute('body', 'data-backend')).toContain('webgpu');
+    expect(await page.getAttribute('body', 'data-backend')).toContain('webgpu (mulfagrid)');
     expect(Number(await page.getAttribute('#train-stats', 'data-step'))).toBe(6);
     await page.click('#compare-render');
     await page.waitForFunction(() => document.querySelector('#compare-psnr')?.getAttribute('data-psnr'), null, { timeout: 60_000 });
