@@ -37,18 +37,29 @@ export async function benchGpuKernels(points: number, rows: number, reps: number
     dense_forward: await time(() => gk.dense(X, W, b, Y, rows, 40, 128, true)),
     dense_backward: await time(() => gk.denseBackward(X, W, Y, dX, dWb, rows, 40, 128, false)),
   };
+  // the MulFA kernel (L = 4, M = 3, H = 16) on an eighth of the points: support, and backward from dL/dφ̄
+  const { MulFAKernel, MULFA_DEFAULTS } = await import('../core/field/MulFAGrid');
+  const { Rng } = await import('../core/math/rng');
+  const { mulfaGradLayout } = await import('../core/gpu/GpuKernels');
+  const mk = new MulFAKernel(MULFA_DEFAULTS, new Rng(1)), mp = Math.max(256, points >> 3), packed = gk.packMulFA(mk, R);
+  const bDw = gk.buffer(new Float32Array(mp * 8).fill(0.01)), bG = gk.buffer(mulfaGradLayout(mk).total * 4);
+  const msM = {
+    mulfa_support: await time(() => gk.mulfaSupport(packed, mk, bPts, mp, R, bIdx, bW)),
+    mulfa_backward: await time(() => gk.mulfaBackward(packed, mk, bPts, mp, R, bDw, bG)),
+  };
   const perSec = (n: number, t: number) => Math.round(n / (t / 1000));
   return {
     adapter: (adapter as unknown as { info?: { description?: string; vendor?: string; architecture?: string } }).info ?? null,
     points, rows,
     samples_per_sec: { support: perSec(points, ms.support), gather: perSec(points, ms.gather), scatter: perSec(points, ms.scatter),
-      dense_forward_39x128: perSec(rows, ms.dense_forward), dense_backward_39x128: perSec(rows, ms.dense_backward) },
-    ms,
+      dense_forward_39x128: perSec(rows, ms.dense_forward), dense_backward_39x128: perSec(rows, ms.dense_backward),
+      mulfa_support: perSec(mp, msM.mulfa_support), mulfa_backward: perSec(mp, msM.mulfa_backward) },
+    ms: { ...ms, ...msM },
   };
 }
 
-/** End-to-end training rays/s on WebGPU (GpuTrainer, dense) on the demo scene at the given settings. */
-export async function benchGpuTraining(steps: number, batch: number, resolution: number): Promise<Record<string, unknown>> {
+/** End-to-end training rays/s on WebGPU (GpuTrainer) on the demo scene at the given settings. */
+export async function benchGpuTraining(steps: number, batch: number, resolution: number, model: 'dense' | 'mulfagrid' = 'dense'): Promise<Record<string, unknown>> {
   const { GpuTrainer } = await import('../core/gpu/GpuTrainer');
   const { Trainer, TRAIN_DEFAULTS } = await import('../core/train/Trainer');
   const { trainDataFromScene } = await import('../core/train/data');
@@ -59,11 +70,60 @@ export async function benchGpuTraining(steps: number, batch: number, resolution:
   const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
     maxBufferSize: adapter.limits.maxBufferSize } });
   const data = await trainDataFromScene(loadDemo());
-  const config = { ...TRAIN_DEFAULTS, batchRays: batch, field: { ...TRAIN_DEFAULTS.field, model: 'dense' as const, resolution } };
+  const config = { ...TRAIN_DEFAULTS, batchRays: batch, upsampleSteps: [], field: { ...TRAIN_DEFAULTS.field, model, resolution } };
   const g = GpuTrainer.create(device, config, data);
   await g.trainStep(); // warm-up (pipelines, buffers)
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) await g.trainStep();
   const sec = (performance.now() - t0) / 1000;
-  return { rays_per_sec: Math.round((steps * batch) / sec), steps, batch, resolution, seconds: Number(sec.toFixed(1)) };
+  g.dispose();
+  device.destroy();
+  return { rays_per_sec: Math.round((steps * batch) / sec), steps, batch, resolution, model, seconds: Number(sec.toFixed(1)) };
+}
+
+/**
+ * The engine issue's standard step on WebGPU (bench/step.ts): both grids at R = 96, 12 colour channels,
+ * decoder 39 → 128 → 128 → 3, `rays` axis-aligned rays × 128 samples, every sample kept; one forward +
+ * backward + Adam update of everything (grids on the device, decoder and kernel on the CPU as in training).
+ * Median of `reps` steps after a warm-up; each step waits for the device to finish.
+ */
+export async function benchGpuStep(model: 'dense' | 'mulfagrid' | 'hash', rays: number, reps: number): Promise<Record<string, unknown>> {
+  const { RadianceField, FIELD_DEFAULTS } = await import('../core/field/RadianceField');
+  const { GpuField } = await import('../core/gpu/GpuField');
+  const { Adam } = await import('../core/optim/Adam');
+  const { Rng } = await import('../core/math/rng');
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) return { error: 'no WebGPU adapter' };
+  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize } });
+  const R = 96, SAMPLES = 128, rng = new Rng(1);
+  const field = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
+    stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 }, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R);
+  const gf = new GpuField(new GpuKernels(device), field);
+  const net = new Adam([{ params: [...field.decoder.params, ...field.kernels.flatMap((k) => k.params)], lr: 1e-3 }]);
+  const origins = new Float32Array(rays * 3), dirs = new Float32Array(rays * 3);
+  for (let i = 0; i < rays; i++) {
+    const axis = i % 3;
+    origins.set([rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4], i * 3);
+    origins[i * 3 + axis] = -2;
+    dirs[i * 3 + axis] = 1;
+  }
+  const dRgb = Float32Array.from({ length: rays * 3 }, () => (rng.next() - 0.5) * 1e-3), jitter = new Float32Array(rays).fill(0.5);
+  const times: number[] = [];
+  let samples = 0;
+  for (let r = 0; r <= reps; r++) {
+    const t = performance.now();
+    samples = await gf.render(rays, origins, dirs, 0, 10, [1, 1, 1], jitter);
+    gf.backward(dRgb);
+    gf.adamGrids(0.1);
+    await gf.readNetGrads();
+    net.update();
+    gf.uploadNet();
+    await device.queue.onSubmittedWorkDone();
+    if (r > 0) times.push(performance.now() - t);
+  }
+  const ms = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  gf.dispose();
+  device.destroy();
+  return { model, rays, samples, reps, ms_per_step: Math.round(ms), samples_per_sec: Math.round(samples / (ms / 1000)) };
 }

@@ -1,19 +1,35 @@
 /**
- * `npm run bench:web [-- --points n] [--rows n] [--reps n]`: WGSL kernel throughput in Chromium (WebGPU;
- * SwiftShader on machines without a GPU) side by side with the same kernels on the CPU backend in Node
- * (WebAssembly, all cores), and the ratio. The last stdout line is one JSON object.
+ * `npm run bench:web [-- --points n] [--rows n] [--reps n] [--step-rays n] [--train-steps n]`: WGSL kernel throughput in
+ * Chromium (WebGPU; SwiftShader on machines without a GPU) side by side with the same kernels on the CPU
+ * backend in Node (WebAssembly, all cores), and the ratio; the engine's standard step (dense and MulFAGrid;
+ * `--step-rays` rays × 128 samples on the GPU — 4096 is the standard, SwiftShader needs fewer — against the
+ * CPU's 4096 × 128) and end-to-end training rays/s on the demo for both models. The last stdout line is one
+ * JSON object.
  */
 import { parseArgs } from 'node:util';
 import { startWebApp, REPO } from '../test/browser/harness';
 import { cpuKernels } from '../cli/kernels';
 import type { Support } from '../core/field/GridModel';
-import { MulFAKernel } from '../core/field/MulFAGrid';
+import { MulFAKernel, MulFAGrid, MULFA_DEFAULTS } from '../core/field/MulFAGrid';
+import { Rng } from '../core/math/rng';
 import { DenseGrid } from '../core/field/DenseGrid';
 
-const { values } = parseArgs({ options: { points: { type: 'string' }, rows: { type: 'string' }, reps: { type: 'string' } } });
+const { values } = parseArgs({ options: { points: { type: 'string' }, rows: { type: 'string' }, reps: { type: 'string' }, 'step-rays': { type: 'string' },
+  'train-steps': { type: 'string' } } });
+const stepRays = Number(values['step-rays'] ?? 64), trainSteps = Number(values['train-steps'] ?? 2);
 const points = Number(values.points ?? 524288), rows = Number(values.rows ?? 65536), reps = Number(values.reps ?? 5);
 const log = (s: string) => process.stderr.write(s + '\n');
-void MulFAKernel;
+
+/** The MulFA kernel (defaults) on an eighth of the points, as on the GPU side. */
+function mulfa(k: Awaited<ReturnType<typeof cpuKernels>>, pts: Float32Array, s: Support): Record<string, number> {
+  const mp = Math.max(256, points >> 3), R = 96;
+  const grid = new MulFAGrid(R, 1, new MulFAKernel(MULFA_DEFAULTS, new Rng(1)));
+  const dW = k.alloc.f32(mp * 8).fill(0.01);
+  const t = (f: () => void) => { f(); const a = performance.now(); for (let r = 0; r < reps; r++) f(); return (performance.now() - a) / reps; };
+  const sup = t(() => k.support(grid, pts, mp, s));
+  const bwd = t(() => k.kernelBackward(grid, dW, mp));
+  return { mulfa_support: Math.round(mp / (sup / 1000)), mulfa_backward: Math.round(mp / (bwd / 1000)) };
+}
 
 async function cpu(): Promise<Record<string, number>> {
   const k = await cpuKernels();
@@ -41,6 +57,7 @@ async function cpu(): Promise<Record<string, number>> {
     scatter: perSec(points, time(() => k.gatherBackward(F, dF, C, 8, s, points, out, null))),
     dense_forward_39x128: perSec(rows, time(() => dec.forward(rows))),
     dense_backward_39x128: perSec(rows, time(() => dec.backward(rows, new Float32Array(rows * 3).fill(0.01)))),
+    ...mulfa(k, pts, s),
   };
 }
 
@@ -55,23 +72,37 @@ try {
   const c = await cpu();
   log(`cpu (wasm, Node): ${JSON.stringify(c)}`);
   const ratio = Object.fromEntries(Object.entries(gpu.samples_per_sec ?? {}).map(([k2, v]) => [k2, Number((v / c[k2]).toFixed(3))]));
-  // end-to-end training rays/s, dense on the demo, same settings on both backends
-  const E = { steps: 5, batch: 1024, resolution: 48 };
-  const gpuTrain = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuTraining(${E.steps}, ${E.batch}, ${E.resolution}))()`) as
-    { rays_per_sec: number };
-  log(`webgpu training: ${JSON.stringify(gpuTrain)}`);
+  // the standard step on both backends
+  const { standardStep } = await import('./step');
+  const step: Record<string, unknown> = {};
+  for (const model of ['dense', 'mulfagrid'] as const) {
+    const g = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuStep('${model}', ${stepRays}, 2))()`) as { samples_per_sec: number };
+    log(`webgpu standard step ${model}: ${JSON.stringify(g)}`);
+    const c2 = await standardStep(model, 2, log);
+    step[model] = { webgpu: g, cpu: { samples_per_sec: c2.samples_per_sec, ms_per_step: c2.ms_per_step, backend: c2.backend },
+      webgpu_over_cpu: Number((g.samples_per_sec / c2.samples_per_sec).toFixed(4)) };
+    log(`standard step ${model}: ${JSON.stringify(step[model])}`);
+  }
+  // end-to-end training rays/s on the demo, same settings on both backends
   const { Trainer, TRAIN_DEFAULTS } = await import('../core/train/Trainer');
   const { trainDataFromScene } = await import('../core/train/data');
   const { loadDemo } = await import('../datasets/load');
-  const t = new Trainer({ ...TRAIN_DEFAULTS, batchRays: E.batch, upsampleSteps: [], field: { ...TRAIN_DEFAULTS.field, model: 'dense', resolution: E.resolution } },
-    await trainDataFromScene(loadDemo()), await cpuKernels());
-  t.trainStep();
-  const t0 = performance.now();
-  for (let s = 0; s < 30; s++) t.trainStep();
-  const cpuTrain = { rays_per_sec: Math.round((30 * E.batch) / ((performance.now() - t0) / 1000)) };
-  log(`cpu training: ${JSON.stringify(cpuTrain)}`);
-  process.stdout.write(JSON.stringify({ webgpu: gpu, cpu: { samples_per_sec: c }, webgpu_over_cpu: ratio,
-    train: { config: { model: 'dense', ...E }, webgpu: gpuTrain, cpu: cpuTrain, webgpu_over_cpu: Number((gpuTrain.rays_per_sec / cpuTrain.rays_per_sec).toFixed(4)) } }) + '\n');
+  const train: Record<string, unknown> = {};
+  for (const model of ['dense', 'mulfagrid'] as const) {
+    const E = { model, steps: trainSteps, batch: 1024, resolution: 48 };
+    const gpuTrain = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuTraining(${E.steps}, ${E.batch}, ${E.resolution}, '${model}'))()`) as
+      { rays_per_sec: number };
+    log(`webgpu training ${model}: ${JSON.stringify(gpuTrain)}`);
+    const t = new Trainer({ ...TRAIN_DEFAULTS, batchRays: E.batch, upsampleSteps: [], field: { ...TRAIN_DEFAULTS.field, model, resolution: E.resolution } },
+      await trainDataFromScene(loadDemo()), await cpuKernels());
+    t.trainStep();
+    const t0 = performance.now();
+    for (let s2 = 0; s2 < 30; s2++) t.trainStep();
+    const cpuTrain = { rays_per_sec: Math.round((30 * E.batch) / ((performance.now() - t0) / 1000)) };
+    log(`cpu training ${model}: ${JSON.stringify(cpuTrain)}`);
+    train[model] = { config: E, webgpu: gpuTrain, cpu: cpuTrain, webgpu_over_cpu: Number((gpuTrain.rays_per_sec / cpuTrain.rays_per_sec).toFixed(4)) };
+  }
+  process.stdout.write(JSON.stringify({ webgpu: gpu, cpu: { samples_per_sec: c }, webgpu_over_cpu: ratio, standard_step: step, train }) + '\n');
 } finally {
   await app.close();
   process.exit(0);

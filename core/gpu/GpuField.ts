@@ -6,7 +6,7 @@
  * decoder layers → feature and density scatters → the MulFA kernel's weight gradients and backward).
  * Grids and their Adam moments live on the device; the small networks (decoder, MulFA kernel) are
  * optimised on the CPU by the trainer's own Adam: readNetGrads() brings their gradients over, uploadNet()
- * sends the updated weights back. The decoder must have one hidden layer.
+ * sends the updated weights back.
  */
 import type { RadianceField } from '../field/RadianceField';
 import type { Adam } from '../optim/Adam';
@@ -39,15 +39,16 @@ export class GpuField {
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
   private rb: { rays: GPUBuffer; jitter: GPUBuffer; sb: SampleBuffers } | null = null;
-  private sbuf: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; X: GPUBuffer; H: GPUBuffer;
-    Y: GPUBuffer; rgb: GPUBuffer; cb: CompositeBuffers; dY: GPUBuffer; dH: GPUBuffer; dX: GPUBuffer; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
+  /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
+  private sbuf: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
+    rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
 
   /** Uploads the field's parameters (and the grid optimiser's moments when given: [density, colour] features). */
   constructor(readonly gk: GpuKernels, readonly field: RadianceField, gridOpt?: Adam) {
     const d = field.density, c = field.color;
     if (d.kind === 'fouriergrid') throw new Error('the WebGPU backend trains dense, MulFAGrid and hash models (not fouriergrid); use the CPU backend');
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
-    if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length !== 3) throw new Error('the WebGPU backend needs a decoder with one hidden layer');
+    if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length < 2) throw new Error('the WebGPU backend needs the TypedArray/WebAssembly decoder (weights, biases, dims)');
     this.dims = dec.dims;
     this.K = d.K;
     const own = (b: GPUBuffer) => (this.owned.push(b), b);
@@ -55,7 +56,7 @@ export class GpuField {
     this.Fd = buf(d.features.data); this.Fc = buf(c.features.data);
     this.dFd = buf(d.features.data.byteLength); this.dFc = buf(c.features.data.byteLength);
     this.W = dec.weights.map((p) => buf(p.data)); this.b = dec.biases.map((p) => buf(p.data));
-    this.dWb = [0, 1].map((l) => buf(this.dims[l + 1] * (this.dims[l] + 1) * 4));
+    this.dWb = this.W.map((_, l) => buf(this.dims[l + 1] * (this.dims[l] + 1) * 4));
     this.occ = buf(Int32Array.from(field.occupancy.cells));
     this.occCount = buf(4);
     if (d instanceof MulFAGrid && c instanceof MulFAGrid) {
@@ -98,12 +99,13 @@ export class GpuField {
   private ensureSamples(S: number): NonNullable<GpuField['sbuf']> {
     if (this.sbuf && S <= this.sampleCap && this.sbufRays === this.rayCap) return this.sbuf;
     if (this.sbuf) {
-      const old = new Set<GPUBuffer>([...Object.values(this.sbuf).filter((x): x is GPUBuffer => x instanceof GPUBuffer), ...Object.values(this.sbuf.cb)]);
+      const sb = this.sbuf;
+      const old = new Set<GPUBuffer>([sb.idx, sb.w, sb.cIdx, sb.cW, sb.raw, sb.feats, ...sb.acts, ...sb.dActs, sb.rgb, ...Object.values(sb.cb), sb.dFeat, sb.dWd, sb.dWc]);
       for (const b of old) b.destroy();
       this.owned = this.owned.filter((b) => !old.has(b));
     }
     const gk = this.gk, own = (b: GPUBuffer) => (this.owned.push(b), b), buf = (bytes: number) => own(gk.buffer(bytes));
-    const cap = Math.max(1024, Math.ceil(S * 1.25)), C = this.field.color.channels, [D, Hd] = this.dims, K = this.K;
+    const cap = Math.max(1024, Math.ceil(S * 1.25)), C = this.field.color.channels, K = this.K;
     const sepColor = this.mk.length > 1;
     const idx = buf(cap * K * 4), w = buf(cap * K * 4);
     const cb = gk.compositeBuffers(this.rayCap, cap);
@@ -111,8 +113,8 @@ export class GpuField {
     this.sampleCap = cap;
     this.sbufRays = this.rayCap;
     this.sbuf = { idx, w, cIdx: sepColor ? buf(cap * 32) : idx, cW: sepColor ? buf(cap * 32) : w, raw: buf(cap * 4), feats: buf(cap * C * 4),
-      X: buf(cap * D * 4), H: buf(cap * Hd * 4), Y: buf(cap * 12), rgb: buf(cap * 12), cb, dY: buf(cap * 12), dH: buf(cap * Hd * 4),
-      dX: buf(cap * D * 4), dFeat: buf(cap * C * 4), dWd: buf(this.mk.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
+      acts: this.dims.map((d) => buf(cap * d * 4)), dActs: this.dims.map((d) => buf(cap * d * 4)), rgb: buf(cap * 12), cb,
+      dFeat: buf(cap * C * 4), dWd: buf(this.mk.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
     return this.sbuf;
   }
 
@@ -123,7 +125,7 @@ export class GpuField {
 
   /** Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step); returns the sample count. */
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array): Promise<number> {
-    const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, [D, Hd] = this.dims, R = f.density.resolution;
+    const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, dims = this.dims, R = f.density.resolution;
     const rays = new Float32Array(n * 6);
     for (let i = 0; i < n; i++) { rays.set(origins.subarray(i * 3, i * 3 + 3), i * 6); rays.set(dirs.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
     gk.device.queue.writeBuffer(r.rays, 0, rays);
@@ -141,10 +143,10 @@ export class GpuField {
     }
     gk.gather(this.Fd, 1, this.K, b.idx, b.w, S, b.raw);
     gk.gather(this.Fc, C, this.K, b.cIdx, b.cW, S, b.feats);
-    gk.encode(S, b.feats, C, r.rays, r.sb.rayT, f.config.viewFreqs, D, b.X);
-    gk.dense(b.X, this.W[0], this.b[0], b.H, S, D, Hd, true);
-    gk.dense(b.H, this.W[1], this.b[1], b.Y, S, Hd, 3, false);
-    gk.sigmoid(S, b.Y, 3, b.rgb);
+    gk.encode(S, b.feats, C, r.rays, r.sb.rayT, f.config.viewFreqs, dims[0], b.acts[0]);
+    const L = this.W.length;
+    for (let l = 0; l < L; l++) gk.dense(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], S, dims[l], dims[l + 1], l + 1 < L);
+    gk.sigmoid(S, b.acts[L], dims[L], b.rgb);
     gk.compositeForward(n, r.sb.rayStart, b.raw, b.rgb, b.cb, this.options(bg));
     this.nRays = n; this.S = S; this.bg = bg;
     return S;
@@ -157,14 +159,13 @@ export class GpuField {
 
   /** Gradients of the last render for dL/dC [n, 3], accumulated into dFd, dFc, dWb and the kernels' gradient buffers. */
   backward(dRgb: Float32Array): void {
-    const gk = this.gk, b = this.sbuf!, f = this.field, S = this.S, C = f.color.channels, [D, Hd] = this.dims, K = this.K;
+    const gk = this.gk, b = this.sbuf!, f = this.field, S = this.S, C = f.color.channels, dims = this.dims, K = this.K, L = this.W.length;
     gk.device.queue.writeBuffer(b.cb.io, 0, Float32Array.from(dRgb.subarray(0, this.nRays * 3)));
     gk.clear(b.cb.dSampleRgb);
     gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
-    gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, 3, b.dY);
-    gk.denseBackward(b.H, this.W[1], b.dY, b.dH, this.dWb[1], S, Hd, 3, true);
-    gk.denseBackward(b.X, this.W[0], b.dH, b.dX, this.dWb[0], S, D, Hd, false);
-    gk.splitFeatures(S, b.dX, C, D, b.dFeat);
+    gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
+    for (let l = L - 1; l >= 0; l--) gk.denseBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.dWb[l], S, dims[l], dims[l + 1], l > 0);
+    gk.splitFeatures(S, b.dActs[0], C, dims[0], b.dFeat);
     gk.scatter(this.dFc, C, K, b.cIdx, b.cW, S, b.dFeat);
     gk.scatter(this.dFd, 1, K, b.idx, b.w, S, b.cb.dRaw);
     if (!this.mk.length) return;
@@ -186,7 +187,7 @@ export class GpuField {
   /** Adds the device's decoder and kernel gradients to the CPU parameters' .grad and clears them on the device. */
   async readNetGrads(): Promise<void> {
     const gk = this.gk, dec = this.field.decoder as unknown as { weights: { grad: Float32Array }[]; biases: { grad: Float32Array }[] };
-    for (let l = 0; l < 2; l++) {
+    for (let l = 0; l < this.W.length; l++) {
       const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.dWb[l]));
       gk.clear(this.dWb[l]);
       const gW = dec.weights[l].grad, gb = dec.biases[l].grad;
@@ -205,7 +206,7 @@ export class GpuField {
   uploadNet(): void {
     const q = this.gk.device.queue, dec = this.field.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
     // copies: the CPU arrays may live in shared WebAssembly memory, which writeBuffer does not take
-    for (let l = 0; l < 2; l++) { q.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data)); q.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data)); }
+    for (let l = 0; l < this.W.length; l++) { q.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data)); q.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data)); }
     for (const m of this.mk) {
       const p = GpuKernels.packMulFAData(m.k, this.field.density.resolution);
       q.writeBuffer(m.params, 0, p.params); q.writeBuffer(m.tables, 0, p.tables);

@@ -14,7 +14,7 @@ import { GpuField } from './GpuField';
 
 /** Bytes the device must hold for a configuration (grids with gradients and Adam state, batch buffers). */
 export function estimateGpuBytes(config: TrainConfig): { total: number; largestBuffer: number } {
-  const f = config.field, R = f.resolution, C = f.colorChannels, H = f.decoderHidden[0] ?? 64;
+  const f = config.field, R = f.resolution, C = f.colorChannels, H = f.decoderHidden.reduce((a, b) => a + b, 0);
   const rows = f.model === 'hash' ? f.hash.levels * 2 ** f.hash.log2TableSize : R ** 3;
   const K = f.model === 'hash' ? 8 * f.hash.levels : 8;
   const perRay = Math.ceil((Math.sqrt(3) * (R - 1)) / f.stepVoxels) + 1, cap = config.batchRays * perRay;
@@ -42,7 +42,6 @@ export class GpuTrainer {
   static check(device: GPUDevice, config: TrainConfig): void {
     const f = config.field;
     if (f.model === 'fouriergrid') throw new Error('the WebGPU backend trains dense, mulfagrid and hash models (not fouriergrid); use the CPU backend');
-    if (f.decoderHidden.length !== 1) throw new Error('the WebGPU backend needs a decoder with one hidden layer');
     if (f.model === 'mulfagrid' && (f.mulfa.H !== 16 || f.mulfa.M > 4 || f.mulfa.L > 8)) {
       throw new Error(`the WebGPU MulFA kernel needs H = 16, M ≤ 4, L ≤ 8 (got H = ${f.mulfa.H}, M = ${f.mulfa.M}, L = ${f.mulfa.L}); use the CPU backend`);
     }

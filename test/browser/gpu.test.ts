@@ -42,7 +42,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.step_grad_color).toBeLessThan(1e-3);
     expect(r.step_grad_decoder).toBeLessThan(1e-3);
     // the same for MulFAGrid (one shared kernel, and one per grid) and hash grids, kernel gradients included
-    for (const m of ['_mulfagrid', '_mulfagrid_separate', '_hash']) {
+    for (const m of ['_mulfagrid', '_mulfagrid_separate', '_hash', '_dense_2layers']) {
       for (const q of ['step_render', 'step_grad_density', 'step_grad_color', 'step_grad_decoder']) expect(r[q + m], q + m).toBeLessThan(1e-3);
     }
     expect(r.step_grad_kernel_mulfagrid).toBeLessThan(1e-3);
