@@ -9,6 +9,7 @@
  */
 import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
 import { type FieldKernels, JS_KERNELS } from '../field/kernels';
+import type { TrainBackend } from '../train/backend';
 import { GpuKernels } from './GpuKernels';
 import { GpuField } from './GpuField';
 
@@ -27,7 +28,8 @@ export function estimateGpuBytes(config: TrainConfig): { total: number; largestB
   return { total: rows * (1 + C) * 4 * 5 + (cap * perSample) / 2 + staging, largestBuffer: Math.max(rows * C * 4, (cap * D * 4) / 2, staging) };
 }
 
-export class GpuTrainer {
+export class GpuTrainer implements TrainBackend {
+  readonly name = 'webgpu';
   field: GpuField;
   private dirty = false;
 

@@ -10,6 +10,7 @@ import type { FromWorker, ToWorker, Progress } from './protocol';
 import { bakeField } from '../../core/render/bake';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { GpuTrainer } from '../../core/gpu/GpuTrainer';
+import { CpuBackend, type TrainBackend } from '../../core/train/backend';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -30,14 +31,14 @@ function getKernels(): Promise<WasmKernels> {
 }
 
 let trainer: Trainer | null = null;
-/** Set when training runs on WebGPU; `trainer` is then its CPU side (synced before CPU renders). */
-let gpu: GpuTrainer | null = null;
+/** The backend running the steps (CPU or WebGPU); `trainer` is its CPU side (synced before CPU renders). */
+let run: TrainBackend | null = null;
 let inStep: Promise<unknown> | null = null;
 
 /** The CPU trainer with the current parameters. */
 async function current(): Promise<Trainer> {
   if (inStep) await inStep; // a WebGPU step in flight: let it finish (renders and snapshots see whole steps)
-  if (gpu) return gpu.syncToCpu();
+  if (run) return run.syncToCpu();
   if (!trainer) throw new Error('nothing trained yet');
   return trainer;
 }
@@ -56,7 +57,7 @@ async function gpuDevice(): Promise<GPUDevice> {
   void d.lost.then((info) => {
     device = null;
     if (info.reason === 'destroyed') return;
-    gpu = null; // the CPU trainer keeps the last synced parameters
+    if (run?.name === 'webgpu') run = null; // the CPU trainer keeps the last synced parameters
     post({ type: 'error', message: `the GPU device was lost (${info.message || info.reason}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
     if (state === 'training' || state === 'paused') setState('stopped');
   });
@@ -79,12 +80,11 @@ async function loop(): Promise<void> {
     const t0 = performance.now();
     try {
       do {
-        if (gpu) {
-          const step = gpu.trainStep();
-          inStep = step.catch(() => null);
-          last = await step;
-          inStep = null;
-        } else last = trainer.trainStep();
+        if (!run) throw new Error('the training backend is gone');
+        const step = run.trainStep();
+        inStep = step.catch(() => null);
+        last = await step;
+        inStep = null;
         psnr = psnr === 0 ? last.psnr : 0.9 * psnr + 0.1 * last.psnr;
       } while (performance.now() - t0 < 100 && trainer.step < budget.steps && state === 'training');
     } catch (err) {
@@ -96,7 +96,7 @@ async function loop(): Promise<void> {
     const seconds = trainedMs / 1000, steps = trainer.step - startStep;
     const eta = Math.max(0, Math.min(budget.seconds - seconds, Number.isFinite(budget.steps) ? ((budget.steps - trainer.step) * seconds) / Math.max(1, steps) : Infinity));
     const progress: Progress = { step: trainer.step, loss: last.loss, psnr, raysPerSec: (steps * trainer.config.batchRays) / seconds, seconds, eta,
-      resolution: last.resolution, occupancy: last.occupancy, memory: gpu ? 0 : (await getKernels()).arena.inUse };
+      resolution: last.resolution, occupancy: last.occupancy, memory: run?.name === 'webgpu' ? 0 : (await getKernels()).arena.inUse };
     post({ type: 'progress', progress });
     if (seconds >= budget.seconds || trainer.step >= budget.steps) { setState('done'); break; }
     await new Promise((r) => setTimeout(r, 0)); // let queued messages (pause, stop, render) in
@@ -109,9 +109,9 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     switch (msg.type) {
       case 'start': {
         const k = await getKernels();
+        run?.dispose();
         trainer?.dispose();
-        gpu?.dispose();
-        gpu = null;
+        run = null;
         const s = msg.settings;
         const config: TrainConfig = { ...TRAIN_DEFAULTS, seed: s.seed, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution },
           decaySteps: Number.isFinite(s.maxSteps) && s.maxSteps > 0 ? s.maxSteps : TRAIN_DEFAULTS.decaySteps };
@@ -119,14 +119,15 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         trainedMs = 0;
         startStep = 0;
         if (s.backend === 'webgpu') {
-          gpu = GpuTrainer.create(await gpuDevice(), config, msg.data, k);
-          trainer = gpu.trainer;
+          run = GpuTrainer.create(await gpuDevice(), config, msg.data, k);
+          trainer = run.trainer;
           post({ type: 'ready', backend: `webgpu (${config.field.model})`, threads: 1 });
           setState('training');
           void loop();
           break;
         }
         trainer = new Trainer(config, msg.data, k);
+        run = new CpuBackend(trainer);
         post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         setState('training');
         void loop();
@@ -134,17 +135,20 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       case 'load': {
         const k = await getKernels();
+        run?.dispose();
         trainer?.dispose();
-        gpu?.dispose();
-        gpu = null;
+        run = null;
         trainer = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
         budget = { seconds: Infinity, steps: Infinity };
         trainedMs = 0;
         startStep = trainer.step;
         if (msg.backend === 'webgpu') {
-          gpu = GpuTrainer.resume(await gpuDevice(), trainer);
+          run = GpuTrainer.resume(await gpuDevice(), trainer);
           post({ type: 'ready', backend: `webgpu (${trainer.config.field.model})`, threads: 1 });
-        } else post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
+        } else {
+          run = new CpuBackend(trainer);
+          post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
+        }
         setState('paused');
         break;
       }
@@ -168,7 +172,8 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       case 'snapshot': {
         if (inStep) await inStep;
-        const bytes = (gpu ? await gpu.syncToCpu(true) : await current()).toSnapshot(gpu ? { backend: 'webgpu' } : {});
+        const t = run ? await run.syncToCpu(true) : await current();
+        const bytes = t.toSnapshot({ backend: run?.name ?? 'cpu' });
         post({ type: 'snapshot', id: msg.id, bytes }, [bytes.buffer]);
         break;
       }
