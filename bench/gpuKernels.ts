@@ -4,6 +4,7 @@
  * dispatches (submit → onSubmittedWorkDone).
  */
 import { GpuKernels } from '../core/gpu/GpuKernels';
+import { axisRays } from './rays';
 
 export async function benchGpuKernels(points: number, rows: number, reps: number): Promise<Record<string, unknown>> {
   const adapter = await navigator.gpu?.requestAdapter();
@@ -101,13 +102,7 @@ export async function benchGpuStep(model: 'dense' | 'mulfagrid' | 'hash', rays: 
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 }, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R);
   const gf = new GpuField(new GpuKernels(device), field);
   const net = new Adam([{ params: [...field.decoder.params, ...field.kernels.flatMap((k) => k.params)], lr: 1e-3 }]);
-  const origins = new Float32Array(rays * 3), dirs = new Float32Array(rays * 3);
-  for (let i = 0; i < rays; i++) {
-    const axis = i % 3;
-    origins.set([rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4], i * 3);
-    origins[i * 3 + axis] = -2;
-    dirs[i * 3 + axis] = 1;
-  }
+  const { origins, dirs } = axisRays(rays, rng);
   const dRgb = Float32Array.from({ length: rays * 3 }, () => (rng.next() - 0.5) * 1e-3), jitter = new Float32Array(rays).fill(0.5);
   const times: number[] = [];
   let samples = 0;

@@ -5,6 +5,7 @@
  * Also end-to-end training throughput with skipping on (default training settings) on the demo scene.
  */
 import { Rng } from '../core/math/rng';
+import { axisRays } from './rays';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../core/field/RadianceField';
 import { Adam } from '../core/optim/Adam';
 import type { FieldKernels } from '../core/field/kernels';
@@ -60,13 +61,7 @@ export async function standardStep(model: GridKind, reps: number, log: (s: strin
   const g = field.paramGroups();
   const opt = new Adam([{ params: g.grids, lr: 0.1 }, { params: g.decoder, lr: 1e-3 }], k);
   // axis-aligned rays across the whole box: exactly SAMPLES samples each
-  const origins = new Float32Array(RAYS * 3), dirs = new Float32Array(RAYS * 3);
-  for (let i = 0; i < RAYS; i++) {
-    const axis = i % 3;
-    origins.set([rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4, rng.next() * 2.8 - 1.4], i * 3);
-    origins[i * 3 + axis] = -2;
-    dirs[i * 3 + axis] = 1;
-  }
+  const { origins, dirs } = axisRays(RAYS, rng);
   const dRgb = Float32Array.from({ length: RAYS * 3 }, () => (rng.next() - 0.5) * 1e-3);
   const times: number[] = [];
   const perPart: Record<string, number[]> = {};

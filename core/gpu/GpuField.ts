@@ -18,6 +18,15 @@ interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; g
 
 /** Bias-correction tables of Adam by update count (entries past the end use the last, 1 to f32 precision). */
 const ADAM_TABLE = 1 << 16;
+let adamTables: { c1: Float32Array; c2: Float32Array } | null = null;
+function adamCorrections(): { c1: Float32Array; c2: Float32Array } {
+  if (!adamTables) {
+    const c1 = new Float32Array(ADAM_TABLE), c2 = new Float32Array(ADAM_TABLE);
+    for (let t = 1; t < ADAM_TABLE; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
+    adamTables = { c1, c2 };
+  }
+  return adamTables;
+}
 
 export class GpuField {
   readonly Fd: GPUBuffer; readonly Fc: GPUBuffer; readonly dFd: GPUBuffer; readonly dFc: GPUBuffer;
@@ -31,9 +40,11 @@ export class GpuField {
   private readonly mk: DeviceKernel[] = [];
   private readonly levelRes: GPUBuffer | null = null;
   private readonly adamState: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[]; c1: GPUBuffer; c2: GPUBuffer };
-  private owned: GPUBuffer[] = [];
+  /** Device buffers by lifetime: the field's, per-ray (batch size) and per-sample (sample count). */
+  private readonly owned: GPUBuffer[] = [];
+  private rayOwned: GPUBuffer[] = [];
+  private sampleOwned: GPUBuffer[] = [];
   private rayCap = 0;
-  private sbufRays = 0;
   private sampleCap = 0;
   private nRays = 0;
   private S = 0;
@@ -49,10 +60,10 @@ export class GpuField {
     if (d.kind === 'fouriergrid') throw new Error('the WebGPU backend trains dense, MulFAGrid and hash models (not fouriergrid); use the CPU backend');
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
     if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length < 2) throw new Error('the WebGPU backend needs the TypedArray/WebAssembly decoder (weights, biases, dims)');
+    if (gridOpt && (gridOpt.params[0]?.p !== d.features || gridOpt.params[1]?.p !== c.features)) throw new Error('GpuField: the grid optimiser is not over [density, colour] features');
     this.dims = dec.dims;
     this.K = d.K;
-    const own = (b: GPUBuffer) => (this.owned.push(b), b);
-    const buf = (x: Float32Array | Int32Array | number) => own(gk.buffer(x));
+    const buf = (x: Float32Array | Int32Array | number) => GpuField.keep(this.owned, gk.buffer(x));
     this.Fd = buf(d.features.data); this.Fc = buf(c.features.data);
     this.dFd = buf(d.features.data.byteLength); this.dFc = buf(c.features.data.byteLength);
     this.W = dec.weights.map((p) => buf(p.data)); this.b = dec.biases.map((p) => buf(p.data));
@@ -66,52 +77,56 @@ export class GpuField {
       }
     }
     if (d instanceof HashGrid) this.levelRes = buf(Int32Array.from(d.levelRes));
-    const sizes = [d.features.data.length, c.features.data.length];
-    const c1 = new Float32Array(ADAM_TABLE), c2 = new Float32Array(ADAM_TABLE);
-    for (let t = 1; t < ADAM_TABLE; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
+    const sizes = [d.features.data.length, c.features.data.length], { c1, c2 } = adamCorrections();
     this.adamState = {
       m: sizes.map((n, j) => buf(gridOpt ? gridOpt.m[j] : n * 4)), v: sizes.map((n, j) => buf(gridOpt ? gridOpt.v[j] : n * 4)),
       t: sizes.map((n, j) => buf(gridOpt ? gridOpt.t[j] : n * 4)), c1: buf(c1), c2: buf(c2),
     };
-    if (gridOpt && (gridOpt.params[0]?.p !== d.features || gridOpt.params[1]?.p !== c.features)) throw new Error('GpuField: the grid optimiser is not over [density, colour] features');
+  }
+
+  private static keep<T extends GPUBuffer>(list: GPUBuffer[], b: T): T {
+    list.push(b);
+    return b;
+  }
+
+  private static release(list: GPUBuffer[]): void {
+    for (const b of list) b.destroy();
+    list.length = 0;
   }
 
   /** Frees every device buffer of this field. */
   dispose(): void {
-    for (const b of this.owned) b.destroy();
-    this.owned.length = 0;
+    for (const list of [this.owned, this.rayOwned, this.sampleOwned]) GpuField.release(list);
+    this.rb = null;
+    this.sbuf = null;
   }
 
-  /** Buffers per ray (n rays, worst-case sample count for sampling). */
+  /** Buffers per ray (n rays, worst-case sample count for sampling); growing them drops the per-sample ones. */
   private ensureRays(n: number): NonNullable<GpuField['rb']> {
-    const f = this.field, ext = Math.max(...[0, 1, 2].map((k) => f.aabb[1][k] - f.aabb[0][k]));
-    const perRay = Math.ceil((Math.sqrt(3) * ext) / f.stepSize) + 1;
     if (this.rb && n <= this.rayCap) return this.rb;
-    const gk = this.gk, own = (b: GPUBuffer) => (this.owned.push(b), b);
+    const f = this.field, gk = this.gk, ext = Math.max(...[0, 1, 2].map((k) => f.aabb[1][k] - f.aabb[0][k]));
+    const perRay = Math.ceil((Math.sqrt(3) * ext) / f.stepSize) + 1;
+    GpuField.release(this.rayOwned);
+    GpuField.release(this.sampleOwned); // the composite buffers are sized by the ray count too
+    this.sbuf = null;
     this.rayCap = n;
     const sb = gk.sampleBuffers(n, n * perRay);
-    Object.values(sb).forEach(own);
-    this.rb = { rays: own(gk.buffer(n * 24)), jitter: own(gk.buffer(n * 4)), sb };
+    Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
+    this.rb = { rays: GpuField.keep(this.rayOwned, gk.buffer(n * 24)), jitter: GpuField.keep(this.rayOwned, gk.buffer(n * 4)), sb };
     return this.rb;
   }
 
   /** Buffers per sample, grown (25 % headroom) to the sample count of the batch. */
   private ensureSamples(S: number): NonNullable<GpuField['sbuf']> {
-    if (this.sbuf && S <= this.sampleCap && this.sbufRays === this.rayCap) return this.sbuf;
-    if (this.sbuf) {
-      const sb = this.sbuf;
-      const old = new Set<GPUBuffer>([sb.idx, sb.w, sb.cIdx, sb.cW, sb.raw, sb.feats, ...sb.acts, ...sb.dActs, sb.rgb, ...Object.values(sb.cb), sb.dFeat, sb.dWd, sb.dWc]);
-      for (const b of old) b.destroy();
-      this.owned = this.owned.filter((b) => !old.has(b));
-    }
-    const gk = this.gk, own = (b: GPUBuffer) => (this.owned.push(b), b), buf = (bytes: number) => own(gk.buffer(bytes));
+    if (this.sbuf && S <= this.sampleCap) return this.sbuf;
+    GpuField.release(this.sampleOwned);
+    const gk = this.gk, buf = (bytes: number) => GpuField.keep(this.sampleOwned, gk.buffer(bytes));
     const cap = Math.max(1024, Math.ceil(S * 1.25)), C = this.field.color.channels, K = this.K;
     const sepColor = this.mk.length > 1;
     const idx = buf(cap * K * 4), w = buf(cap * K * 4);
     const cb = gk.compositeBuffers(this.rayCap, cap);
-    Object.values(cb).forEach(own);
+    Object.values(cb).forEach((b) => GpuField.keep(this.sampleOwned, b));
     this.sampleCap = cap;
-    this.sbufRays = this.rayCap;
     this.sbuf = { idx, w, cIdx: sepColor ? buf(cap * 32) : idx, cW: sepColor ? buf(cap * 32) : w, raw: buf(cap * 4), feats: buf(cap * C * 4),
       acts: this.dims.map((d) => buf(cap * d * 4)), dActs: this.dims.map((d) => buf(cap * d * 4)), rgb: buf(cap * 12), cb,
       dFeat: buf(cap * C * 4), dWd: buf(this.mk.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
@@ -240,7 +255,7 @@ export class GpuField {
 
   /** Copies the grids (and, with `gridOpt`, their Adam moments) into the CPU field. */
   async copyToCpu(gridOpt?: Adam): Promise<void> {
-    const f = this.field, gk = this.gk, read = async (b: GPUBuffer, bytes: number) => await gk.read(b, bytes);
+    const f = this.field, gk = this.gk, read = gk.read.bind(gk);
     f.density.features.data.set(new Float32Array(await read(this.Fd, f.density.features.data.byteLength)));
     f.color.features.data.set(new Float32Array(await read(this.Fc, f.color.features.data.byteLength)));
     f.occupancy.cells.set(new Uint32Array(await read(this.occ, f.occupancy.cells.length * 4))); // u32 per cell → 0/1 bytes

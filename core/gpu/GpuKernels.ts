@@ -295,11 +295,20 @@ export class GpuKernels {
   }
 }
 
-/** Where each MulFA parameter gradient sits in mulfaBackward's output, and the staging row width W. */
-export function mulfaGradLayout(k: MulFAKernel): { W: number; total: number;
-  groups: { xOff: number; xw: number; y: 'st' | 'zp'; yOff: number; yw: number; outOff: number; add: (g: Float32Array, o: number) => void }[] } {
+type MulFAGradLayout = { W: number; total: number;
+  groups: { xOff: number; xw: number; y: 'st' | 'zp'; yOff: number; yw: number; outOff: number; add: (g: Float32Array, o: number) => void }[] };
+const layouts = new WeakMap<MulFAKernel, MulFAGradLayout>();
+
+/** Where each MulFA parameter gradient sits in mulfaBackward's output, and the staging row width W (built once per kernel). */
+export function mulfaGradLayout(k: MulFAKernel): MulFAGradLayout {
+  let lay = layouts.get(k);
+  if (!lay) layouts.set(k, (lay = buildLayout(k)));
+  return lay;
+}
+
+function buildLayout(k: MulFAKernel): MulFAGradLayout {
   const M = k.config.M, Z = k.Z, W = 4 + 48 * M;
-  const groups: ReturnType<typeof mulfaGradLayout>['groups'] = [];
+  const groups: MulFAGradLayout['groups'] = [];
   let off = 0;
   const group = (xOff: number, xw: number, y: 'st' | 'zp', yOff: number, yw: number, add: (g: Float32Array, o: number) => void) => {
     groups.push({ xOff, xw, y, yOff, yw, outOff: off, add });

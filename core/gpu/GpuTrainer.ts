@@ -7,7 +7,8 @@
  * resampled, uploaded). Before the CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and
  * for snapshots their Adam moments) back, so a snapshot resumes on either backend.
  */
-import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
+import { Trainer, mseLoss, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
+import { psnrFromMse } from '../metrics';
 import { type FieldKernels, JS_KERNELS } from '../field/kernels';
 import type { TrainBackend } from '../train/backend';
 import { GpuKernels } from './GpuKernels';
@@ -32,6 +33,7 @@ export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
   field: GpuField;
   private dirty = false;
+  private dRgb = new Float32Array(0);
 
   private constructor(readonly gk: GpuKernels, readonly trainer: Trainer) {
     this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid);
@@ -73,7 +75,7 @@ export class GpuTrainer implements TrainBackend {
   async trainStep(): Promise<StepResult> {
     const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = t.rng;
     if (data.views.length === 0) throw new Error('no training views');
-    if (cfg.upsampleSteps.includes(t.step) && t.field.density.resized) {
+    if (t.upsampleDue) {
       await this.syncToCpu(); // the grid optimiser starts afresh at the new resolution
       t.upsampleIfDue();
       this.field.dispose();
@@ -83,9 +85,8 @@ export class GpuTrainer implements TrainBackend {
     const { batch, target } = t.sampleRays();
     const jitter = Float32Array.from({ length: B }, () => rng.next());
     const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
-    const rgb = await this.field.rgb(), dRgb = new Float32Array(B * 3);
-    let sse = 0;
-    for (let i = 0; i < B * 3; i++) { const e = rgb[i] - target[i]; sse += e * e; dRgb[i] = (2 * e) / (B * 3); }
+    const dRgb = (this.dRgb = this.dRgb.length === B * 3 ? this.dRgb : new Float32Array(B * 3));
+    const mse = mseLoss(await this.field.rgb(), target, B, dRgb);
     this.field.backward(dRgb);
     const lr = t.lrFactor(), opt = t.optimizers;
     this.field.adamGrids(cfg.lrGrid * lr);
@@ -95,8 +96,7 @@ export class GpuTrainer implements TrainBackend {
     this.field.uploadNet();
     t.step++;
     this.dirty = true;
-    const mse = sse / (B * 3);
-    return { step: t.step, loss: mse, psnr: -10 * Math.log10(mse), rays: B, samples, colorSamples: samples, occupancy: t.field.occupancy.fraction(),
+    return { step: t.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples, colorSamples: samples, occupancy: t.field.occupancy.fraction(),
       resolution: t.field.density.resolution };
   }
 

@@ -69,6 +69,18 @@ export interface StepResult {
   resolution: number;
 }
 
+/** Mean squared error of n rendered colours [n, 3] against targets; fills dOut with its gradient. */
+export function mseLoss(rgb: Float32Array, target: Float32Array, n: number, dOut: Float32Array): number {
+  let sse = 0;
+  const scale = 2 / (n * 3);
+  for (let i = 0; i < n * 3; i++) {
+    const e = rgb[i] - target[i];
+    sse += e * e;
+    dOut[i] = e * scale;
+  }
+  return sse / (n * 3);
+}
+
 export class Trainer {
   readonly field: RadianceField;
   readonly rng: Rng;
@@ -136,12 +148,16 @@ export class Trainer {
    * resolution and a fresh grid optimiser (moments do not carry over). True when it happened.
    */
   upsampleIfDue(): boolean {
-    const level = this.config.upsampleSteps.indexOf(this.step);
-    if (level < 0 || !this.field.density.resized) return false;
-    this.field.upsample(this.resolutionAtLevel(level + 1));
+    if (!this.upsampleDue) return false;
+    this.field.upsample(this.resolutionAtLevel(this.config.upsampleSteps.indexOf(this.step) + 1));
     this.gridOpt.dispose();
     this.gridOpt = this.makeGridOpt();
     return true;
+  }
+
+  /** Whether this step upsamples the grids (one of config.upsampleSteps, and the model can be resized). */
+  get upsampleDue(): boolean {
+    return this.config.upsampleSteps.includes(this.step) && this.field.density.resized !== undefined;
   }
 
   /** One optimisation step on a batch of rays. */
@@ -153,19 +169,12 @@ export class Trainer {
     this.sampleRays();
     const B = this.batch.n;
     const rgb = f.render(this.batch, this.data.near, this.data.far, this.data.background, this.rng);
-    let sse = 0;
-    const scale = 2 / (B * 3);
-    for (let i = 0; i < B * 3; i++) {
-      const e = rgb[i] - this.target[i];
-      sse += e * e;
-      this.dRgb[i] = e * scale;
-    }
+    const mse = mseLoss(rgb, this.target, B, this.dRgb);
     f.backward(this.dRgb);
     const lr = this.lrFactor();
     this.gridOpt.update(lr);
     this.netOpt.update(lr);
     this.step++;
-    const mse = sse / (B * 3);
     return { step: this.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples: f.stats.samples, colorSamples: f.stats.colorSamples,
       occupancy: f.occupancy.fraction(), resolution: f.density.resolution };
   }

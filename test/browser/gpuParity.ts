@@ -25,6 +25,17 @@ function edgePoints(n: number, R: number, rng: Rng): Float32Array {
   return p;
 }
 
+/** n rays from random directions about 3 units out, aimed near the origin (through the ±1 box). */
+function inwardRays(n: number, rng: Rng): { origins: Float32Array; dirs: Float32Array } {
+  const origins = new Float32Array(n * 3), dirs = new Float32Array(n * 3);
+  for (let r = 0; r < n; r++) {
+    const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d);
+    dirs.set(d.map((v) => v / l), r * 3);
+    origins.set(d.map((v) => (-3 * v) / l + (rng.next() - 0.5)), r * 3);
+  }
+  return { origins, dirs };
+}
+
 export async function runGpuParity(): Promise<Record<string, number | string>> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
@@ -258,12 +269,7 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r2.normal() * 2 - 1));
     f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r2.normal()));
     f.refreshOccupancy();
-    const nr = 300, origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3);
-    for (let r = 0; r < nr; r++) {
-      const d = [r2.normal(), r2.normal(), r2.normal()], l = Math.hypot(...d);
-      dirs.set(d.map((v) => v / l), r * 3);
-      origins.set(d.map((v) => (-3 * v) / l + (r2.next() - 0.5)), r * 3);
-    }
+    const nr = 300, { origins, dirs } = inwardRays(nr, r2);
     const bg: [number, number, number] = [1, 1, 1], near = 0.1, far = 10;
     const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, near, far, bg, null).subarray(0, nr * 3));
     const cap = f.stats.samples + 64;
@@ -306,12 +312,7 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
       f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r3.normal()));
       for (const k of f.kernels) k.a.data.forEach((_, i) => (k.a.data[i] = (r3.next() - 0.5) * 0.5));
       f.refreshOccupancy();
-      const nr = 200, origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3);
-      for (let r = 0; r < nr; r++) {
-        const d = [r3.normal(), r3.normal(), r3.normal()], l = Math.hypot(...d);
-        dirs.set(d.map((v) => v / l), r * 3);
-        origins.set(d.map((v) => (-3 * v) / l + (r3.next() - 0.5)), r * 3);
-      }
+      const nr = 200, { origins, dirs } = inwardRays(nr, r3);
       const bg = [1, 1, 1] as [number, number, number];
       const gf = new GpuField(gk, f); // parameters uploaded before the CPU pass touches gradients
       const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, 0.1, 10, bg, null).subarray(0, nr * 3));
