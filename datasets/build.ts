@@ -2,9 +2,8 @@
 import { InputError, isInputError } from '../core/errors';
 import { type Camera, scaleCamera } from '../core/scene/Camera';
 import { type Scene, type SceneFormat, type Split, type AABB, applyHoldout } from '../core/scene/Scene';
-import { downscaleImage } from '../core/image/RGBAImage';
-import type { DatasetFS } from './fs';
-import { type ImageInfo, probeImage, decodeImage } from './image/decode';
+import { type DatasetFS, FILE_LIMITS, checkFileSize } from './fs';
+import { type ImageInfo, probeImageEnds, decodeImage, PROBE_HEAD_BYTES, PROBE_TAIL_BYTES } from './image/decode';
 
 export interface LoadOptions {
   /** Integer factor to divide images and intrinsics by (1 = full resolution). */
@@ -22,7 +21,10 @@ export interface ImageRef {
   ref: string;
 }
 
-/** Reads every image's header and checks its structure; a missing or broken image names where it was listed. */
+/**
+ * Reads every image's header and last bytes (never a whole file) and checks size limits and structure; a
+ * missing or broken image names where it was listed.
+ */
 export async function probeImages(fs: DatasetFS, refs: ImageRef[], concurrency = 8): Promise<ImageInfo[]> {
   const out: ImageInfo[] = new Array(refs.length);
   let next = 0;
@@ -31,7 +33,9 @@ export async function probeImages(fs: DatasetFS, refs: ImageRef[], concurrency =
       const i = next++;
       const { path, ref } = refs[i];
       try {
-        out[i] = probeImage(await fs.readFile(path), path);
+        const ends = await fs.readEnds(path, PROBE_HEAD_BYTES, PROBE_TAIL_BYTES);
+        checkFileSize(path, ends.size, FILE_LIMITS.imageFileBytes);
+        out[i] = await probeImageEnds(ends, path, () => fs.readFile(path, FILE_LIMITS.imageFileBytes));
       } catch (e) {
         if (isInputError(e)) throw new InputError(path, e.field, `${e.problem} (listed in ${ref})`);
         throw e;
@@ -103,8 +107,7 @@ export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Sce
     async loadImage(i: number) {
       const v = raw.views[i];
       if (!v) throw new RangeError(`view ${i} out of range (0..${raw.views.length - 1})`);
-      const img = decodeImage(await fs.readFile(v.path), v.path);
-      return downscaleImage(img, f);
+      return decodeImage(await fs.readFile(v.path, FILE_LIMITS.imageFileBytes), v.path, f);
     },
   };
   if (opts.holdout !== undefined) applyHoldout(scene, opts.holdout);

@@ -11,11 +11,28 @@ export interface DirEntry {
   isDirectory: boolean;
 }
 
+/** What a dataset may hold; anything larger is refused before it is read (README, "Reliability"). */
+export const FILE_LIMITS = {
+  /** Any file read whole (JSON, COLMAP models, poses). */
+  fileBytes: 512 * 2 ** 20,
+  /** One image file. */
+  imageFileBytes: 200 * 2 ** 20,
+} as const;
+
+/** The first and last bytes of a file and its size (probing images without reading them whole). */
+export interface FileEnds { head: Uint8Array; tail: Uint8Array; size: number }
+
 export interface DatasetFS {
   /** Shown to the user (a folder path or a name). */
   readonly label: string;
-  /** Whole file; throws InputError(file, '', 'file not found') when it is missing. */
-  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Whole file; throws InputError(file, '', 'file not found') when it is missing, and refuses anything that
+   * is not a regular file (a FIFO or device would block or never end) or is larger than maxBytes
+   * (FILE_LIMITS.fileBytes by default) before reading it.
+   */
+  readFile(path: string, maxBytes?: number): Promise<Uint8Array>;
+  /** Up to headBytes from the start and tailBytes from the end (they may overlap on a small file), and the size. */
+  readEnds(path: string, headBytes: number, tailBytes: number): Promise<FileEnds>;
   /** 'file', 'dir' or null when nothing is there. */
   stat(path: string): Promise<'file' | 'dir' | null>;
   /** Entries of a folder, sorted by name; throws InputError when it is not a folder. */
@@ -42,6 +59,18 @@ export function confinePath(path: string, file = path, field = ''): string {
     }
   }
   return parts.join('/');
+}
+
+/** Refuses a file larger than maxBytes, naming it and the limit. */
+export function checkFileSize(path: string, size: number, maxBytes: number): void {
+  if (size > maxBytes) {
+    throw new InputError(path, '', `file is ${(size / 2 ** 20).toFixed(1)} MiB, larger than the ${(maxBytes / 2 ** 20).toFixed(0)} MiB allowed`);
+  }
+}
+
+/** The ends of an in-memory file (helper for implementations that hold bytes). */
+export function endsOf(bytes: Uint8Array, headBytes: number, tailBytes: number): FileEnds {
+  return { head: bytes.subarray(0, headBytes), tail: bytes.subarray(Math.max(0, bytes.length - tailBytes)), size: bytes.length };
 }
 
 /** Joins dataset-relative paths (the result is confined). */
@@ -95,20 +124,34 @@ function quoteNonFinite(text: string): string {
   return out;
 }
 
-/** An in-memory DatasetFS (tests, drag-and-drop uploads in the browser). */
+/**
+ * A DatasetFS over files held by the page: bytes (tests) or Blobs/Files (a folder picked or dropped in the
+ * browser), which are read lazily, only the parts asked for.
+ */
 export class MemoryFS implements DatasetFS {
-  private readonly files = new Map<string, Uint8Array>();
-  constructor(readonly label: string, files: Record<string, Uint8Array | string> = {}) {
+  private readonly files = new Map<string, Uint8Array | Blob>();
+  constructor(readonly label: string, files: Record<string, Uint8Array | Blob | string> = {}) {
     for (const [k, v] of Object.entries(files)) this.write(k, v);
   }
-  write(path: string, data: Uint8Array | string): void {
+  write(path: string, data: Uint8Array | Blob | string): void {
     this.files.set(confinePath(path), typeof data === 'string' ? new TextEncoder().encode(data) : data);
   }
-  async readFile(path: string): Promise<Uint8Array> {
+  private get(path: string): Uint8Array | Blob {
     const p = confinePath(path);
     const f = this.files.get(p);
     if (!f) throw new InputError(p, '', 'file not found');
     return f;
+  }
+  async readFile(path: string, maxBytes: number = FILE_LIMITS.fileBytes): Promise<Uint8Array> {
+    const f = this.get(path);
+    checkFileSize(confinePath(path), f instanceof Uint8Array ? f.length : f.size, maxBytes);
+    return f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
+  }
+  async readEnds(path: string, headBytes: number, tailBytes: number): Promise<FileEnds> {
+    const f = this.get(path);
+    if (f instanceof Uint8Array) return endsOf(f, headBytes, tailBytes);
+    const part = async (a: number, b: number) => new Uint8Array(await f.slice(a, b).arrayBuffer());
+    return { head: await part(0, headBytes), tail: await part(Math.max(0, f.size - tailBytes), f.size), size: f.size };
   }
   async stat(path: string): Promise<'file' | 'dir' | null> {
     const p = confinePath(path);

@@ -1,52 +1,10 @@
 /** Checks for values read from dataset files; each failure is an InputError naming the file and field. */
 import { InputError } from '../core/errors';
 import { type Mat4, mat4FromRows } from '../core/math/mat4';
+import { isNonFiniteToken } from '../core/io/check';
 
-export type Json = Record<string, unknown>;
+export { type Json, describe, asObject, asArray, finite, positive, inRange, integer, optionalFinite, asString, oneOf, numbers } from '../core/io/check';
 
-/** How non-finite numbers arrive after readJson (Python writes them bare). */
-const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
-
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string' && NON_FINITE.has(v)) return v;
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return typeof v === 'string' ? `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : typeof v;
-}
-
-export function asObject(v: unknown, file: string, field: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new InputError(file, field, `must be a JSON object, found ${describe(v)}`);
-  }
-  return v as Json;
-}
-
-export function asArray(v: unknown, file: string, field: string): unknown[] {
-  if (!Array.isArray(v)) throw new InputError(file, field, `must be an array, found ${describe(v)}`);
-  return v;
-}
-
-/** A finite number (JSON has no NaN/Inf, but strings like "NaN" and nulls show up in broken exports). */
-export function finite(v: unknown, file: string, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(file, field, `must be a finite number, found ${describe(v)}`);
-  return v;
-}
-
-export function positive(v: unknown, file: string, field: string): number {
-  const x = finite(v, file, field);
-  if (x <= 0) throw new InputError(file, field, `must be positive, found ${x}`);
-  return x;
-}
-
-export function optionalFinite(o: Json, key: string, file: string, prefix = ''): number | undefined {
-  return o[key] === undefined ? undefined : finite(o[key], file, prefix + key);
-}
-
-export function asString(v: unknown, file: string, field: string): string {
-  if (typeof v !== 'string' || v.length === 0) throw new InputError(file, field, `must be a non-empty string, found ${describe(v)}`);
-  return v;
-}
 
 /**
  * A 4×4 rigid camera-to-world matrix given as rows of numbers. Checks the shape, finiteness, the
@@ -60,7 +18,7 @@ export function matrix4(v: unknown, file: string, field: string): Mat4 {
   for (let r = 0; r < 4; r++) {
     for (let c = 0; c < 4; c++) {
       const x = rows[r][c];
-      if (typeof x === 'string' && NON_FINITE.has(x)) throw new InputError(file, `${field}[${r}][${c}]`, `must be a finite number, found ${x}`);
+      if (isNonFiniteToken(x)) throw new InputError(file, `${field}[${r}][${c}]`, `must be a finite number, found ${x}`);
       if (typeof x !== 'number') throw bad();
       if (!Number.isFinite(x)) throw new InputError(file, `${field}[${r}][${c}]`, `must be a finite number, found ${x}`);
     }

@@ -12,7 +12,9 @@ async function call<T>(channel: string, ...args: unknown[]): Promise<Result<T>> 
 
 const bridge = {
   chooseDataset: () => call<{ token: string; name: string } | null>('dataset:choose'),
-  readFile: (token: string, path: string) => call<Uint8Array>('dataset:readFile', token, path),
+  readFile: (token: string, path: string, maxBytes?: number) => call<Uint8Array>('dataset:readFile', token, path, maxBytes),
+  readEnds: (token: string, path: string, headBytes: number, tailBytes: number) =>
+    call<{ head: Uint8Array; tail: Uint8Array; size: number }>('dataset:readEnds', token, path, headBytes, tailBytes),
   stat: (token: string, path: string) => call<'file' | 'dir' | null>('dataset:stat', token, path),
   list: (token: string, path: string) => call<{ name: string; isDirectory: boolean }[]>('dataset:list', token, path),
   onMenu: (cb: (event: 'open-demo' | 'dataset-opened' | 'open-snapshot' | 'save-snapshot' | 'export-video', payload?: unknown) => void) => {

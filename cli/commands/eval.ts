@@ -1,6 +1,6 @@
 /** `mulfa eval <snapshot> <dataset>`: per-view and mean PSNR/SSIM of a trained field on held-out views. */
 import type { Scene } from '../../core/scene/Scene';
-import type { Distortion } from '../../core/scene/Camera';
+import type { StoredCamera } from '../../core/train/snapshotHeader';
 import { Trainer, type TrainView } from '../../core/train/Trainer';
 import { loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
@@ -17,10 +17,7 @@ export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: num
 }
 
 /** A camera as stored in a snapshot header. */
-export interface StoredCamera {
-  name: string; c2w: number[]; width: number; height: number; fx: number; fy: number; cx: number; cy: number;
-  distortion: Distortion | null;
-}
+export type { StoredCamera };
 
 /** Cameras stored in snapshots so `mulfa render --view i` and the app need no dataset. */
 export function cameraMeta(scene: Scene): StoredCamera[] {

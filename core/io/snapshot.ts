@@ -12,11 +12,14 @@
  *   end − 4    u32 LE    CRC-32 of every byte before it
  *
  * Arrays are little-endian `f32`, `i32` or `u8`, named like `field.density.features`, `opt.grid.m.0`.
- * A file whose size, magic, version or checksum is wrong is refused with an error naming the problem.
+ * A file whose size, magic, version or checksum is wrong is refused with an error naming the problem, and the
+ * array table is checked (offsets whole, aligned, in bounds, not overlapping) before anything is copied.
+ * What the arrays and the rest of the header must hold is the reader's to check (Trainer.fromSnapshot).
  */
 import { InputError } from '../errors';
 import { crc32 } from './crc32';
 import { utf8Encode, utf8Decode } from './utf8';
+import { asArray, asObject, asString, integer, oneOf } from './check';
 
 export const SNAPSHOT_MAGIC = 'MULFASNP';
 export const SNAPSHOT_VERSION = 1;
@@ -74,21 +77,56 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): Snapshot {
   const stored = dv.getUint32(bytes.length - 4, true);
   if (crc32(bytes, 0, bytes.length - 4) !== stored) throw new InputError(file, 'checksum', 'snapshot is corrupt or truncated (CRC mismatch)');
   const hlen = dv.getUint32(12, true);
+  if (hlen > MAX_HEADER_BYTES) throw new InputError(file, 'header', `header of ${hlen} bytes is larger than the ${MAX_HEADER_BYTES} allowed`);
   if (16 + hlen > bytes.length - 4) throw new InputError(file, 'header', 'snapshot is truncated');
-  let header: SnapshotHeader & { arrays: SnapshotArrayInfo[] };
+  let parsed: unknown;
   try {
-    header = JSON.parse(utf8Decode(bytes.subarray(16, 16 + hlen)));
+    parsed = JSON.parse(utf8Decode(bytes.subarray(16, 16 + hlen)));
   } catch {
     throw new InputError(file, 'header', 'malformed snapshot header');
   }
+  const header = asObject(parsed, file, 'header') as SnapshotHeader;
   const blobStart = Math.ceil((16 + hlen) / 8) * 8;
+  const infos = arrayTable(header.arrays, file, blobStart, bytes.length - 4);
   const arrays = new Map<string, ArrayData>();
-  for (const a of header.arrays) {
-    const size = a.dtype === 'u8' ? 1 : 4;
-    const start = blobStart + a.offset, end = start + a.length * size;
-    if (end > bytes.length - 4) throw new InputError(file, a.name, 'snapshot is truncated');
+  for (const a of infos) {
+    const start = blobStart + a.offset, end = start + a.length * DTYPE_BYTES[a.dtype];
     const copy = bytes.slice(start, end).buffer;
     arrays.set(a.name, a.dtype === 'f32' ? new Float32Array(copy) : a.dtype === 'i32' ? new Int32Array(copy) : new Uint8Array(copy));
   }
   return { header, arrays };
+}
+
+const MAX_HEADER_BYTES = 16 * 2 ** 20;
+const MAX_ARRAYS = 4096;
+const DTYPE_BYTES = { f32: 4, i32: 4, u8: 1 } as const;
+
+/**
+ * The header's array table, checked before any array is copied: names unique, offsets whole and 8-aligned,
+ * every array inside the blob region, no two arrays sharing bytes (so the arrays together are never larger
+ * than the file).
+ */
+function arrayTable(v: unknown, file: string, blobStart: number, blobEnd: number): SnapshotArrayInfo[] {
+  const list = asArray(v, file, 'arrays', MAX_ARRAYS);
+  const names = new Set<string>();
+  const infos = list.map((entry, i): SnapshotArrayInfo => {
+    const o = asObject(entry, file, `arrays[${i}]`);
+    const name = asString(o.name, file, `arrays[${i}].name`, 200);
+    if (names.has(name)) throw new InputError(file, `arrays[${i}].name`, `"${name}" appears twice`);
+    names.add(name);
+    const dtype = oneOf(o.dtype, file, `arrays[${i}].dtype`, ['f32', 'i32', 'u8'] as const);
+    const offset = integer(o.offset, file, `arrays[${i}].offset`, 0, blobEnd);
+    if (offset % 8 !== 0) throw new InputError(file, `arrays[${i}].offset`, `must be a multiple of 8, found ${offset}`);
+    const length = integer(o.length, file, `arrays[${i}].length`, 0, blobEnd);
+    if (blobStart + offset + length * DTYPE_BYTES[dtype] > blobEnd) throw new InputError(file, name, 'lies outside the file (snapshot is truncated or corrupt)');
+    return { name, dtype, offset, length };
+  });
+  const byOffset = [...infos].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1];
+    if (prev.offset + prev.length * DTYPE_BYTES[prev.dtype] > byOffset[i].offset) {
+      throw new InputError(file, byOffset[i].name, `overlaps ${prev.name} (each array must have its own bytes)`);
+    }
+  }
+  return infos;
 }

@@ -15,6 +15,7 @@ import { psnrFromMse, psnr, ssim } from '../metrics';
 import type { Param } from '../field/GridModel';
 import { type ArrayData, type Snapshot, encodeSnapshot } from '../io/snapshot';
 import { InputError } from '../errors';
+import { readTrainerHeader } from './snapshotHeader';
 
 export interface TrainConfig {
   field: FieldConfig;
@@ -241,11 +242,11 @@ export class Trainer {
 
   /**
    * Rebuilds a trainer from a snapshot; with the same training data, training continues exactly as if it
-   * had not stopped. With `data.views` empty it can render and evaluate.
+   * had not stopped. With `data.views` empty it can render and evaluate. The header is checked before
+   * anything is allocated from it (snapshotHeader.ts), every array's length and values before they are used.
    */
   static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, kernels?: FieldKernels, makeDecoder?: DecoderFactory): Trainer {
-    const h = snap.header as unknown as { step: number; rng: number[]; config: TrainConfig; resolution: number;
-      optSteps: { grid: number; net: number }; scene: { aabb: AABB; near: number; far: number; background: [number, number, number] } };
+    const h = readTrainerHeader(snap, file);
     const sceneData: TrainData = data ?? { views: [], ...h.scene };
     const t = new Trainer(h.config, sceneData, kernels, makeDecoder);
     if (t.field.density.resolution !== h.resolution) {
@@ -253,27 +254,31 @@ export class Trainer {
       t.gridOpt.dispose();
       t.gridOpt = t.makeGridOpt();
     }
-    const take = (name: string, into: ArrayData) => {
+    const take = (name: string, into: ArrayData, max = Infinity, min = -Infinity) => {
       const a = snap.arrays.get(name);
       if (!a) throw new InputError(file, name, 'missing from the snapshot');
       if (a.length !== into.length || a.constructor !== into.constructor) throw new InputError(file, name, `has ${a.length} values, expected ${into.length}`);
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        if (!(x >= min && x <= max)) throw new InputError(file, name, `value ${i} is ${x}, must be ${Number.isFinite(max) ? `between ${min} and ${max}` : 'a finite number'}`);
+      }
       into.set(a as never);
     };
-    for (const [name, p] of t.namedParams()) take(name, p.data);
+    for (const [name, p] of t.namedParams()) take(name, p.data, Number.MAX_VALUE, -Number.MAX_VALUE);
     for (const [key, opt] of [['grid', t.gridOpt], ['net', t.netOpt]] as const) {
       opt.params.forEach((_, j) => {
-        take(`opt.${key}.m.${j}`, opt.m[j]);
-        take(`opt.${key}.v.${j}`, opt.v[j]);
-        take(`opt.${key}.t.${j}`, opt.t[j]);
+        take(`opt.${key}.m.${j}`, opt.m[j], Number.MAX_VALUE, -Number.MAX_VALUE);
+        take(`opt.${key}.v.${j}`, opt.v[j], Number.MAX_VALUE, 0);
+        take(`opt.${key}.t.${j}`, opt.t[j], h.optSteps[key], 0); // bias-correction tables are indexed by t
       });
     }
     t.gridOpt.step = h.optSteps.grid;
     t.netOpt.step = h.optSteps.net;
-    take('field.occupancy', t.field.occupancy.cells);
+    take('field.occupancy', t.field.occupancy.cells, 1, 0);
     t.field.occupancy.occupiedCount = t.field.occupancy.cells.reduce((a, b) => a + b, 0);
     t.rng.setState(h.rng);
     t.step = h.step;
-    t.meta = snap.header;
+    t.meta = { ...snap.header, cameras: h.cameras };
     return t;
   }
 }

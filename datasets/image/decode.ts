@@ -5,9 +5,11 @@
  */
 import { decode as decodePng, convertIndexedToRgb } from 'fast-png';
 import jpeg from 'jpeg-js';
+import { Unzlib } from 'fflate';
 import { InputError } from '../../core/errors';
 import { crc32 } from '../../core/io/crc32';
 import { type RGBAImage, BYTE_TO_UNIT } from '../../core/image/RGBAImage';
+import type { FileEnds } from '../fs';
 
 export type ImageKind = 'png' | 'jpeg';
 
@@ -26,6 +28,65 @@ export function isImageFileName(name: string): boolean {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const PNG_IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
+/** The largest images accepted (README, "Reliability"): per side, and in pixels. */
+export const IMAGE_LIMITS = { side: 16384, pixels: 100e6 } as const;
+
+/** Bytes read from each end of an image file to probe it without reading it whole. */
+export const PROBE_HEAD_BYTES = 256 * 1024;
+export const PROBE_TAIL_BYTES = 1024;
+
+function checkDimensions(width: number, height: number, file: string, field: string): void {
+  if (width === 0 || height === 0) throw new InputError(file, field, `invalid image size ${width}×${height}`);
+  if (width > IMAGE_LIMITS.side || height > IMAGE_LIMITS.side || width * height > IMAGE_LIMITS.pixels) {
+    throw new InputError(file, field, `image is ${width}×${height}; at most ${IMAGE_LIMITS.side} pixels per side and ` +
+      `${IMAGE_LIMITS.pixels / 1e6} megapixels are supported`);
+  }
+}
+
+/**
+ * Probes an image from its first and last bytes (DatasetFS.readEnds): kind, size (within IMAGE_LIMITS),
+ * alpha, and that the file ends as a complete PNG/JPEG does. Chunk CRCs and pixel data are checked when the
+ * image is decoded. `readWhole` is called only for a JPEG whose frame header lies beyond the head.
+ */
+export async function probeImageEnds(ends: FileEnds, file: string, readWhole: () => Promise<Uint8Array>): Promise<ImageInfo> {
+  const { head, tail, size } = ends;
+  if (size === 0) throw new InputError(file, '', 'image file is empty (0 bytes)');
+  if (head.length === size) return probeImage(head, file);
+  if (PNG_SIGNATURE.every((b, i) => head[i] === b)) {
+    const info = pngHeader(head, file);
+    if (!PNG_IEND.every((b, i) => tail[tail.length - 12 + i] === b)) throw new InputError(file, 'PNG chunks', 'file is truncated (no IEND chunk at the end)');
+    return info;
+  }
+  if (head[0] === 0xff && head[1] === 0xd8) {
+    const frame = jpegFrame(head, file, false);
+    if (!frame) return probeImage(await readWhole(), file);
+    checkJpegEnd(tail, 0, file);
+    const { end: _, ...info } = frame;
+    return info;
+  }
+  throw new InputError(file, '', 'not a PNG or JPEG image (unrecognised file signature)');
+}
+
+/** IHDR (first chunk, CRC checked) and, from the chunks within `bytes` before the image data, whether tRNS gives alpha. */
+function pngHeader(bytes: Uint8Array, file: string): ImageInfo {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 33 || dv.getUint32(8) !== 13 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
+    throw new InputError(file, 'IHDR', 'missing PNG header chunk');
+  }
+  if (crc32(bytes, 12, 29) !== dv.getUint32(29)) throw new InputError(file, 'PNG chunk IHDR', 'CRC mismatch (the file is corrupt)');
+  const width = dv.getUint32(16), height = dv.getUint32(20), colorType = bytes[25];
+  checkDimensions(width, height, file, 'IHDR');
+  let sawTrns = false;
+  for (let p = 33; p + 8 <= bytes.length;) {
+    const type = String.fromCharCode(bytes[p + 4], bytes[p + 5], bytes[p + 6], bytes[p + 7]);
+    if (type === 'tRNS') sawTrns = true;
+    if (type === 'IDAT' || type === 'IEND') break;
+    p += 12 + dv.getUint32(p);
+  }
+  return { kind: 'png', width, height, hasAlpha: colorType === 4 || colorType === 6 || sawTrns };
+}
 
 /**
  * Reads an image's size and checks its structure without decoding pixels: for PNG every chunk's length
@@ -55,6 +116,7 @@ function probePng(bytes: Uint8Array, file: string): ImageInfo {
       width = dv.getUint32(p + 8);
       height = dv.getUint32(p + 12);
       colorType = bytes[p + 17];
+      checkDimensions(width, height, file, 'IHDR');
       first = false;
     }
     if (type === 'IDAT') sawIdat = true;
@@ -63,49 +125,151 @@ function probePng(bytes: Uint8Array, file: string): ImageInfo {
     p += 12 + len;
   }
   if (!sawIdat) throw new InputError(file, 'IDAT', 'PNG has no image data');
-  if (width === 0 || height === 0) throw new InputError(file, 'IHDR', `invalid image size ${width}×${height}`);
   return { kind: 'png', width, height, hasAlpha: colorType === 4 || colorType === 6 || sawTrns };
 }
 
 function probeJpeg(bytes: Uint8Array, file: string): ImageInfo {
-  let p = 2, width = 0, height = 0;
+  const { end, ...info } = jpegFrame(bytes, file, true)!;
+  checkJpegEnd(bytes, end, file);
+  return info;
+}
+
+/**
+ * The frame header (SOF) of a JPEG, walking the markers in `bytes`. When `complete` is false, `bytes` is only
+ * the head of the file and running out of it before the frame returns null (the caller reads more).
+ */
+function jpegFrame(bytes: Uint8Array, file: string, complete: boolean): (ImageInfo & { end: number }) | null {
+  let p = 2;
   while (p + 4 <= bytes.length) {
     if (bytes[p] !== 0xff) throw new InputError(file, 'JPEG markers', `bad marker at byte ${p} (the file is corrupt)`);
     const m = bytes[p + 1];
     if (m === 0xff) { p++; continue; } // fill byte
     if (m === 0xd8 || (m >= 0xd0 && m <= 0xd7) || m === 0x01) { p += 2; continue; }
     const len = (bytes[p + 2] << 8) | bytes[p + 3];
-    if (len < 2 || p + 2 + len > bytes.length) throw new InputError(file, 'JPEG markers', 'file is truncated');
+    if (len < 2) throw new InputError(file, 'JPEG markers', `bad segment length at byte ${p} (the file is corrupt)`);
+    if (p + 2 + len > bytes.length) {
+      if (!complete) return null;
+      throw new InputError(file, 'JPEG markers', 'file is truncated');
+    }
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (m > 0xc2) throw new InputError(file, 'JPEG frame', `unsupported JPEG coding (SOF${m - 0xc0}); use baseline or progressive`);
-      height = (bytes[p + 5] << 8) | bytes[p + 6];
-      width = (bytes[p + 7] << 8) | bytes[p + 8];
-      break;
+      const height = (bytes[p + 5] << 8) | bytes[p + 6], width = (bytes[p + 7] << 8) | bytes[p + 8];
+      checkDimensions(width, height, file, 'JPEG frame');
+      return { kind: 'jpeg', width, height, hasAlpha: false, end: p + 2 + len };
     }
     if (m === 0xda) break; // scan before a frame header
     p += 2 + len;
   }
-  if (width === 0 || height === 0) throw new InputError(file, 'JPEG frame', 'no frame header with the image size');
-  // The entropy-coded data is not parsed here; a complete file ends with EOI (allow a little trailing padding).
-  let eoi = false;
-  for (let i = bytes.length - 2; i >= Math.max(p, bytes.length - 1024); i--) {
-    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) { eoi = true; break; }
-  }
-  if (!eoi) throw new InputError(file, 'JPEG data', 'file is truncated (no end-of-image marker)');
-  return { kind: 'jpeg', width, height, hasAlpha: false };
+  if (!complete && p + 4 > bytes.length) return null;
+  throw new InputError(file, 'JPEG frame', 'no frame header with the image size');
 }
 
-/** Decodes a PNG (8/16-bit, grey, grey+alpha, RGB, RGBA, palette) or JPEG into float RGBA. */
-export function decodeImage(bytes: Uint8Array, file: string): RGBAImage {
+/** A complete JPEG ends with EOI (a little trailing padding allowed); `from` bounds the search. */
+function checkJpegEnd(bytes: Uint8Array, from: number, file: string): void {
+  for (let i = bytes.length - 2; i >= Math.max(from, bytes.length - 1024); i--) {
+    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return;
+  }
+  throw new InputError(file, 'JPEG data', 'file is truncated (no end-of-image marker)');
+}
+
+/**
+ * Decodes a PNG (8/16-bit, grey, grey+alpha, RGB, RGBA, palette) or JPEG into float RGBA, area-averaged by
+ * an integer `factor` on the way (as downscaleImage does, without a full-size float copy: a 12 MP photo at
+ * factor 8 needs its 8-bit pixels and a 0.19 MP float image, not 192 MB of floats).
+ */
+export function decodeImage(bytes: Uint8Array, file: string, factor = 1): RGBAImage {
   const info = probeImage(bytes, file);
+  if (info.kind === 'png') checkPngInflatedSize(bytes, file);
   try {
-    return info.kind === 'png' ? decodePngToFloat(bytes, info) : decodeJpegToFloat(bytes);
+    return info.kind === 'png' ? decodePngToFloat(bytes, info, factor) : decodeJpegToFloat(bytes, factor);
   } catch (e) {
     throw new InputError(file, '', `cannot decode image (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
-function decodePngToFloat(bytes: Uint8Array, info: ImageInfo): RGBAImage {
+/**
+ * A PNG's compressed data must not inflate to more than its header's size implies (a 49 KB "zlib bomb" can
+ * claim a small image and inflate to gigabytes). Inflates in small pieces, counting and discarding the
+ * output, and stops at the first byte over the bound.
+ */
+function checkPngInflatedSize(bytes: Uint8Array, file: string): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = dv.getUint32(16), height = dv.getUint32(20), depth = bytes[24], colorType = bytes[25], interlaced = bytes[28] === 1;
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 4;
+  const rowBytes = Math.ceil((width * channels * depth) / 8) + 1;
+  // Adam7 adds at most one filter byte per row of each of its 7 passes
+  const bound = rowBytes * height + (interlaced ? 7 * (height + 8) : 0);
+  let total = 0;
+  const z = new Unzlib((chunk) => {
+    total += chunk.length;
+    if (total > bound) throw new InputError(file, 'IDAT', `image data inflates to more than the ${bound} bytes its ${width}×${height} header implies`);
+  });
+  const PIECE = 4096; // inflates to at most ~4 MB per push
+  for (let p = 8; p + 12 <= bytes.length;) {
+    const len = dv.getUint32(p);
+    const type = String.fromCharCode(bytes[p + 4], bytes[p + 5], bytes[p + 6], bytes[p + 7]);
+    if (type === 'IEND') break;
+    if (type === 'IDAT') {
+      for (let o = 0; o < len; o += PIECE) {
+        try {
+          z.push(bytes.subarray(p + 8 + o, p + 8 + Math.min(len, o + PIECE)), false);
+        } catch (e) {
+          if (e instanceof InputError) throw e;
+          throw new InputError(file, 'IDAT', `image data is corrupt (${e instanceof Error ? e.message : String(e)})`);
+        }
+      }
+    }
+    p += 12 + len;
+  }
+}
+
+/**
+ * Float RGBA from decoded samples (`channels` per pixel: grey, grey+alpha, RGB or RGBA; `unit` maps a sample
+ * to [0, 1]), area-averaged by `factor` with colour weighted by alpha, as core's downscaleImage.
+ */
+function samplesToFloat(src: ArrayLike<number>, width: number, height: number, channels: number, unit: (v: number) => number,
+  factor: number, fileHasAlpha: boolean): RGBAImage {
+  const hasAlpha = channels === 2 || channels === 4;
+  const colour = hasAlpha ? channels - 1 : channels;
+  const w = Math.floor(width / factor), h = Math.floor(height / factor);
+  if (w < 1 || h < 1) throw new RangeError(`image ${width}×${height} is smaller than the downscale factor ${factor}`);
+  const out = new Float32Array(w * h * 4);
+  if (factor === 1) {
+    for (let i = 0, s = 0, n = w * h; i < n; i++, s += channels) {
+      const o = i * 4, r = unit(src[s]);
+      out[o] = r;
+      out[o + 1] = colour === 3 ? unit(src[s + 1]) : r;
+      out[o + 2] = colour === 3 ? unit(src[s + 2]) : r;
+      out[o + 3] = hasAlpha ? unit(src[s + colour]) : 1;
+    }
+  } else {
+    const inv = 1 / (factor * factor);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let r = 0, g = 0, b = 0, a = 0;
+        for (let dy = 0; dy < factor; dy++) {
+          let s = ((y * factor + dy) * width + x * factor) * channels;
+          for (let dx = 0; dx < factor; dx++, s += channels) {
+            const al = hasAlpha ? unit(src[s + colour]) : 1;
+            const cr = unit(src[s]);
+            r += cr * al;
+            g += (colour === 3 ? unit(src[s + 1]) : cr) * al;
+            b += (colour === 3 ? unit(src[s + 2]) : cr) * al;
+            a += al;
+          }
+        }
+        const o = (y * w + x) * 4;
+        if (a > 0) { out[o] = r / a; out[o + 1] = g / a; out[o + 2] = b / a; }
+        out[o + 3] = a * inv;
+      }
+    }
+  }
+  return { width: w, height: h, data: out, hasAlpha: hasAlpha || fileHasAlpha };
+}
+
+const byteUnit = (v: number) => BYTE_TO_UNIT[v];
+
+function decodePngToFloat(bytes: Uint8Array, info: ImageInfo, factor: number): RGBAImage {
   const png = decodePng(bytes);
   let src: Uint8Array | Uint8ClampedArray | Uint16Array = png.data;
   let channels = png.channels;
@@ -115,36 +279,11 @@ function decodePngToFloat(bytes: Uint8Array, info: ImageInfo): RGBAImage {
     channels = png.palette[0].length;
     depth = 8;
   }
-  const n = png.width * png.height;
-  const out = new Float32Array(n * 4);
-  const hasAlpha = channels === 2 || channels === 4;
-  const colour = hasAlpha ? channels - 1 : channels;
   const scale = depth === 16 ? 1 / 65535 : 1 / ((1 << depth) - 1);
-  const table = depth === 8 ? BYTE_TO_UNIT : null;
-  for (let i = 0, s = 0; i < n; i++, s += channels) {
-    const o = i * 4;
-    if (table) {
-      const r = table[src[s]];
-      out[o] = r;
-      out[o + 1] = colour === 3 ? table[src[s + 1]] : r;
-      out[o + 2] = colour === 3 ? table[src[s + 2]] : r;
-      out[o + 3] = hasAlpha ? table[src[s + colour]] : 1;
-    } else {
-      const r = src[s] * scale;
-      out[o] = r;
-      out[o + 1] = colour === 3 ? src[s + 1] * scale : r;
-      out[o + 2] = colour === 3 ? src[s + 2] * scale : r;
-      out[o + 3] = hasAlpha ? src[s + colour] * scale : 1;
-    }
-  }
-  return { width: png.width, height: png.height, data: out, hasAlpha: hasAlpha || info.hasAlpha };
+  return samplesToFloat(src, png.width, png.height, channels, depth === 8 ? byteUnit : (v) => v * scale, factor, info.hasAlpha);
 }
 
-function decodeJpegToFloat(bytes: Uint8Array): RGBAImage {
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
-  const n = img.width * img.height;
-  const out = new Float32Array(n * 4);
-  const s = img.data;
-  for (let i = 0; i < n * 4; i++) out[i] = BYTE_TO_UNIT[s[i]];
-  return { width: img.width, height: img.height, data: out, hasAlpha: false };
+function decodeJpegToFloat(bytes: Uint8Array, factor: number): RGBAImage {
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: IMAGE_LIMITS.pixels / 1e6, maxMemoryUsageInMB: 1024 });
+  return samplesToFloat(img.data, img.width, img.height, 3, byteUnit, factor, false);
 }

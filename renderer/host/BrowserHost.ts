@@ -1,4 +1,4 @@
-/** Host for a browser tab: File System Access API where available, else a folder <input>, read into memory. */
+/** Host for a browser tab: a folder <input> or a dropped folder; files are read lazily, only the parts needed. */
 import { MemoryFS, type DatasetFS } from '../../datasets/fs';
 import { type Host, downloadFile } from './Host';
 
@@ -29,10 +29,10 @@ export async function filesToFS(files: FileList | File[]): Promise<DatasetFS> {
   const list = Array.from(files);
   const root = (list[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0] ?? 'dataset';
   const fs = new MemoryFS(root);
-  await Promise.all(list.map(async (f) => {
+  for (const f of list) {
     const rel = ((f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name).split('/').slice(1).join('/') || f.name;
-    fs.write(rel, new Uint8Array(await f.arrayBuffer()));
-  }));
+    fs.write(rel, f);
+  }
   return fs;
 }
 
@@ -49,8 +49,7 @@ export async function entryToFS(dir: FileSystemDirectoryEntry): Promise<DatasetF
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.isDirectory) await walk(e as FileSystemDirectoryEntry, rel);
       else {
-        const file = await new Promise<File>((resolve, reject) => (e as FileSystemFileEntry).file(resolve, reject));
-        fs.write(rel, new Uint8Array(await file.arrayBuffer()));
+        fs.write(rel, await new Promise<File>((resolve, reject) => (e as FileSystemFileEntry).file(resolve, reject)));
       }
     }
   };

@@ -1,12 +1,13 @@
 /** Host over the preload bridge (electron/preload.ts): files stay in the main process, read on demand. */
 import { InputError } from '../../core/errors';
-import type { DatasetFS, DirEntry } from '../../datasets/fs';
+import type { DatasetFS, DirEntry, FileEnds } from '../../datasets/fs';
 import { type Host, type MenuEvent, downloadFile } from './Host';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 interface Bridge {
   chooseDataset(): Promise<Result<{ token: string; name: string } | null>>;
-  readFile(token: string, path: string): Promise<Result<Uint8Array>>;
+  readFile(token: string, path: string, maxBytes?: number): Promise<Result<Uint8Array>>;
+  readEnds(token: string, path: string, headBytes: number, tailBytes: number): Promise<Result<FileEnds>>;
   stat(token: string, path: string): Promise<Result<'file' | 'dir' | null>>;
   list(token: string, path: string): Promise<Result<DirEntry[]>>;
   onMenu(cb: (event: 'open-demo' | 'dataset-opened', payload?: unknown) => void): void;
@@ -22,7 +23,8 @@ function unwrap<T>(r: Result<T>): T {
 
 class BridgeFS implements DatasetFS {
   constructor(private readonly bridge: Bridge, private readonly token: string, readonly label: string) {}
-  async readFile(path: string) { return unwrap(await this.bridge.readFile(this.token, path)); }
+  async readFile(path: string, maxBytes?: number) { return unwrap(await this.bridge.readFile(this.token, path, maxBytes)); }
+  async readEnds(path: string, headBytes: number, tailBytes: number) { return unwrap(await this.bridge.readEnds(this.token, path, headBytes, tailBytes)); }
   async stat(path: string) { return unwrap(await this.bridge.stat(this.token, path)); }
   async list(path: string) { return unwrap(await this.bridge.list(this.token, path)); }
 }

@@ -9,27 +9,11 @@ import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/dat
 import { psnr as psnrOf } from '../../core/metrics';
 import type { GridKind } from '../../core/field/GridModel';
 import { TRAIN_DEFAULTS } from '../../core/train/Trainer';
+import { estimateMemory } from '../../core/train/memory';
 import type { FromWorker, ToWorker, Progress, TrainSettings } from './protocol';
 import { drawRgb } from '../draw';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/**
- * Upper bound of the kernel memory a configuration needs, in bytes: grids with gradient and Adam moments
- * (5 arrays), and batch buffers for every sample of a ray crossing the box diagonal (√3·R/0.5 samples) with
- * its support (K rows and weights), per-sample state and decoder activations and gradients. Skipping makes
- * the real batch smaller.
- */
-export function estimateMemory(model: GridKind, R: number, C = TRAIN_DEFAULTS.field.colorChannels): number {
-  const f = TRAIN_DEFAULTS.field;
-  const rows = model === 'fouriergrid' ? (2 * f.fourierLevels + 1) * R ** 3 : model === 'hash' ? f.hash.levels * 2 ** f.hash.log2TableSize : R ** 3;
-  const K = model === 'fouriergrid' ? 8 * (2 * f.fourierLevels + 1) : model === 'hash' ? 8 * f.hash.levels : 8;
-  const grids = rows * (1 + C) * 4 * 5;
-  const samples = TRAIN_DEFAULTS.batchRays * Math.ceil((Math.sqrt(3) * R) / f.stepVoxels);
-  const decoderWidths = 3 + 6 * f.viewFreqs + C + f.decoderHidden.reduce((a, b) => a + b, 0) + 4;
-  const perSample = 2 * K * 8 * 1.25 + 64 + C * 8 + decoderWidths * 8;
-  return grids + samples * perSample;
-}
 
 export class TrainPanel {
   private worker: Worker | null = null;
@@ -83,7 +67,7 @@ export class TrainPanel {
 
   private showEstimate(): void {
     const s = this.settings();
-    $('mem-estimate').textContent = `memory estimate: up to ${(estimateMemory(s.model, s.resolution) / 2 ** 20).toFixed(0)} MiB`;
+    $('mem-estimate').textContent = `memory estimate: up to ${(estimateMemory({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution } }) / 2 ** 20).toFixed(0)} MiB`;
   }
 
   private setState(s: TrainPanel['state']): void {

@@ -1,0 +1,39 @@
+/**
+ * How much memory a training configuration needs, computed from the configuration alone (no allocation):
+ * the app shows it before training, snapshots are checked against it before anything is allocated from
+ * them, and the backends compare it with their limits.
+ */
+import type { FieldConfig } from '../field/RadianceField';
+import type { TrainConfig } from './Trainer';
+
+/** Vertices (rows of the feature table) of one grid at a resolution; each row holds `channels` floats. */
+export function gridRows(field: FieldConfig, resolution: number): number {
+  switch (field.model) {
+    case 'fouriergrid': return (2 * field.fourierLevels + 1) * resolution ** 3;
+    case 'hash': return field.hash.levels * 2 ** field.hash.log2TableSize;
+    default: return resolution ** 3;
+  }
+}
+
+/** Vertices that take part in one query (the support size K). */
+export function supportSize(field: FieldConfig): number {
+  return field.model === 'fouriergrid' ? 8 * (2 * field.fourierLevels + 1) : field.model === 'hash' ? 8 * field.hash.levels : 8;
+}
+
+/**
+ * Upper bound of the kernel memory a configuration needs at its final resolution, in bytes: grids with
+ * gradient and Adam moments (5 arrays), and batch buffers for every sample of a ray crossing the box
+ * diagonal (√3·R/stepVoxels samples) with its support (K rows and weights), per-sample state and decoder
+ * activations and gradients. Skipping makes the real batch smaller.
+ */
+export function estimateMemory(config: TrainConfig): number {
+  const f = config.field, R = f.resolution, C = f.colorChannels;
+  const grids = gridRows(f, R) * (1 + C) * 4 * 5;
+  const samples = config.batchRays * Math.ceil((Math.sqrt(3) * R) / f.stepVoxels);
+  const decoderWidths = 3 + 6 * f.viewFreqs + C + f.decoderHidden.reduce((a, b) => a + b, 0) + 4;
+  const perSample = 2 * supportSize(f) * 8 * 1.25 + 64 + C * 8 + decoderWidths * 8;
+  return grids + samples * perSample + f.occupancyRes ** 3;
+}
+
+/** The CPU engine's memory is one 32-bit WebAssembly memory. */
+export const CPU_MEMORY_LIMIT = 4 * 2 ** 30;

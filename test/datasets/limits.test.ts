@@ -1,0 +1,112 @@
+// Files that used to hang the loader or exhaust memory: FIFOs, huge headers, sparse giants, zlib bombs.
+// Each ends in one InputError naming the file, quickly, without reading or allocating what the file claims.
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { openSync, closeSync, ftruncateSync, writeSync, readFileSync } from 'node:fs';
+import { zlibSync } from 'fflate';
+import { encode as encodePng } from 'fast-png';
+import { crc32 } from '../../core/io/crc32';
+import { TempDir, writeNgp } from '../fixtures/datasets';
+import { runMain } from '../cli/run';
+import { decodeImage, probeImage } from '../../datasets/image/decode';
+import { downscaleImage } from '../../core/image/RGBAImage';
+import { NodeFS } from '../../datasets/node/NodeFS';
+import { loadScene } from '../../datasets/load';
+
+const dirs: TempDir[] = [];
+afterAll(() => dirs.forEach((d) => d.dispose()));
+function temp(): TempDir { const d = new TempDir(); dirs.push(d); return d; }
+
+/** A PNG made of the given chunks (CRCs computed). */
+export function pngFromChunks(chunks: [string, Uint8Array][]): Uint8Array {
+  const parts: number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  for (const [type, data] of chunks) {
+    const c = new Uint8Array(12 + data.length), dv = new DataView(c.buffer);
+    dv.setUint32(0, data.length);
+    c.set(new TextEncoder().encode(type), 4);
+    c.set(data, 8);
+    dv.setUint32(8 + data.length, crc32(c, 4, 8 + data.length));
+    parts.push(...c);
+  }
+  return Uint8Array.from(parts);
+}
+
+export function ihdr(width: number, height: number, colorType = 6, depth = 8): Uint8Array {
+  const h = new Uint8Array(13), dv = new DataView(h.buffer);
+  dv.setUint32(0, width); dv.setUint32(4, height);
+  h[8] = depth; h[9] = colorType;
+  return h;
+}
+
+async function infoFails(d: TempDir, ...must: (string | RegExp)[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await runMain(['info', d.path(), '--json']);
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  for (const m of must) expect(lines[0]).toMatch(m);
+  return performance.now() - t0;
+}
+
+describe('limits on what a dataset file may make the loader do', () => {
+  it('a FIFO named like an image is refused, not waited on', async () => {
+    const d = temp();
+    writeNgp(d, { n: 3 });
+    execFileSync('rm', [d.path('images/frame_0001.png')]);
+    execFileSync('mkfifo', [d.path('images/frame_0001.png')]);
+    const ms = await infoFails(d, 'images/frame_0001.png', 'not a regular file');
+    expect(ms).toBeLessThan(10_000);
+    await expect(new NodeFS(d.path()).readFile('images/frame_0001.png')).rejects.toThrow(/not a regular file/);
+  });
+
+  it('a PNG header claiming 100000×100000 is refused by info', async () => {
+    const d = temp();
+    writeNgp(d, { n: 2 });
+    d.write('images/frame_0000.png', pngFromChunks([['IHDR', ihdr(100000, 100000)], ['IDAT', zlibSync(new Uint8Array(10))], ['IEND', new Uint8Array(0)]]));
+    await infoFails(d, 'images/frame_0000.png', '100000×100000', '16384 pixels per side');
+  });
+
+  it('a sparse 300 MB "image" is refused by its size without being read', async () => {
+    const d = temp();
+    writeNgp(d, { n: 2 });
+    const real = readFileSync(d.path('images/frame_0001.png'));
+    const fd = openSync(d.path('images/frame_0001.png'), 'r+');
+    ftruncateSync(fd, 300 * 2 ** 20);
+    writeSync(fd, real.subarray(real.length - 12), 0, 12, 300 * 2 ** 20 - 12); // a valid ending
+    closeSync(fd);
+    const rss0 = process.memoryUsage().rss;
+    await infoFails(d, 'images/frame_0001.png', /300\.0 MiB, larger than the 200 MiB allowed/);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 2 ** 20);
+  });
+
+  it('a zlib bomb (small file, header says 48×36, data inflates to 64 MiB) is refused at decode', async () => {
+    const bomb = pngFromChunks([['IHDR', ihdr(48, 36)], ['IDAT', zlibSync(new Uint8Array(64 * 2 ** 20), { level: 9 })], ['IEND', new Uint8Array(0)]]);
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(probeImage(bomb, 'bomb.png')).toMatchObject({ width: 48, height: 36 });
+    const rss0 = process.memoryUsage().rss;
+    expect(() => decodeImage(bomb, 'bomb.png')).toThrow(/bomb\.png, IDAT: image data inflates to more than the 6948 bytes/);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(48 * 2 ** 20);
+    // the same through a dataset, as training loads it
+    const d = temp();
+    writeNgp(d, { n: 2 });
+    d.write('images/frame_0000.png', bomb);
+    const scene = await loadScene(new NodeFS(d.path()), {});
+    await expect(scene.loadImage(0)).rejects.toThrow(/images\/frame_0000\.png, IDAT: image data inflates/);
+  });
+
+  it('decoding at a downscale factor equals decoding then downscaling (PNG with alpha, 16-bit, JPEG-like RGB)', () => {
+    const w = 37, h = 22, px = new Uint8Array(w * h * 4), px16 = new Uint16Array(w * h * 3);
+    for (let i = 0; i < px.length; i++) px[i] = (i * 37 + (i >> 3) * 11) & 255;
+    for (let i = 0; i < px16.length; i++) px16[i] = (i * 7919) & 65535;
+    for (const [name, bytes] of [['a.png', encodePng({ width: w, height: h, data: px, channels: 4 })],
+      ['b.png', encodePng({ width: w, height: h, data: px16, channels: 3, depth: 16 })]] as const) {
+      for (const f of [2, 3, 5]) {
+        const direct = decodeImage(bytes, name, f), ref = downscaleImage(decodeImage(bytes, name), f);
+        expect([direct.width, direct.height]).toEqual([ref.width, ref.height]);
+        let maxErr = 0;
+        for (let i = 0; i < ref.data.length; i++) maxErr = Math.max(maxErr, Math.abs(direct.data[i] - ref.data[i]));
+        expect(maxErr, `${name} ×${f}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+});
