@@ -89,7 +89,13 @@ export function checkDownscale(n: number): number {
 /** Turns a loader's raw scene into a Scene: downscaled cameras, on-demand decoding, holdout. */
 export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Scene {
   const f = raw.factor;
+  if (!(Number.isFinite(raw.near) && Number.isFinite(raw.far) && raw.near >= 0 && raw.far > raw.near)) {
+    throw new InputError(raw.label, 'near, far', `need 0 ≤ near < far, finite; the dataset gives (${raw.near}, ${raw.far})`);
+  }
+  const paths = new Set<string>();
   for (const v of raw.views) {
+    if (paths.has(v.path)) throw new InputError(v.path, '', 'is listed twice in the dataset (each image once)');
+    paths.add(v.path);
     if (Math.floor(v.camera.width / f) < 1 || Math.floor(v.camera.height / f) < 1) {
       throw new InputError(v.path, '', `image ${v.camera.width}×${v.camera.height} is smaller than --downscale ${f}`);
     }

@@ -10,6 +10,8 @@ import { mat4FromQuatTrans, mat4InvertRigid, opencvToOpenGL } from '../core/math
 import { aabbFromPoints, aabbFromLookAt, nearFarFromAabb, quantile } from '../core/scene/bounds';
 import { type DatasetFS, joinPath, confinePath, dirname } from './fs';
 import { type LoadOptions, type RawScene, type ImageRef, probeImages, checkImageSize, checkDownscale, allTrain } from './build';
+import { checkCameraValues } from './validate';
+import { IMAGE_LIMITS } from './image/decode';
 
 /** COLMAP's camera models: id, name, parameter count. */
 export const COLMAP_MODELS: { id: number; name: string; params: number; supported: boolean }[] = [
@@ -62,18 +64,14 @@ export async function loadColmap(fs: DatasetFS, opts: LoadOptions, base = ''): P
     const cc = model.cameras.get(im.cameraId);
     if (!cc) throw new InputError(imagesFile, `image ${im.id} camera_id`, `camera ${im.cameraId} is not in ${camsFile}`);
     const w2c = mat4FromQuatTrans(im.q[0], im.q[1], im.q[2], im.q[3], im.t[0], im.t[1], im.t[2]);
-    const cam = { c2w: opencvToOpenGL(mat4InvertRigid(w2c)), width: cc.width, height: cc.height, ...intrinsicsOf(cc, camsFile) };
+    const cam = checkCameraValues({ c2w: opencvToOpenGL(mat4InvertRigid(w2c)), width: cc.width, height: cc.height, ...intrinsicsOf(cc, camsFile) },
+      camsFile, `camera ${cc.id} (image ${im.id}) `);
     checkImageSize(infos[i], refs[i], cam, `${camsFile} (camera ${cc.id})`);
     return cam;
   });
-  let aabb, near, far;
-  if (model.points.length >= 3 * 8) {
-    aabb = aabbFromPoints(model.points);
-    ({ near, far } = depthRange(cams, model.points));
-  } else {
-    aabb = aabbFromLookAt(cams);
-    ({ near, far } = nearFarFromAabb(cams, aabb));
-  }
+  const fromPoints = model.points.length >= 3 * 8 ? depthRange(cams, model.points) : null;
+  const aabb = fromPoints ? aabbFromPoints(model.points) : aabbFromLookAt(cams);
+  const { near, far } = fromPoints ?? nearFarFromAabb(cams, aabb);
   const views = cams.map((camera, i) => ({ name: refs[i].path, camera, path: refs[i].path }));
   return { format: 'colmap', label: fs.label, views, splits: allTrain(views.length), aabb, near, far, background: null,
     factor: downscale, downscale };
@@ -99,7 +97,7 @@ function intrinsicsOf(c: ColmapCamera, file: string): { fx: number; fy: number; 
 }
 
 /** Near/far from the depths of the sparse points over all cameras (robust quantiles, with margin). */
-function depthRange(cams: Camera[], pts: Float64Array): { near: number; far: number } {
+function depthRange(cams: Camera[], pts: Float64Array): { near: number; far: number } | null {
   const depths: number[] = [];
   const n = pts.length / 3, stride = Math.max(1, Math.floor((n * cams.length) / 200000));
   let k = 0;
@@ -111,7 +109,9 @@ function depthRange(cams: Camera[], pts: Float64Array): { near: number; far: num
       if (z > 0) depths.push(z);
     }
   }
-  return { near: 0.9 * quantile(depths, 0.001), far: 1.1 * quantile(depths, 0.999) };
+  if (depths.length === 0) return null; // no point in front of any camera: use the box instead
+  const near = 0.9 * quantile(depths, 0.001), far = 1.1 * quantile(depths, 0.999);
+  return far > near ? { near, far } : null;
 }
 
 export async function readColmapModel(fs: DatasetFS, dir: string): Promise<ColmapModel & { ext: string }> {
@@ -141,8 +141,26 @@ function checkCamera(c: ColmapCamera, file: string): ColmapCamera {
   if (c.params.length !== m.params) throw new InputError(file, `camera ${c.id} params`, `${c.model} needs ${m.params} parameters, found ${c.params.length}`);
   if (!(c.width > 0 && c.height > 0)) throw new InputError(file, `camera ${c.id} size`, `invalid size ${c.width}×${c.height}`);
   c.params.forEach((p, i) => { if (!Number.isFinite(p)) throw new InputError(file, `camera ${c.id} params[${i}]`, `must be finite, found ${p}`); });
-  if (!(c.params[0] > 0)) throw new InputError(file, `camera ${c.id} params[0]`, `focal length must be positive, found ${c.params[0]}`);
+  if (!Number.isInteger(c.width) || !Number.isInteger(c.height) || c.width > IMAGE_LIMITS.side || c.height > IMAGE_LIMITS.side) {
+    throw new InputError(file, `camera ${c.id} size`, `invalid size ${c.width}×${c.height} (whole pixels, at most ${IMAGE_LIMITS.side} per side)`);
+  }
+  // focal lengths: params[0], and params[1] for the models with separate fx and fy
+  const focals = ['PINHOLE', 'OPENCV', 'OPENCV_FISHEYE'].includes(c.model) ? 2 : 1;
+  for (let i = 0; i < focals; i++) {
+    if (!(c.params[i] > 0)) throw new InputError(file, `camera ${c.id} params[${i}]`, `focal length must be positive, found ${c.params[i]}`);
+  }
   return c;
+}
+
+/** Image ids and names must be unique (a duplicate would put one photo in the data twice, or in train and test). */
+function checkUniqueImages(images: ColmapImage[], file: string): ColmapImage[] {
+  const ids = new Set<number>(), names = new Set<string>();
+  for (const im of images) {
+    if (ids.has(im.id)) throw new InputError(file, `image ${im.id}`, 'image id appears twice');
+    if (names.has(im.name)) throw new InputError(file, `image ${im.id} name`, `"${im.name}" appears twice`);
+    ids.add(im.id); names.add(im.name);
+  }
+  return images;
 }
 
 function checkImage(im: ColmapImage, file: string): ColmapImage {
@@ -190,7 +208,7 @@ export function parseImagesTxt(text: string, file: string): ColmapImage[] {
     out.push(checkImage({ id: v[0], q: v.slice(1, 5), t: v.slice(5, 8), cameraId: v[8], name: t.slice(9).join(' ') }, file));
     i++; // the POINTS2D line that follows (possibly empty)
   }
-  return out;
+  return checkUniqueImages(out, file);
 }
 
 export function parsePointsTxt(text: string, file: string): Float64Array {
@@ -268,19 +286,21 @@ export function parseImagesBin(bytes: Uint8Array, file: string): ColmapImage[] {
     r.skip(np * 24, `${what} points2D`);
     out.push(checkImage({ id, q, t, cameraId, name }, file));
   }
-  return out;
+  return checkUniqueImages(out, file);
 }
 
 export function parsePointsBin(bytes: Uint8Array, file: string): Float64Array {
   const r = new Reader(bytes, file);
   const n = r.count('number of points', 43);
   const xyz = new Float64Array(n * 3);
+  let kept = 0;
   for (let i = 0; i < n; i++) {
     r.u64(`point #${i} id`);
-    for (let k = 0; k < 3; k++) xyz[i * 3 + k] = r.f64(`point #${i} xyz`);
+    const x = r.f64(`point #${i} xyz`), y = r.f64(`point #${i} xyz`), z = r.f64(`point #${i} xyz`);
+    if (Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)) { xyz[kept++] = x; xyz[kept++] = y; xyz[kept++] = z; } // as the text reader
     r.skip(3 + 8, `point #${i} colour`);
     const track = r.count(`point #${i} track`, 8);
     r.skip(track * 8, `point #${i} track`);
   }
-  return xyz;
+  return xyz.subarray(0, kept);
 }

@@ -12,6 +12,7 @@ import { joinPath } from './fs';
 import { type LoadOptions, type RawScene, type ImageRef, probeImages, checkSameSize, checkDownscale, allTrain } from './build';
 import { isImageFileName } from './image/decode';
 import { parseNpy } from './npy';
+import { checkCameraValues } from './validate';
 
 export async function loadLlff(fs: DatasetFS, opts: LoadOptions, base = ''): Promise<RawScene> {
   const downscale = checkDownscale(opts.downscale ?? 1);
@@ -60,7 +61,8 @@ export async function loadLlff(fs: DatasetFS, opts: LoadOptions, base = ''): Pro
     const near = d[i * 17 + 15], far = d[i * 17 + 16];
     if (!(near > 0 && far > near)) throw new InputError(file, `row ${i}, bounds`, `need 0 < near < far, found (${near}, ${far})`);
     nears.push(near); fars.push(far);
-    cams.push({ c2w, width, height, fx: focal * s, fy: focal * s, cx: width / 2, cy: height / 2, distortion: null });
+    cams.push(checkCameraValues({ c2w, width, height, fx: focal * s, fy: focal * s, cx: width / 2, cy: height / 2, distortion: null },
+      file, `row ${i}, `));
   }
   const views = cams.map((camera, i) => ({ name: refs[i].path, camera, path: refs[i].path }));
   const near = Math.min(...nears), far = Math.max(...fars);

@@ -12,7 +12,7 @@ import { type AABB, type Split } from '../core/scene/Scene';
 import { aabbFromLookAt, nearFarFromAabb } from '../core/scene/bounds';
 import { type DatasetFS, confinePath, readJson, dirname } from './fs';
 import { type LoadOptions, type RawScene, type ImageRef, probeImages, checkImageSize, checkDownscale } from './build';
-import { type Json, asObject, asArray, asString, matrix4, positive, finite, optionalFinite } from './validate';
+import { type Json, asObject, asArray, asString, matrix4, positive, finite, optionalFinite, checkCameraValues } from './validate';
 import { readAabb } from './blender';
 
 /** instant-ngp's defaults when the file does not say (src/nerf_loader.cu). */
@@ -44,7 +44,12 @@ function readIntrinsics(o: Json, file: string, prefix: string): Intrinsics {
     else throw new InputError(file, prefix + 'camera_model', `unsupported camera model "${m}" (supported: ${[...PERSPECTIVE_MODELS, 'OPENCV_FISHEYE'].join(', ')})`);
   }
   const pos = (k: string) => (o[k] === undefined ? undefined : positive(o[k], file, prefix + k));
-  return { fx: pos('fl_x'), fy: pos('fl_y'), angleX: pos('camera_angle_x'), angleY: pos('camera_angle_y'), cx: get('cx'), cy: get('cy'),
+  const angle = (k: string) => {
+    const a = pos(k);
+    if (a !== undefined && a >= Math.PI) throw new InputError(file, prefix + k, `field of view must be below π radians (180°), found ${a}`);
+    return a;
+  };
+  return { fx: pos('fl_x'), fy: pos('fl_y'), angleX: angle('camera_angle_x'), angleY: angle('camera_angle_y'), cx: get('cx'), cy: get('cy'),
     w: pos('w'), h: pos('h'), coeffs, fisheye };
 }
 
@@ -57,11 +62,14 @@ export async function loadNgp(fs: DatasetFS, opts: LoadOptions, file = 'transfor
   const dir = dirname(file);
   const refs: ImageRef[] = [];
   const per: { c2w: Float64Array; intr: Intrinsics; field: string }[] = [];
+  const seen = new Map<string, number>();
   frames.forEach((fr, i) => {
     const field = `frames[${i}]`;
     const frame = asObject(fr, file, field);
     const fp = asString(frame.file_path, file, `${field}.file_path`);
     const path = confinePath(dir && !fp.startsWith('/') ? `${dir}/${fp}` : fp, file, `${field}.file_path`);
+    if (seen.has(path)) throw new InputError(file, `${field}.file_path`, `"${fp}" is also frames[${seen.get(path)}] (each image once)`);
+    seen.set(path, i);
     refs.push({ path, ref: `${file}, ${field}.file_path` });
     const own = readIntrinsics(frame, file, `${field}.`);
     const merged: Intrinsics = { ...top, coeffs: { ...top.coeffs } };
@@ -73,7 +81,7 @@ export async function loadNgp(fs: DatasetFS, opts: LoadOptions, file = 'transfor
   const views: RawScene['views'] = per.map(({ c2w, intr, field }, i) => {
     const info = infos[i];
     const width = intr.w ?? info.width, height = intr.h ?? info.height;
-    const camera = makeCamera(c2w, intr, width, height, file, field);
+    const camera = checkCameraValues(makeCamera(c2w, intr, width, height, file, field), file, `${field}.`);
     checkImageSize(info, refs[i], camera, `${file} (w, h)`);
     return { name: refs[i].path, camera, path: refs[i].path };
   });
@@ -86,6 +94,7 @@ export async function loadNgp(fs: DatasetFS, opts: LoadOptions, file = 'transfor
   const nf = nearFarFromAabb(views.map((v) => v.camera), aabb);
   const near = json.near !== undefined ? positive(json.near, file, 'near') : nf.near;
   const far = json.far !== undefined ? positive(json.far, file, 'far') : nf.far;
+  if (!(far > near)) throw new InputError(file, 'far', `must be greater than near (${near}), found ${far}`);
   // Synthetic scenes exported in this format keep an alpha channel: composite those on white.
   const background: [number, number, number] | null = infos.some((i) => i.hasAlpha) ? [1, 1, 1] : null;
   return { format: 'ngp', label: fs.label, views, splits, aabb, near, far, background, factor: downscale, downscale };
@@ -134,6 +143,7 @@ async function readSplits(json: Json, file: string, refs: ImageRef[]): Promise<R
   const index = new Map(refs.map((r, i) => [r.path, i]));
   const dir = dirname(file);
   const splits: Record<Split, number[]> = { train: [], val: [], test: [] };
+  const owner = new Map<number, string>();
   for (const [split, key] of keys) {
     if (json[key] === undefined) continue;
     asArray(json[key], file, key).forEach((n, j) => {
@@ -141,6 +151,8 @@ async function readSplits(json: Json, file: string, refs: ImageRef[]): Promise<R
       const path = confinePath(dir ? `${dir}/${name}` : name, file, `${key}[${j}]`);
       const i = index.get(path);
       if (i === undefined) throw new InputError(file, `${key}[${j}]`, `"${name}" is not one of the frames`);
+      if (owner.has(i)) throw new InputError(file, `${key}[${j}]`, `"${name}" is already in ${owner.get(i)} (a view belongs to one split, once)`);
+      owner.set(i, key);
       splits[split].push(i);
     });
   }

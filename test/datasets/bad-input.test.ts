@@ -2,7 +2,8 @@
 // nothing on stdout and no stack trace.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, symlinkSync, rmSync, readdirSync, statSync } from 'node:fs';
-import { TempDir, writeBlender, writeNgp, writeLlff, writeColmap, camerasBin } from '../fixtures/datasets';
+import { TempDir, writeBlender, writeNgp, writeLlff, writeColmap, camerasBin, pointsBin, imagesBin, w2cOpenCV, type V3 } from '../fixtures/datasets';
+import { parseNpy } from '../../datasets/npy';
 import { writeNpy } from '../../datasets/npy';
 import { runMain, runProcess } from '../cli/run';
 
@@ -283,5 +284,82 @@ describe('the real process', () => {
     const dbg = runProcess(['info', d.path(), '--debug']);
     expect(dbg.code).toBe(2);
     expect(dbg.stderr).toMatch(/InputError.*\n\s+at /);
+  });
+});
+
+describe('bad input: camera values (every loader)', () => {
+  it('ngp: a field of view of π or more (negative focal), near beyond far', async () => {
+    const d = temp();
+    writeNgp(d, { n: 2 });
+    edit(d, 'transforms.json', (j) => { delete j.fl_x; delete j.fl_y; j.camera_angle_x = 3.2; });
+    await expectBad(d, [d.path()], 'transforms.json, camera_angle_x', 'below π');
+    const d2 = temp();
+    writeNgp(d2, { n: 2 });
+    edit(d2, 'transforms.json', (j) => { j.near = 5; j.far = 2; });
+    await expectBad(d2, [d2.path()], 'transforms.json, far', 'greater than near');
+  });
+  it('ngp: the same image twice, or one view in two splits', async () => {
+    const d = temp();
+    writeNgp(d, { n: 3 });
+    edit(d, 'transforms.json', (j) => { j.frames[2].file_path = j.frames[0].file_path; });
+    await expectBad(d, [d.path()], 'transforms.json, frames[2].file_path', 'also frames[0]');
+    const d2 = temp();
+    writeNgp(d2, { n: 3 });
+    edit(d2, 'transforms.json', (j) => { j.train_filenames = ['images/frame_0000.png', 'images/frame_0001.png']; j.test_filenames = ['images/frame_0001.png']; });
+    await expectBad(d2, [d2.path()], 'transforms.json, test_filenames[0]', 'already in train_filenames');
+  });
+  it('ngp / Blender: a matrix whose rotation part is not a rotation', async () => {
+    const d = temp();
+    writeNgp(d, { n: 2 });
+    edit(d, 'transforms.json', (j) => { j.frames[1].transform_matrix[0][1] += 0.5; });
+    await expectBad(d, [d.path()], 'frames[1].transform_matrix', 'not a rotation');
+  });
+  it('COLMAP: every focal length checked (fy = −5), image ids and names unique', async () => {
+    const d = temp();
+    writeColmap(d, { binary: false });
+    d.write('sparse/0/cameras.txt', '1 PINHOLE 48 36 40 -5 24 18\n');
+    await expectBad(d, [d.path()], 'sparse/0/cameras.txt, camera 1 params[1]', 'focal length must be positive');
+    const d2 = temp();
+    const { cams } = writeColmap(d2, { binary: true });
+    const ims = cams.map((c, i) => ({ id: 1, ...w2cOpenCV(c), cameraId: 1, name: `img_0${i}.jpg` }));
+    d2.write('sparse/0/images.bin', imagesBin(ims));
+    await expectBad(d2, [d2.path()], 'sparse/0/images.bin, image 1', 'image id appears twice');
+    d2.write('sparse/0/images.bin', imagesBin(ims.map((m, i) => ({ ...m, id: i + 1, name: 'img_00.jpg' }))));
+    await expectBad(d2, [d2.path()], 'sparse/0/images.bin, image 2 name', '"img_00.jpg" appears twice');
+  });
+  it('COLMAP: NaN/Inf points are dropped, points behind every camera fall back to the box (finite near/far)', async () => {
+    const d = temp();
+    writeColmap(d, { binary: true });
+    const pts: V3[] = Array.from({ length: 40 }, (_, i) => [Math.sin(i) * 0.5, Math.cos(i) * 0.5, 0.1 * (i % 5)]);
+    pts[3] = [NaN, 0, 0]; pts[7] = [Infinity, 1, 1]; pts[9] = [0, -Infinity, 0];
+    d.write('sparse/0/points3D.bin', pointsBin(pts));
+    const r = await runMain(['info', d.path(), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.aabb.flat().every(Number.isFinite)).toBe(true);
+    expect(info.aabb[1][0]).toBeLessThan(1); // the box is the finite points', not stretched to Infinity
+    const behind = temp();
+    const { cams } = writeColmap(behind, { binary: true });
+    // every point behind every camera: no depths to take near/far from
+    const back = cams.map((c) => [2 * c.eye[0] - c.target[0], 2 * c.eye[1] - c.target[1], 2 * c.eye[2] - c.target[2]] as V3);
+    behind.write('sparse/0/points3D.bin', pointsBin([...back, ...back, ...back]));
+    const r2 = await runMain(['info', behind.path(), '--json']);
+    expect(r2.code, r2.stderr).toBe(0);
+    const i2 = JSON.parse(r2.stdout);
+    expect(Number.isFinite(i2.near) && Number.isFinite(i2.far) && i2.far > i2.near).toBe(true);
+  });
+  it('LLFF: a pose that is not a rotation; a focal length that overflows', async () => {
+    const d = temp();
+    writeLlff(d, 3);
+    const npy = parseNpy(readFileSync(d.path('poses_bounds.npy')), 'p');
+    const rows = Array.from(npy.data);
+    rows[17 + 1] *= 3; // row 1: stretch one rotation column entry
+    d.write('poses_bounds.npy', writeNpy([3, 17], rows));
+    await expectBad(d, [d.path()], 'poses_bounds.npy, row 1, pose', 'not a rotation');
+    const rows2 = Array.from(npy.data);
+    rows2[4] = 0.75e-300; rows2[9] = 1e-300; // H and W tiny: the image scale (and fx) overflow
+    rows2[14] = 1e300;
+    d.write('poses_bounds.npy', writeNpy([3, 17], rows2));
+    await expectBad(d, [d.path()], 'poses_bounds.npy, row 0, fx', 'positive finite');
   });
 });
