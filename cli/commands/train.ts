@@ -7,7 +7,9 @@ import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
 import { parse, intFlag, numFlag, openScene, UsageError } from '../args';
 import { cpuKernels } from '../kernels';
-import { writeFileAtomic, readFileOrFail } from '../fsio';
+import * as os from 'node:os';
+import { InputError } from '../../core/errors';
+import { writeFileAtomic, readFileOrFail, checkWritableFolder } from '../fsio';
 import { evaluateViews, cameraMeta } from './eval';
 
 const MODELS: GridKind[] = ['mulfagrid', 'dense', 'fouriergrid', 'hash'];
@@ -45,7 +47,12 @@ export async function trainCommand(args: string[]): Promise<number> {
       decaySteps: maxSteps ?? TRAIN_DEFAULTS.decaySteps };
     trainer = new Trainer(config, data, kernels);
   }
+  checkWritableFolder(out); // before a long run, not at its first snapshot
   const save = (name: string) => writeFileAtomic(path.join(out, name), trainer.toSnapshot(meta));
+  /** A periodic snapshot that cannot be written is reported; training goes on (the last good one stays). */
+  const trySave = (name: string) => {
+    try { save(name); } catch (e) { log(`\nwarning: ${(e as Error).message}; training goes on`); }
+  };
 
   let stop = false;
   const onSigint = () => { if (stop) process.exit(130); stop = true; log('\nstopping after this step (Ctrl-C again to quit at once)…'); };
@@ -75,15 +82,15 @@ export async function trainCommand(args: string[]): Promise<number> {
         `res ${last.resolution}  occ ${(last.occupancy * 100).toFixed(0)}%  eta ${formatSec(eta)}`;
       if (tty) process.stderr.write(`\r${bar(1 - eta / (now + eta))} ${line}\x1b[K`);
       else if (!values.quiet && now - lastLog >= 5) { log(line); lastLog = now; }
-      if (now - lastSnap >= snapshotEvery) { save('latest.mulfa'); lastSnap = now; }
+      if (now - lastSnap >= snapshotEvery) { trySave('latest.mulfa'); lastSnap = now; }
     }
   } finally {
     process.off('SIGINT', onSigint);
   }
   if (tty) process.stderr.write('\n');
   const seconds = (performance.now() - t0) / 1000;
-  save('final.mulfa');
-  log(`wrote ${path.join(out, 'final.mulfa')} after ${trainer.step} steps in ${seconds.toFixed(1)} s`);
+  const finalFile = await saveFinal(trainer.toSnapshot(meta), path.join(out, 'final.mulfa'), log);
+  log(`wrote ${finalFile} after ${trainer.step} steps in ${seconds.toFixed(1)} s`);
   if (stop) return 130;
   const held = await loadViews(scene, evalIndices(scene));
   const ev = evaluateViews(trainer, held);
@@ -92,10 +99,35 @@ export async function trainCommand(args: string[]): Promise<number> {
     steps: trainer.step, seconds: Number(seconds.toFixed(2)), train_psnr: Number(psnrAvg.toFixed(3)),
     holdout_psnr: held.length ? Number(ev.psnr.toFixed(3)) : null, holdout_ssim: held.length ? Number(ev.ssim.toFixed(4)) : null,
     holdout_views: held.length, rays_per_sec: Math.round(((trainer.step - startStep) * trainer.config.batchRays) / seconds),
-    model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: path.join(out, 'final.mulfa'),
+    model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile,
   };
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
   return 0;
+}
+
+/**
+ * The final snapshot: retried (a full disk may free up, a network share come back), then written to the
+ * system's temp folder rather than lost; only when that fails too does the run end without one.
+ */
+async function saveFinal(bytes: Uint8Array, file: string, log: (s: string) => void, retries = 3): Promise<string> {
+  let last: Error | null = null;
+  for (let attempt = 0; attempt < retries; attempt++) {
+    try {
+      writeFileAtomic(file, bytes);
+      return file;
+    } catch (e) {
+      last = e as Error;
+      log(`warning: ${last.message}${attempt + 1 < retries ? '; retrying' : ''}`);
+      if (attempt + 1 < retries) await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
+  const rescue = path.join(os.tmpdir(), `mulfa-final-${process.pid}-${Date.now()}.mulfa`);
+  try {
+    writeFileAtomic(rescue, bytes);
+  } catch {
+    throw last!;
+  }
+  throw new InputError(file, '', `could not be written (${(last as InputError).problem}); the trained field was saved to ${rescue} instead`);
 }
 
 function formatSec(s: number): string {
