@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
+import { cspMetaPlugin } from './electron/policy';
 
 // Desktop build: main process, sandboxed preload (CommonJS, as Electron's sandbox requires) and the renderer
 // (the same UI that `npm run web` serves in a browser tab).
@@ -22,6 +23,8 @@ export default defineConfig({
   },
   renderer: {
     root: 'renderer',
+    plugins: [cspMetaPlugin()],
+    server: { strictPort: true },
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },

@@ -1,7 +1,8 @@
 /**
  * Electron main process: the window, the menu, native dialogs and file access confined to what the user
  * chose. Renderer content is local; contextIsolation and sandbox on, nodeIntegration off, a strict CSP,
- * and every IPC message validated (folderAccess.ts).
+ * every IPC message from the app's own top frame only and validated (folderAccess.ts); the policy itself
+ * (CSP, external links, dev server URL, trusted senders) is in policy.ts; fuses for packaged builds in fuses.ts.
  */
 import { app, BrowserWindow, Menu, dialog, ipcMain, session, shell } from 'electron';
 import * as path from 'node:path';
@@ -9,21 +10,15 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../cli/fsio';
 import { FolderAccess } from './folderAccess';
 import { isInputError } from '../core/errors';
+import { pathToFileURL } from 'node:url';
+import { allowedExternalUrl, contentSecurityPolicy, devRendererUrl, trustedSenderUrl } from './policy';
 
 const access = new FolderAccess();
 let win: BrowserWindow | null = null;
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const devUrl = devRendererUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+const indexFile = path.join(__dirname, '../renderer/index.html');
+export const CSP = contentSecurityPolicy({ dev: devUrl !== null, meta: false });
 
 function createWindow(): void {
   win = new BrowserWindow({
@@ -41,11 +36,11 @@ function createWindow(): void {
   // No navigation away from the app, no new windows; links open in the system browser.
   win.webContents.on('will-navigate', (e) => e.preventDefault());
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (allowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadFile(indexFile);
 }
 
 /** Dataset folders the user opened before (userData/recent.json), newest first. */
@@ -81,7 +76,13 @@ async function chooseDataset(): Promise<{ token: string; name: string } | null> 
 
 /** IPC results carry errors as data so the renderer shows the same message as the CLI. */
 function handle(channel: string, fn: (...args: unknown[]) => unknown): void {
-  ipcMain.handle(channel, async (_e, ...args: unknown[]) => {
+  ipcMain.handle(channel, async (e, ...args: unknown[]) => {
+    // only the app's own page in its window's top frame may call (not an iframe, another window or page)
+    const frame = e.senderFrame;
+    if (!win || e.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame ||
+      !trustedSenderUrl(frame.url, { indexFileUrl: pathToFileURL(indexFile).href, devUrl })) {
+      return { ok: false, error: 'refused: the request did not come from the app window' };
+    }
     try {
       return { ok: true, value: await fn(...args) };
     } catch (e) {
@@ -122,13 +123,22 @@ app.whenReady().then(() => {
       'Cross-Origin-Opener-Policy': ['same-origin'], 'Cross-Origin-Embedder-Policy': ['require-corp'] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   handle('dataset:choose', () => chooseDataset());
-  handle('dataset:readFile', (token, p) => access.readFile(token, p));
+  handle('dataset:readFile', (token, p, maxBytes) => access.readFile(token, p, maxBytes));
+  handle('dataset:readEnds', (token, p, head, tail) => access.readEnds(token, p, head, tail));
   handle('dataset:stat', (token, p) => access.stat(token, p));
   handle('dataset:list', (token, p) => access.list(token, p));
   buildMenu();
   createWindow();
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow(); });
+});
+
+// No <webview>, no navigation, no new windows from any web contents the app creates.
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.on('will-navigate', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
 app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });

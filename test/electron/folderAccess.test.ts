@@ -32,3 +32,28 @@ describe('FolderAccess (IPC file access of the desktop app)', () => {
     await expect(access.readFile(token, 'a\0b')).rejects.toThrow(/relative path string/);
   });
 });
+
+describe('FolderAccess: partial reads, limits and links', () => {
+  const access = new FolderAccess();
+  const d = new TempDir(), outside = new TempDir();
+  dirs.push(d, outside);
+  d.write('img.bin', new Uint8Array(1000).map((_, i) => i & 255));
+  outside.write('dir/secret.txt', 'secret');
+  symlinkSync(outside.path('dir'), d.path('linkdir'));
+  const { token } = access.grant(d.path());
+
+  it('reads the ends of a file and its size; byte counts are validated', async () => {
+    const e = await access.readEnds(token, 'img.bin', 4, 2);
+    expect([...e.head, ...e.tail, e.size]).toEqual([0, 1, 2, 3, (998 & 255), (999 & 255), 1000]);
+    await expect(access.readEnds(token, 'img.bin', -1, 2)).rejects.toThrow(/headBytes/);
+    await expect(access.readEnds(token, 'img.bin', 4, 1e12)).rejects.toThrow(/tailBytes/);
+    await expect(access.readFile(token, 'img.bin', 10)).rejects.toThrow(/larger than/);
+    await expect(access.readFile(token, 'img.bin', 'all')).rejects.toThrow(/maxBytes/);
+  });
+  it('a link to a folder outside is listed as a plain entry, never followed or revealed', async () => {
+    const list = await access.list(token, '');
+    expect(list).toContainEqual({ name: 'linkdir', isDirectory: false });
+    expect(JSON.stringify(list)).not.toContain(outside.root);
+    await expect(access.list(token, 'linkdir')).rejects.toThrow(/outside the dataset folder/);
+  });
+});
