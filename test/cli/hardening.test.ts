@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../cli/fsio';
 import { openVideo } from '../../cli/video';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { Trainer } from '../../core/train/Trainer';
+import { editSnapshot } from '../fixtures/snapshots';
 
 const d = new TempDir();
 afterAll(() => d.dispose());
@@ -73,6 +74,21 @@ describe('video export failures', () => {
     const r = runProcess(['train', 'demo', ...TINY, '--max-steps', '3', '--out', d.path('run')]);
     expect(r.code, r.stderr).toBe(0);
   }, 60_000);
+
+  it('a crafted snapshot is refused by every command that reads one: one line, exit 2, in well under 30 s', () => {
+    const good = new Uint8Array(readFileSync(d.path('run/final.mulfa')));
+    writeFileSync(d.path('bad.mulfa'), editSnapshot(good, (h) => { h.config.field.occupancyRes = 1625; }));
+    for (const args of [['eval', d.path('bad.mulfa'), 'demo', '--downscale', '8'], ['render', d.path('bad.mulfa'), '--view', '0', '--out', d.path('x.png')],
+      ['gtk', d.path('bad.mulfa'), '--points', '16'], ['train', 'demo', '--resume', d.path('bad.mulfa'), '--max-steps', '5', '--out', d.path('r2')]]) {
+      const t0 = Date.now();
+      const r = runProcess(args);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(/bad\.mulfa, config\.field\.occupancyRes: must be between 1 and 512, found 1625/);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    }
+    expect(existsSync(d.path('x.png'))).toBe(false);
+    expect(existsSync(d.path('r2/final.mulfa'))).toBe(false);
+  }, 120_000);
 
   it('importing the H.264 encoder leaves no process-wide exception handlers behind', async () => {
     const n = () => process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
