@@ -179,48 +179,95 @@ function checkJpegEnd(bytes: Uint8Array, from: number, file: string): void {
  */
 export function decodeImage(bytes: Uint8Array, file: string, factor = 1): RGBAImage {
   const info = probeImage(bytes, file);
-  if (info.kind === 'png') checkPngInflatedSize(bytes, file);
+  const raw = info.kind === 'png' ? inflatePng(bytes, file) : null;
   try {
-    return info.kind === 'png' ? decodePngToFloat(bytes, info, factor) : decodeJpegToFloat(bytes, factor);
+    return raw ? decodePngToFloat(bytes, raw, info, factor) : decodeJpegToFloat(bytes, factor);
   } catch (e) {
     throw new InputError(file, '', `cannot decode image (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
+interface PngRaw { width: number; height: number; depth: number; colorType: number; interlaced: boolean; channels: number; rowBytes: number; data: Uint8Array }
+
 /**
- * A PNG's compressed data must not inflate to more than its header's size implies (a 49 KB "zlib bomb" can
- * claim a small image and inflate to gigabytes). Inflates in small pieces, counting and discarding the
- * output, and stops at the first byte over the bound.
+ * A PNG's image data, inflated into a buffer of exactly the size its header implies, plus one byte: data
+ * that would inflate beyond it (a 49 KB "zlib bomb" claiming a small image can inflate to gigabytes) is
+ * refused as soon as it fills that buffer, so no PNG can make the decoder allocate (or spend time on) more
+ * than its header's size.
  */
-function checkPngInflatedSize(bytes: Uint8Array, file: string): void {
+function inflatePng(bytes: Uint8Array, file: string): PngRaw {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const width = dv.getUint32(16), height = dv.getUint32(20), depth = bytes[24], colorType = bytes[25], interlaced = bytes[28] === 1;
-  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 4;
-  const rowBytes = Math.ceil((width * channels * depth) / 8) + 1;
-  // Adam7 adds at most one filter byte per row of each of its 7 passes
-  const bound = rowBytes * height + (interlaced ? 7 * (height + 8) : 0);
-  let total = 0;
-  const z = new Unzlib((chunk) => {
-    total += chunk.length;
-    if (total > bound) throw new InputError(file, 'IDAT', `image data inflates to more than the ${bound} bytes its ${width}×${height} header implies`);
-  });
-  const PIECE = 4096; // inflates to at most ~4 MB per push
-  for (let p = 8; p + 12 <= bytes.length;) {
-    const len = dv.getUint32(p);
-    const type = String.fromCharCode(bytes[p + 4], bytes[p + 5], bytes[p + 6], bytes[p + 7]);
-    if (type === 'IEND') break;
-    if (type === 'IDAT') {
-      for (let o = 0; o < len; o += PIECE) {
-        try {
-          z.push(bytes.subarray(p + 8 + o, p + 8 + Math.min(len, o + PIECE)), false);
-        } catch (e) {
-          if (e instanceof InputError) throw e;
-          throw new InputError(file, 'IDAT', `image data is corrupt (${e instanceof Error ? e.message : String(e)})`);
-        }
-      }
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType];
+  if (!channels || ![1, 2, 4, 8, 16].includes(depth)) throw new InputError(file, 'IHDR', `unsupported PNG colour type ${colorType} / bit depth ${depth}`);
+  const rowBytes = Math.ceil((width * channels * depth) / 8);
+  let bound = (rowBytes + 1) * height;
+  if (interlaced) { // Adam7: each of the 7 passes has its own rows, each with a filter byte and rounding
+    bound = 0;
+    for (const [x0, y0, dx, dy] of [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]]) {
+      const w = Math.ceil((width - x0) / dx), h = Math.ceil((height - y0) / dy);
+      if (w > 0 && h > 0) bound += (Math.ceil((w * channels * depth) / 8) + 1) * h;
     }
-    p += 12 + len;
   }
+  // Inflate IDAT data in pieces into the exact-size buffer; stop at the first byte beyond it.
+  const out = new Uint8Array(bound + 1);
+  let filled = 0, over = false;
+  const z = new Unzlib((chunk) => {
+    const n = Math.min(chunk.length, out.length - filled);
+    out.set(n === chunk.length ? chunk : chunk.subarray(0, n), filled);
+    filled += n;
+    if (n < chunk.length || filled > bound) { over = true; throw new Error('over'); }
+  });
+  // deflate inflates at most ~1032× its input: a 64 KiB piece yields at most ~66 MB before the check
+  // (smaller pieces cost more time than they save: fflate allocates per push)
+  const piece = () => 65536;
+  try {
+    for (let p = 8; p + 12 <= bytes.length && !over;) {
+      const len = dv.getUint32(p);
+      const type = String.fromCharCode(bytes[p + 4], bytes[p + 5], bytes[p + 6], bytes[p + 7]);
+      if (type === 'IEND') break;
+      if (type === 'IDAT') {
+        for (let o = 0; o < len && !over;) { const n = piece(); z.push(bytes.subarray(p + 8 + o, p + 8 + Math.min(len, o + n)), false); o += n; }
+      }
+      p += 12 + len;
+    }
+  } catch (e) {
+    if (!over) throw new InputError(file, 'IDAT', `image data is corrupt (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const data = out.subarray(0, filled);
+  if (over || data.length > bound) throw new InputError(file, 'IDAT', `image data inflates to more than the ${bound} bytes its ${width}×${height} header implies`);
+  if (data.length < bound) throw new InputError(file, 'IDAT', `image data is incomplete (${data.length} of ${bound} bytes)`);
+  return { width, height, depth, colorType, interlaced, channels, rowBytes, data };
+}
+
+/** Reverses PNG's per-row filters (non-interlaced image): samples [height · rowBytes]. */
+function unfilterPng(raw: PngRaw): Uint8Array {
+  const { height, rowBytes, data } = raw;
+  const bpp = Math.max(1, (raw.channels * raw.depth) >> 3);
+  const out = new Uint8Array(height * rowBytes);
+  for (let y = 0; y < height; y++) {
+    const filter = data[y * (rowBytes + 1)], src = y * (rowBytes + 1) + 1, o = y * rowBytes, prev = o - rowBytes;
+    switch (filter) {
+      case 0: out.set(data.subarray(src, src + rowBytes), o); break;
+      case 1: for (let i = 0; i < rowBytes; i++) out[o + i] = data[src + i] + (i >= bpp ? out[o + i - bpp] : 0); break;
+      case 2: for (let i = 0; i < rowBytes; i++) out[o + i] = data[src + i] + (y > 0 ? out[prev + i] : 0); break;
+      case 3:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? out[o + i - bpp] : 0, b = y > 0 ? out[prev + i] : 0;
+          out[o + i] = data[src + i] + ((a + b) >> 1);
+        }
+        break;
+      case 4:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? out[o + i - bpp] : 0, b = y > 0 ? out[prev + i] : 0, c = i >= bpp && y > 0 ? out[prev + i - bpp] : 0;
+          const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          out[o + i] = data[src + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        }
+        break;
+      default: throw new Error(`row ${y} has an unknown filter type ${filter}`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -269,7 +316,20 @@ function samplesToFloat(src: ArrayLike<number>, width: number, height: number, c
 
 const byteUnit = (v: number) => BYTE_TO_UNIT[v];
 
-function decodePngToFloat(bytes: Uint8Array, info: ImageInfo, factor: number): RGBAImage {
+/**
+ * PNG to float RGBA. The common photo layouts (8/16-bit grey, grey+alpha, RGB, RGBA, not interlaced, no
+ * tRNS) are unfiltered here from the bounded inflate; palette, sub-byte depths, interlacing and tRNS go
+ * through fast-png (after the bounded inflate has checked the data's size).
+ */
+function decodePngToFloat(bytes: Uint8Array, raw: PngRaw, info: ImageInfo, factor: number): RGBAImage {
+  const simple = !raw.interlaced && (raw.depth === 8 || raw.depth === 16) && raw.colorType !== 3 && !(info.hasAlpha && (raw.colorType === 0 || raw.colorType === 2));
+  if (simple) {
+    const px = unfilterPng(raw);
+    if (raw.depth === 8) return samplesToFloat(px, raw.width, raw.height, raw.channels, byteUnit, factor, info.hasAlpha);
+    const s16 = new Uint16Array(px.length >> 1);
+    for (let i = 0; i < s16.length; i++) s16[i] = (px[2 * i] << 8) | px[2 * i + 1];
+    return samplesToFloat(s16, raw.width, raw.height, raw.channels, (v) => v / 65535, factor, info.hasAlpha);
+  }
   const png = decodePng(bytes);
   let src: Uint8Array | Uint8ClampedArray | Uint16Array = png.data;
   let channels = png.channels;
