@@ -6,7 +6,7 @@ import { openSync, closeSync, ftruncateSync, writeSync, readFileSync } from 'nod
 import { zlibSync } from 'fflate';
 import { zlibBomb } from '../fuzz/mutants';
 import { encode as encodePng } from 'fast-png';
-import { crc32 } from '../../core/io/crc32';
+import { pngFromChunks, ihdr } from '../fixtures/png';
 import { TempDir, writeNgp } from '../fixtures/datasets';
 import { runMain } from '../cli/run';
 import { decodeImage, probeImage } from '../../datasets/image/decode';
@@ -17,30 +17,6 @@ import { loadScene } from '../../datasets/load';
 const dirs: TempDir[] = [];
 afterAll(() => dirs.forEach((d) => d.dispose()));
 function temp(): TempDir { const d = new TempDir(); dirs.push(d); return d; }
-
-/** A PNG made of the given chunks (CRCs computed). */
-export function pngFromChunks(chunks: [string, Uint8Array][]): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
-  for (const [type, data] of chunks) {
-    const c = new Uint8Array(12 + data.length), dv = new DataView(c.buffer);
-    dv.setUint32(0, data.length);
-    c.set(new TextEncoder().encode(type), 4);
-    c.set(data, 8);
-    dv.setUint32(8 + data.length, crc32(c, 4, 8 + data.length));
-    parts.push(c);
-  }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
-export function ihdr(width: number, height: number, colorType = 6, depth = 8): Uint8Array {
-  const h = new Uint8Array(13), dv = new DataView(h.buffer);
-  dv.setUint32(0, width); dv.setUint32(4, height);
-  h[8] = depth; h[9] = colorType;
-  return h;
-}
 
 async function infoFails(d: TempDir, ...must: (string | RegExp)[]): Promise<number> {
   const t0 = performance.now();

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../core/math/rng';
-import { crc32 } from '../../core/io/crc32';
+import { pngChunks, pngFromChunks } from '../fixtures/png';
 import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
 import { FIELD_DEFAULTS } from '../../core/field/RadianceField';
 import { trainDataFromScene } from '../../core/train/data';
@@ -121,32 +121,6 @@ function bytesMutation(rng: Rng, b: Uint8Array): { bytes: Uint8Array; what: stri
 
 // ------------------------------------------------------------------ images
 
-function pngChunks(b: Uint8Array): [string, Uint8Array][] {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength), out: [string, Uint8Array][] = [];
-  for (let p = 8; p + 12 <= b.length;) {
-    const len = dv.getUint32(p);
-    out.push([String.fromCharCode(...b.subarray(p + 4, p + 8)), b.slice(p + 8, p + 8 + len)]);
-    p += 12 + len;
-  }
-  return out;
-}
-
-function pngFrom(chunks: [string, Uint8Array][]): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
-  for (const [type, data] of chunks) {
-    const c = new Uint8Array(12 + data.length), dv = new DataView(c.buffer);
-    dv.setUint32(0, data.length);
-    c.set(new TextEncoder().encode(type), 4);
-    c.set(data, 8);
-    dv.setUint32(8 + data.length, crc32(c, 4, 8 + data.length));
-    parts.push(c);
-  }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
 const bombs = new Map<number, Uint8Array>();
 
 /**
@@ -191,19 +165,19 @@ export function mutatePng(rng: Rng, b: Uint8Array): { bytes: Uint8Array; what: s
       if (field < 8) dv.setUint32(field, pick(rng, [0, 1, 3, 100000, 16385, 2 ** 31, 0xffffffff]));
       else ihdr[field] = pick(rng, [0, 1, 2, 3, 4, 6, 7, 16, 255]);
       chunks[0] = ['IHDR', ihdr];
-      return { bytes: pngFrom(chunks), what: `IHDR byte ${field}` };
+      return { bytes: pngFromChunks(chunks), what: `IHDR byte ${field}` };
     }
     case 1: {
       const mib = pick(rng, [1, 64, 1536]);
       const idat = zlibBomb(mib);
-      return { bytes: pngFrom([chunks[0], ['IDAT', idat], ['IEND', new Uint8Array(0)]]), what: `zlib bomb ${mib} MiB` };
+      return { bytes: pngFromChunks([chunks[0], ['IDAT', idat], ['IEND', new Uint8Array(0)]]), what: `zlib bomb ${mib} MiB` };
     }
-    case 2: { const i = rng.int(chunks.length); chunks.splice(i, 1); return { bytes: pngFrom(chunks), what: `drop chunk ${i}` }; }
-    case 3: { const i = rng.int(chunks.length); chunks.splice(rng.int(chunks.length), 0, chunks[i]); return { bytes: pngFrom(chunks), what: `duplicate chunk ${i}` }; }
+    case 2: { const i = rng.int(chunks.length); chunks.splice(i, 1); return { bytes: pngFromChunks(chunks), what: `drop chunk ${i}` }; }
+    case 3: { const i = rng.int(chunks.length); chunks.splice(rng.int(chunks.length), 0, chunks[i]); return { bytes: pngFromChunks(chunks), what: `duplicate chunk ${i}` }; }
     case 4: {
       const i = chunks.findIndex(([t]) => t === 'IDAT');
       chunks[i] = ['IDAT', bytesMutation(rng, chunks[i][1]).bytes];
-      return { bytes: pngFrom(chunks), what: 'IDAT data' };
+      return { bytes: pngFromChunks(chunks), what: 'IDAT data' };
     }
     default: return bytesMutation(rng, b);
   }
