@@ -79,7 +79,7 @@ function handle(channel: string, fn: (...args: unknown[]) => unknown): void {
   ipcMain.handle(channel, async (e, ...args: unknown[]) => {
     // only the app's own page in its window's top frame may call (not an iframe, another window or page)
     const frame = e.senderFrame;
-    if (!win || e.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame ||
+    if (!win || e.sender !== win.webContents || !frame || frame.parent !== null ||
       !trustedSenderUrl(frame.url, { indexFileUrl: pathToFileURL(indexFile).href, devUrl })) {
       return { ok: false, error: 'refused: the request did not come from the app window' };
     }
