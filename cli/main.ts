@@ -23,7 +23,7 @@ Usage:
   mulfa render <snapshot> --view i | --pose <json|file> [--size WxH] --out image.png
   mulfa render <snapshot> --orbit | --path camera_path.json [--frames n] [--fps f] [--size WxH] [--elevation deg]
                [--radius r] [--save-path path.json] --out video.mp4|video.webm
-  mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png]
+  mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png|out.svg]
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
 format; "demo" is the built-in procedural scene. Add --debug to see stack traces.`;

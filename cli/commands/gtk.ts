@@ -1,5 +1,5 @@
 /**
- * `mulfa gtk <snapshot> [--grid density|color] [--points n] [--seed s] [--baseline model] [--json] [--png out.png]`:
+ * `mulfa gtk <snapshot> [--grid density|color] [--points n] [--seed s] [--baseline model] [--json] [--png out.png|out.svg]`:
  * the grid tangent kernel of a trained field's density or colour grid on n points chosen where the field
  * matters (rendering weight, plus a 25 % uniform share): eigenvalues, the Fourier spectrum of GTK rows along a
  * line through the scene, and Δ = Yᵀ(G + λI)⁻¹Y/n with the grid's outputs as labels. With --baseline, the same
@@ -49,7 +49,7 @@ export async function gtkCommand(args: string[]): Promise<number> {
       linePlot({ title: `Fourier spectrum of GTK rows (line, ${m} points)`, xLabel: 'frequency (cycles per line)', yLabel: '|F|', logY: true, series: fser }),
       heatmap(`GTK along the line (${grid.kind}, ${which})`, rep.lineGtk, m),
     ], 3);
-    writeFileAtomic(values.png, await svgToPng(svg));
+    writeFileAtomic(values.png, values.png.toLowerCase().endsWith('.svg') ? new TextEncoder().encode(svg) : await svgToPng(svg));
     log(`wrote ${values.png}`);
   }
   const out = {
