@@ -21,18 +21,19 @@ describe('mulfa train, eval, render', () => {
   const out = d.path('run');
 
   it('train writes final.mulfa and prints the result JSON last', () => {
-    const r = runProcess(['train', 'demo', '--model', 'dense', '--max-steps', '25', '--resolution', '16', '--downscale', '4', '--out', out, '--json', '--seed', '3']);
+    const r = runProcess(['train', 'demo', '--model', 'dense', '--max-steps', '80', '--resolution', '16', '--downscale', '4', '--out', out, '--json', '--seed', '3']);
     expect(r.code, r.stderr).toBe(0);
     const j = lastJson(r.stdout);
-    expect(j).toMatchObject({ steps: 25, holdout_views: 10, model: 'dense' });
+    expect(j).toMatchObject({ steps: 80, holdout_views: 10, model: 'dense' });
     for (const k of ['seconds', 'train_psnr', 'holdout_psnr', 'holdout_ssim']) expect(typeof j[k]).toBe('number');
-    expect(j.holdout_psnr as number).toBeGreaterThan(10);
+    // the same run untrained (1 step) scores 10.0 dB held out; 80 steps score 17.3 here (seeded)
+    expect(j.holdout_psnr as number).toBeGreaterThan(15);
     expect(existsSync(`${out}/final.mulfa`)).toBe(true);
     expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]); // no temp files left
   }, 180_000);
 
   it('eval reproduces the held-out PSNR of train', () => {
-    const t = lastJson(runProcess(['train', 'demo', '--model', 'dense', '--max-steps', '25', '--resolution', '16', '--downscale', '4', '--out', d.path('run2'), '--json', '--seed', '3']).stdout);
+    const t = lastJson(runProcess(['train', 'demo', '--model', 'dense', '--max-steps', '80', '--resolution', '16', '--downscale', '4', '--out', d.path('run2'), '--json', '--seed', '3']).stdout);
     const r = runProcess(['eval', `${out}/final.mulfa`, 'demo', '--downscale', '4', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const e = lastJson(r.stdout);

@@ -100,21 +100,60 @@ describe('GTK', () => {
     expect(Array.from(G)).toEqual([1, 0, 0.5, 0, 1, 0.5, 0.5, 0.5, 0.5]);
   });
 
-  it.each(models())('(a) invariance: the feature GTK of %s does not change with training (exactly)', (_, make) => {
+  /** The feature GTK from the engine's own backward pass (channel 0): J[j] = ∂g₀(x_j)/∂w, G = J Jᵀ. */
+  function engineFeatureGtk(grid: GridModel, pts: Float32Array, n: number): Float64Array {
+    const C = grid.channels, s = makeSupport(grid, n), dOut = new Float32Array(n * C), J: Float64Array[] = [];
+    grid.computeSupport(pts, n, s);
+    const saved = grid.features.grad.slice();
+    for (let j = 0; j < n; j++) {
+      grid.features.grad.fill(0); dOut.fill(0); dOut[j * C] = 1;
+      gatherBackward(grid.features.data, grid.features.grad, C, grid.K, s, n, dOut, null);
+      J.push(Float64Array.from(grid.features.grad));
+    }
+    grid.features.grad.set(saved);
+    const G = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) { let d = 0; for (let i = 0; i < J[a].length; i++) d += J[a][i] * J[b][i]; G[a * n + b] = d; }
+    return G;
+  }
+
+  function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    return d;
+  }
+
+  /** 20 Adam steps of the features towards a target; returns how far the features moved (max |Δw|). */
+  function trainFeatures(grid: GridModel, pts: Float32Array, n: number): number {
+    const before = grid.features.data.slice();
+    const opt = new Adam([{ params: [grid.features], lr: 0.1 }]);
+    const s = makeSupport(grid, n), C = grid.channels, out = new Float32Array(n * C), dOut = new Float32Array(n * C);
+    for (let step = 0; step < 20; step++) {
+      grid.computeSupport(pts, n, s);
+      gatherForward(grid.features.data, C, grid.K, s, n, out);
+      for (let i = 0; i < n * C; i++) dOut[i] = out[i] - Math.sin(i);
+      gatherBackward(grid.features.data, grid.features.grad, C, grid.K, s, n, dOut, null);
+      opt.update();
+    }
+    return maxDiff(before, grid.features.data);
+  }
+
+  const withMulfa = (): [string, () => GridModel][] => [...models(), ['mulfagrid', () => new MulFAGrid(6, 2, new MulFAKernel(MULFA_DEFAULTS, new Rng(6)))]];
+
+  it.each(withMulfa())('(a) invariance: training moves the features of %s, and its feature GTK from the engine\'s gradients stays the same', (_, make) => {
     const rng = new Rng(4), grid = make(), n = 40;
     grid.features.data.forEach((_, i) => (grid.features.data[i] = rng.normal()));
     const pts = randomPoints(n, rng);
-    const G0 = featureGtk(grid, pts, n);
-    const opt = new Adam([{ params: [grid.features], lr: 0.1 }]);
-    const s = makeSupport(grid, n), out = new Float32Array(n * 2), dOut = new Float32Array(n * 2);
-    for (let step = 0; step < 20; step++) {
-      grid.computeSupport(pts, n, s);
-      gatherForward(grid.features.data, 2, grid.K, s, n, out);
-      for (let i = 0; i < n * 2; i++) dOut[i] = out[i] - Math.sin(i);
-      gatherBackward(grid.features.data, grid.features.grad, 2, grid.K, s, n, dOut, null);
-      opt.update();
-    }
-    expect(featureGtk(grid, pts, n)).toEqual(G0);
+    const G0 = engineFeatureGtk(grid, pts, n);
+    expect(maxDiff(G0, featureGtk(grid, pts, n))).toBeLessThan(1e-6); // the sparse formula is the engine's J Jᵀ
+    const full0 = fullGtk(grid, pts, n).G;
+    expect(trainFeatures(grid, pts, n)).toBeGreaterThan(0.5); // the features really changed
+    const G1 = engineFeatureGtk(grid, pts, n);
+    expect(maxDiff(G1, G0)).toBeLessThan(1e-9);
+    expect(maxDiff(featureGtk(grid, pts, n), G1)).toBeLessThan(1e-6);
+    // a learned kernel's part of the GTK reads the features (∂g/∂θ = Σ ∂φ/∂θ · w): it must see them move
+    const fullChange = maxDiff(fullGtk(grid, pts, n).G, full0);
+    if (grid.kernelParams.length > 0) expect(fullChange).toBeGreaterThan(1e-3);
+    else expect(fullChange).toBeLessThan(1e-9);
   });
 
   it('a learned (MulFA) kernel changes its full GTK when its parameters train', () => {
