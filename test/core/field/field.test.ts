@@ -126,3 +126,60 @@ describe('compositing', () => {
     for (let i = 0; i < 15; i++) expect(after[i]).toBeCloseTo(before[i], 5);
   });
 });
+
+// Colour-weight skipping and early termination on (thresholds high enough that this tiny scene skips colour
+// and terminates rays). The rendered function is piecewise smooth: a probe whose perturbation flips a skip or
+// termination decision measures a jump, not a derivative, so each probe checks the decisions are the same at
+// every evaluation and is otherwise set aside (and counted). Tolerance is relative (1 %), plus the finite
+// difference's own error estimated from two step sizes and the float32 loss's resolution (~2e-4 here),
+// never an absolute 1e-3 for every gradient below 1. As in the test above, a ReLU kink within a step of a
+// probe may make one probe in 25 disagree.
+describe('gradients with colour skipping and early termination on', () => {
+  const decisions = (f: RadianceField) => {
+    const { weight, n } = f.lastSamples();
+    let zero = 0;
+    for (let i = 0; i < n; i++) if (weight[i] === 0) zero++;
+    return `${f.stats.samples}/${f.stats.colorSamples}/${zero}`;
+  };
+  for (const model of ['dense', 'mulfagrid', 'hash'] as const) {
+    it(model, () => {
+      const { f, rng, batch } = setup(model, { colorWeightThreshold: 0.05, terminationT: 0.3, stepVoxels: 0.3, alphaInit: 0.02 });
+      fill(f.density.features, rng, 6, 0); // clear and dense regions: low-weight samples and opaque ones
+      const r = Float64Array.from({ length: batch.n * 3 }, () => rng.next() * 2 - 1);
+      const l0 = lossOf(f, batch, r);
+      const base = decisions(f);
+      // the loss is computed from float32 colours: differences below a few of its ulps are noise
+      const noise = (8 * 2 ** -23 * Math.max(1, Math.abs(l0))) / 4e-3;
+      const [S, nc, terminated] = base.split('/').map(Number);
+      expect(nc, 'some samples skip colour').toBeLessThan(S);
+      expect(nc, 'some samples keep colour').toBeGreaterThan(10);
+      expect(terminated, 'some rays terminate early').toBeGreaterThan(0);
+      f.backward(Float32Array.from(r));
+      const groups = f.paramGroups();
+      let checked = 0, flipped = 0;
+      const relErr: number[] = [], bad: string[] = [];
+      for (const p of [...groups.grids, ...groups.decoder]) {
+        // every grid entry the rays touch (skipped and terminated samples included), 10 of each network's
+        const nz = [...p.grad.keys()].filter((i) => p.grad[i] !== 0).slice(0, groups.grids.includes(p) && p.name === 'features' ? 400 : 10);
+        expect(nz.length, `${p.name} has gradient`).toBeGreaterThan(0);
+        for (const i of nz) {
+          const x = p.data[i], g = p.grad[i];
+          const at = (eps: number) => { p.data[i] = x + eps; const l = lossOf(f, batch, r); const d = decisions(f); p.data[i] = x; return { l, d }; };
+          const e1 = 4e-3, probes = [at(e1), at(-e1), at(e1 / 2), at(-e1 / 2)];
+          if (probes.some((q) => q.d !== base)) { flipped++; continue; }
+          const fd1 = (probes[0].l - probes[1].l) / (2 * e1), fd2 = (probes[2].l - probes[3].l) / e1;
+          const fdErr = Math.abs(fd1 - fd2);
+          const err = Math.abs(g - fd2);
+          if (err > 1e-2 * Math.abs(fd2) + 4 * fdErr + noise) bad.push(`${p.name}[${i}] analytic ${g} vs ${fd2} (±${fdErr.toExponential(1)})`);
+          if (Math.abs(fd2) > 1e-2) relErr.push(err / Math.abs(fd2));
+          checked++;
+        }
+      }
+      relErr.sort((a, b) => a - b);
+      expect(checked, `probes with stable decisions (${flipped} set aside)`).toBeGreaterThan(3 * flipped);
+      expect(checked).toBeGreaterThan(30);
+      expect(relErr[Math.floor(relErr.length / 2)], 'median relative error where |dL/dθ| > 0.01').toBeLessThan(2e-3);
+      expect(bad.length, bad.join('; ')).toBeLessThanOrEqual(Math.floor(checked / 25));
+    });
+  }
+});
