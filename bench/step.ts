@@ -92,7 +92,10 @@ export async function standardStep(model: GridKind, reps: number, log: (s: strin
   }
   perKernel['rest (sampling, compositing, loss, copies)'] = { ms: Math.round(ms - accounted), share: Number(((ms - accounted) / ms).toFixed(3)),
     samples_per_sec: Math.round((RAYS * SAMPLES) / ((ms - accounted) / 1000)) };
-  return { samples_per_sec: Math.round((RAYS * SAMPLES) / (ms / 1000)), ms_per_step: Math.round(ms), reps,
+  const rate = (t: number) => Math.round((RAYS * SAMPLES) / (t / 1000));
+  // median, with the spread over the repetitions: compare a ratio against a target only outside it
+  return { samples_per_sec: rate(ms), samples_per_sec_min: rate(Math.max(...times)), samples_per_sec_max: rate(Math.min(...times)),
+    ms_per_step: Math.round(ms), ms_per_step_min: Math.round(Math.min(...times)), ms_per_step_max: Math.round(Math.max(...times)), reps,
     backend: `${base.name}${'variant' in base ? ` (${String(base.variant)})` : ''}, ${base.threads} thread(s)`, kernels: perKernel };
 }
 
@@ -118,7 +121,10 @@ export async function benchTrain(log: (s: string) => void, opts: { seconds?: num
     let samples = 0, colorSamples = 0;
     while (performance.now() - t0 < seconds * 1000) { const r = t.trainStep(); samples += r.samples; colorSamples += r.colorSamples; }
     const s = (performance.now() - t0) / 1000;
+    // what was measured: the resolution reached in the time (progressive upsampling) and the decoder
     out[model] = { rays_per_sec: Math.round((t.step * t.config.batchRays) / s), steps: t.step, seconds: Number(s.toFixed(1)),
+      resolution_reached: t.field.density.resolution, final_resolution: t.config.field.resolution,
+      decoder: [t.config.field.colorChannels + 3 + 6 * t.config.field.viewFreqs, ...t.config.field.decoderHidden, 3].join('-'),
       samples_per_ray: Number((samples / (t.step * t.config.batchRays)).toFixed(1)), color_samples_per_ray: Number((colorSamples / (t.step * t.config.batchRays)).toFixed(1)) };
     log(`${model}: ${JSON.stringify(out[model])}`);
   }

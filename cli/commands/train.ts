@@ -1,7 +1,9 @@
 /** `mulfa train <dataset>`: trains a radiance field, with progress, periodic snapshots and a final evaluation. */
 import * as path from 'node:path';
 import type { Scene } from '../../core/scene/Scene';
-import { Trainer, TRAIN_DEFAULTS, type TrainConfig, type StepResult } from '../../core/train/Trainer';
+import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
+import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
+import { CpuBackend } from '../../core/train/backend';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
@@ -38,67 +40,28 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (data.views.length === 0) throw new UsageError('the dataset has no training views');
   const kernels = await cpuKernels();
   const meta = { dataset: scene.label, format: scene.format, cameras: cameraMeta(scene) };
-  let trainer: Trainer;
-  if (values.resume) {
-    trainer = Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, kernels);
-    log(`resumed ${values.resume} at step ${trainer.step}`);
-  } else {
-    const config: TrainConfig = { ...TRAIN_DEFAULTS, seed, field: { ...TRAIN_DEFAULTS.field, model, resolution },
-      decaySteps: maxSteps ?? TRAIN_DEFAULTS.decaySteps };
-    trainer = new Trainer(config, data, kernels);
-  }
+  const trainer = values.resume
+    ? Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, kernels)
+    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0 }), data, kernels);
+  if (values.resume) log(`resumed ${values.resume} at step ${trainer.step}`);
   checkWritableFolder(out); // before a long run, not at its first snapshot
-  const save = (name: string) => writeFileAtomic(path.join(out, name), trainer.toSnapshot(meta));
-  /** A periodic snapshot that cannot be written is reported; training goes on (the last good one stays). */
-  const trySave = (name: string) => {
-    try { save(name); } catch (e) { log(`\nwarning: ${(e as Error).message}; training goes on`); }
-  };
-
-  let stop = false;
-  const onSigint = () => { if (stop) process.exit(130); stop = true; log('\nstopping after this step (Ctrl-C again to quit at once)…'); };
-  process.on('SIGINT', onSigint);
-  const tty = process.stderr.isTTY && !values.quiet;
-  const t0 = performance.now();
-  let lastLog = 0, lastSnap = 0, last: StepResult | null = null, psnrAvg = 0;
-  const startStep = trainer.step;
-  let lastYield = performance.now();
-  try {
-    while (!stop) {
-      // let the event loop run (the SIGINT handler above) every 50 ms: training steps are synchronous
-      if (performance.now() - lastYield > 50) {
-        await new Promise((r) => setImmediate(r));
-        lastYield = performance.now();
-        if (stop) break;
-      }
-      const elapsed = (performance.now() - t0) / 1000;
-      if (elapsed >= budget || (maxSteps !== undefined && trainer.step >= maxSteps)) break;
-      last = trainer.trainStep();
-      psnrAvg = psnrAvg === 0 ? last.psnr : 0.9 * psnrAvg + 0.1 * last.psnr;
-      const now = (performance.now() - t0) / 1000;
-      const steps = trainer.step - startStep;
-      const raysPerSec = (steps * trainer.config.batchRays) / now;
-      const eta = Math.max(0, Math.min(budget - now, maxSteps !== undefined ? ((maxSteps - trainer.step) * now) / steps : Infinity));
-      const line = `step ${trainer.step}  loss ${last.loss.toFixed(5)}  psnr ${psnrAvg.toFixed(2)}  ${Math.round(raysPerSec)} rays/s  ` +
-        `res ${last.resolution}  occ ${(last.occupancy * 100).toFixed(0)}%  eta ${formatSec(eta)}`;
-      if (tty) process.stderr.write(`\r${bar(1 - eta / (now + eta))} ${line}\x1b[K`);
-      else if (!values.quiet && now - lastLog >= 5) { log(line); lastLog = now; }
-      if (now - lastSnap >= snapshotEvery) { trySave('latest.mulfa'); lastSnap = now; }
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  if (tty) process.stderr.write('\n');
-  const seconds = (performance.now() - t0) / 1000;
+  const session = new TrainingSession(new CpuBackend(trainer), { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,
+    clock: () => performance.now() });
+  const { stopped, psnr } = await runInTerminal(session, log, !values.quiet, () => {
+    // a periodic snapshot that cannot be written is reported; training goes on (the last good one stays)
+    try { writeFileAtomic(path.join(out, 'latest.mulfa'), trainer.toSnapshot(meta)); } catch (e) { log(`\nwarning: ${(e as Error).message}; training goes on`); }
+  });
   const finalFile = await saveFinal(trainer.toSnapshot(meta), path.join(out, 'final.mulfa'), log);
-  log(`wrote ${finalFile} after ${trainer.step} steps in ${seconds.toFixed(1)} s`);
-  if (stop) return 130;
+  log(`wrote ${finalFile} after ${trainer.step} steps in ${session.seconds.toFixed(1)} s`);
+  if (stopped) return 130;
   const held = await loadViews(scene, evalIndices(scene));
   const ev = evaluateViews(trainer, held);
   if (held.length > 0) log(`held-out views: ${held.length}  PSNR ${ev.psnr.toFixed(2)}  SSIM ${ev.ssim.toFixed(4)}`);
+  const p = session.progress();
   const result = {
-    steps: trainer.step, seconds: Number(seconds.toFixed(2)), train_psnr: Number(psnrAvg.toFixed(3)),
+    steps: trainer.step, seconds: Number(p.seconds.toFixed(2)), train_psnr: Number(psnr.toFixed(3)),
     holdout_psnr: held.length ? Number(ev.psnr.toFixed(3)) : null, holdout_ssim: held.length ? Number(ev.ssim.toFixed(4)) : null,
-    holdout_views: held.length, rays_per_sec: Math.round(((trainer.step - startStep) * trainer.config.batchRays) / seconds),
+    holdout_views: held.length, rays_per_sec: Math.round(p.raysPerSec),
     model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile,
   };
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
@@ -128,6 +91,38 @@ async function saveFinal(bytes: Uint8Array, file: string, log: (s: string) => vo
     throw last!;
   }
   throw new InputError(file, '', `could not be written (${(last as InputError).problem}); the trained field was saved to ${rescue} instead`);
+}
+
+/**
+ * Runs the session to its end in the terminal: a progress bar on a TTY (a line every 5 s otherwise), periodic
+ * snapshots through `snapshot`, Ctrl-C asking the session to stop after the current step (a second Ctrl-C
+ * quits at once). Slices of 50 ms keep Ctrl-C answered while steps are synchronous.
+ */
+async function runInTerminal(session: TrainingSession, log: (s: string) => void, show: boolean, snapshot: () => void): Promise<{ stopped: boolean; psnr: number }> {
+  const onSigint = () => {
+    if (session.stopping) process.exit(130);
+    session.requestStop();
+    log('\nstopping after this step (Ctrl-C again to quit at once)…');
+  };
+  process.on('SIGINT', onSigint);
+  const tty = process.stderr.isTTY && show;
+  let lastLog = 0, end: SliceEnd = 'more';
+  try {
+    while (end === 'more') {
+      end = await session.runSlice(50);
+      const p = session.progress();
+      const line = `step ${p.step}  loss ${p.loss.toFixed(5)}  psnr ${p.psnr.toFixed(2)}  ${Math.round(p.raysPerSec)} rays/s  ` +
+        `res ${p.resolution}  occ ${(p.occupancy * 100).toFixed(0)}%  eta ${formatSec(p.eta)}`;
+      if (tty) process.stderr.write(`\r${bar(1 - p.eta / (p.seconds + p.eta))} ${line}\x1b[K`);
+      else if (show && p.seconds - lastLog >= 5) { log(line); lastLog = p.seconds; }
+      if (session.takeSnapshotDue()) snapshot();
+      await new Promise((r) => setImmediate(r)); // let the event loop run the SIGINT handler
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (tty) process.stderr.write('\n');
+  return { stopped: end === 'stopped', psnr: session.progress().psnr };
 }
 
 function formatSec(s: number): string {

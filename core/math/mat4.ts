@@ -17,15 +17,6 @@ export function mat4FromRows(rows: ArrayLike<ArrayLike<number>>, out: Mat4 = new
   return out;
 }
 
-/** Element at row r, column c. */
-export function mat4Get(m: Mat4, r: number, c: number): number {
-  return m[c * 4 + r];
-}
-
-export function mat4Set(m: Mat4, r: number, c: number, v: number): void {
-  m[c * 4 + r] = v;
-}
-
 /** out = a · b (out may alias a or b). */
 export function mat4Multiply(a: Mat4, b: Mat4, out: Mat4 = new Float64Array(16)): Mat4 {
   const t = new Float64Array(16);
@@ -51,20 +42,6 @@ export function mat4InvertRigid(m: Mat4, out: Mat4 = new Float64Array(16)): Mat4
   t[15] = 1;
   out.set(t);
   return out;
-}
-
-/** out = m · (x, y, z, 1), the affine part only. */
-export function mat4TransformPoint(m: Mat4, x: number, y: number, z: number, out: Float64Array | number[]): void {
-  out[0] = m[0] * x + m[4] * y + m[8] * z + m[12];
-  out[1] = m[1] * x + m[5] * y + m[9] * z + m[13];
-  out[2] = m[2] * x + m[6] * y + m[10] * z + m[14];
-}
-
-/** out = R · (x, y, z): the rotation part only. */
-export function mat4TransformDir(m: Mat4, x: number, y: number, z: number, out: Float64Array | number[]): void {
-  out[0] = m[0] * x + m[4] * y + m[8] * z;
-  out[1] = m[1] * x + m[5] * y + m[9] * z;
-  out[2] = m[2] * x + m[6] * y + m[10] * z;
 }
 
 /** Rotation matrix (column-major 3×3 embedded in a 4×4) from a unit quaternion (w, x, y, z), as COLMAP stores it. */

@@ -143,11 +143,6 @@ export function pixelRay(cam: Camera, u: number, v: number, originOut: Float64Ar
   if (dirOut.length > 3) dirOut[3] = 1 / n;
 }
 
-/** Camera centre in world coordinates. */
-export function cameraCenter(cam: Camera): [number, number, number] {
-  return [cam.c2w[12], cam.c2w[13], cam.c2w[14]];
-}
-
 /** The same camera seen through an image downscaled by an integer factor (remainder pixels cropped). */
 export function scaleCamera(cam: Camera, factor: number): Camera {
   return {

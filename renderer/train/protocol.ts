@@ -3,6 +3,7 @@ import type { TrainData } from '../../core/train/Trainer';
 import type { GridKind } from '../../core/field/GridModel';
 import type { Camera } from '../../core/scene/Camera';
 import type { BakedField } from '../../core/render/bake';
+import type { SessionProgress } from '../../core/train/TrainingSession';
 
 export interface TrainSettings {
   model: GridKind;
@@ -29,18 +30,8 @@ export type ToWorker =
   /** The field baked into 3D textures for the viewport (core/render/bake.ts); answered by 'baked'. */
   | { type: 'bake'; id: number; size: number; eye: number[] };
 
-export interface Progress {
-  step: number;
-  loss: number;
-  psnr: number;
-  raysPerSec: number;
-  seconds: number;
-  eta: number;
-  resolution: number;
-  occupancy: number;
-  /** Kernel memory in use (bytes). */
-  memory: number;
-}
+/** A training session's progress (core/train/TrainingSession.ts) and the kernel memory in use (bytes). */
+export type Progress = SessionProgress & { memory: number };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; threads: number }

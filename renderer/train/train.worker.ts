@@ -1,11 +1,12 @@
 /**
  * Training off the UI thread: the engine's fused WebAssembly kernels (threads when the page is
- * cross-origin isolated, else one), the Trainer, and a loop that trains in slices of ~100 ms so pause,
+ * cross-origin isolated, else one) or WebGPU, and core's TrainingSession run in slices of ~100 ms so pause,
  * stop, render and snapshot requests are answered between slices. Progress is posted after each slice.
  */
 import { WasmKernels } from '../../core/wasm/WasmKernels';
 import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/wasm/Threads';
-import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trainer';
+import { Trainer } from '../../core/train/Trainer';
+import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
 import type { FromWorker, ToWorker, Progress } from './protocol';
 import { bakeField } from '../../core/render/bake';
 import { decodeSnapshot } from '../../core/io/snapshot';
@@ -65,42 +66,44 @@ async function gpuDevice(): Promise<GPUDevice> {
 }
 
 let state: 'idle' | 'training' | 'paused' | 'done' | 'stopped' = 'idle';
-let budget = { seconds: Infinity, steps: Infinity };
-let trainedMs = 0;
-let startStep = 0;
+/** The loop's policy (budgets, slices, ETA, smoothed PSNR) is core's TrainingSession, as in the CLI. */
+let session: TrainingSession | null = null;
 
 function setState(s: typeof state): void {
   state = s;
   if (s !== 'idle') post({ type: 'state', state: s });
 }
 
+/** Trains in ~100 ms slices while the state is 'training', posting progress after each. */
 async function loop(): Promise<void> {
-  let last: ReturnType<Trainer['trainStep']> | null = null, psnr = 0;
-  while (trainer && state === 'training') {
-    const t0 = performance.now();
+  while (trainer && session && state === 'training') {
+    const s = session;
+    let end: SliceEnd;
     try {
-      do {
-        if (!run) throw new Error('the training backend is gone');
-        const step = run.trainStep();
-        inStep = step.catch(() => null);
-        last = await step;
-        inStep = null;
-        psnr = psnr === 0 ? last.psnr : 0.9 * psnr + 0.1 * last.psnr;
-      } while (performance.now() - t0 < 100 && trainer.step < budget.steps && state === 'training');
+      const slice = s.runSlice(100);
+      inStep = slice.catch(() => null);
+      end = await slice;
+      inStep = null;
     } catch (err) {
+      inStep = null;
       post({ type: 'error', message: `training stopped at step ${trainer.step}: ${err instanceof Error ? err.message : String(err)}` });
       setState('stopped');
       break;
     }
-    trainedMs += performance.now() - t0;
-    const seconds = trainedMs / 1000, steps = trainer.step - startStep;
-    const eta = Math.max(0, Math.min(budget.seconds - seconds, Number.isFinite(budget.steps) ? ((budget.steps - trainer.step) * seconds) / Math.max(1, steps) : Infinity));
-    const progress: Progress = { step: trainer.step, loss: last.loss, psnr, raysPerSec: (steps * trainer.config.batchRays) / seconds, seconds, eta,
-      resolution: last.resolution, occupancy: last.occupancy, memory: run?.name === 'webgpu' ? 0 : (await getKernels()).arena.inUse };
+    const p = s.progress();
+    const progress: Progress = { ...p, memory: s.backend.name === 'webgpu' ? 0 : (await getKernels()).arena.inUse };
     post({ type: 'progress', progress });
-    if (seconds >= budget.seconds || trainer.step >= budget.steps) { setState('done'); break; }
+    if (end === 'budget') { setState('done'); break; }
     await new Promise((r) => setTimeout(r, 0)); // let queued messages (pause, stop, render) in
   }
+}
+
+/** A new session for the backend now running (the budgets of the user's settings; none when loaded). */
+function startSession(backend: TrainBackend, timeBudget: number, maxSteps: number): void {
+  run = backend;
+  trainer = backend.trainer;
+  session = new TrainingSession(backend, { timeBudgetSec: timeBudget > 0 ? timeBudget : Infinity, maxSteps: maxSteps > 0 ? maxSteps : Infinity,
+    clock: () => performance.now() });
 }
 
 self.onmessage = async (e: MessageEvent<ToWorker>) => {
@@ -113,22 +116,14 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         trainer?.dispose();
         run = null;
         const s = msg.settings;
-        const config: TrainConfig = { ...TRAIN_DEFAULTS, seed: s.seed, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution },
-          decaySteps: Number.isFinite(s.maxSteps) && s.maxSteps > 0 ? s.maxSteps : TRAIN_DEFAULTS.decaySteps };
-        budget = { seconds: s.timeBudget > 0 ? s.timeBudget : Infinity, steps: s.maxSteps > 0 ? s.maxSteps : Infinity };
-        trainedMs = 0;
-        startStep = 0;
+        const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps });
         if (s.backend === 'webgpu') {
-          run = GpuTrainer.create(await gpuDevice(), config, msg.data, k);
-          trainer = run.trainer;
+          startSession(GpuTrainer.create(await gpuDevice(), config, msg.data, k), s.timeBudget, s.maxSteps);
           post({ type: 'ready', backend: `webgpu (${config.field.model})`, threads: 1 });
-          setState('training');
-          void loop();
-          break;
+        } else {
+          startSession(new CpuBackend(new Trainer(config, msg.data, k)), s.timeBudget, s.maxSteps);
+          post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         }
-        trainer = new Trainer(config, msg.data, k);
-        run = new CpuBackend(trainer);
-        post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         setState('training');
         void loop();
         break;
@@ -138,15 +133,12 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         run?.dispose();
         trainer?.dispose();
         run = null;
-        trainer = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
-        budget = { seconds: Infinity, steps: Infinity };
-        trainedMs = 0;
-        startStep = trainer.step;
+        const loaded = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
         if (msg.backend === 'webgpu') {
-          run = GpuTrainer.resume(await gpuDevice(), trainer);
-          post({ type: 'ready', backend: `webgpu (${trainer.config.field.model})`, threads: 1 });
+          startSession(GpuTrainer.resume(await gpuDevice(), loaded), 0, 0);
+          post({ type: 'ready', backend: `webgpu (${loaded.config.field.model})`, threads: 1 });
         } else {
-          run = new CpuBackend(trainer);
+          startSession(new CpuBackend(loaded), 0, 0);
           post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
         }
         setState('paused');
@@ -154,7 +146,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       case 'pause': if (state === 'training') setState('paused'); break;
       case 'resume': if (state === 'paused') { setState('training'); void loop(); } break;
-      case 'stop': if (state === 'training' || state === 'paused') setState('stopped'); break;
+      case 'stop': if (state === 'training' || state === 'paused') { session?.requestStop(); setState('stopped'); } break;
       case 'render': {
         const t = await current();
         const t0 = performance.now();

@@ -18,41 +18,45 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.validation_error).toBe('none');
     expect(r.trilinear_idx_mismatches).toBe(0);
     expect(r.trilinear_w).toBeLessThan(1e-6);
-    expect(r.gather).toBeLessThan(1e-5);
-    expect(r.scatter_contended).toBeLessThan(1e-4);
-    expect(r.adam).toBeLessThan(1e-5);
+    expect(r.gather).toBeLessThan(1e-6); // 1.2e-7 measured
+    expect(r.scatter_contended).toBeLessThan(5e-6); // 7.7e-7
+    expect(r.adam).toBeLessThan(1e-6); // 1.7e-7
     expect(r.adam_counts_equal).toBe('true');
-    expect(r.dense_39x128).toBeLessThan(1e-5);
-    expect(r.dense_128x3).toBeLessThan(1e-5);
-    expect(r.dense_bwd_dX).toBeLessThan(1e-5);
-    expect(r.dense_bwd_dW).toBeLessThan(1e-5);
-    expect(r.dense_bwd_db).toBeLessThan(1e-5);
+    expect(r.dense_39x128).toBeLessThan(3e-6); // ≤ 9.3e-7 for all five
+    expect(r.dense_128x3).toBeLessThan(3e-6);
+    expect(r.dense_bwd_dX).toBeLessThan(3e-6);
+    expect(r.dense_bwd_dW).toBeLessThan(3e-6);
+    expect(r.dense_bwd_db).toBeLessThan(3e-6);
     expect(r.mulfa_idx_mismatches).toBe(0);
-    expect(r.mulfa_w).toBeLessThan(2e-5);
-    expect(r.mulfa_bwd).toBeLessThan(1e-4); // every kernel-parameter gradient, relative to its largest entry
-    expect(r.gather_dot).toBeLessThan(1e-5);
-    expect(r.hash_interpolation).toBeLessThan(1e-5);
+    expect(r.mulfa_w).toBeLessThan(1e-6); // 1.8e-7
+    expect(r.mulfa_bwd).toBeLessThan(1e-5); // every kernel-parameter gradient, relative to its largest entry (2.5e-6)
+    expect(r.gather_dot).toBeLessThan(1e-6); // 9.5e-8
+    expect(r.hash_interpolation).toBeLessThan(1e-5); // 1.6e-6
     // f32 vs f64: a sample within rounding of a cell face or the box exit may differ; rare, and positions agree
     expect(r.sampling_rays_differing).toBeLessThan(0.02);
-    expect(r.sampling_point_error).toBeLessThan(1e-5);
+    expect(r.sampling_point_error).toBeLessThan(1e-6); // 2.4e-7
     expect(r.occupancy_mismatches).toBe(0);
+    expect(r.occupancy_count).toMatch(/^(\d+) vs \1$/); // occupied cells counted on the device = on the CPU
     // GpuField: one forward + backward of a dense field equals the CPU field's
-    expect(r.step_render).toBeLessThan(1e-3);
-    expect(r.step_grad_density).toBeLessThan(1e-3);
-    expect(r.step_grad_color).toBeLessThan(1e-3);
-    expect(r.step_grad_decoder).toBeLessThan(1e-3);
+    expect(r.step_render).toBeLessThan(4e-4); // 7.3e-5
+    expect(r.step_grad_density).toBeLessThan(1e-3); // 2.0e-4
+    expect(r.step_grad_color).toBeLessThan(2e-3); // 5.3e-4
+    expect(r.step_grad_decoder).toBeLessThan(2e-3); // 5.7e-4
     // the same for MulFAGrid (one shared kernel, and one per grid) and hash grids, kernel gradients included
-    for (const m of ['_mulfagrid', '_mulfagrid_separate', '_hash', '_dense_2layers']) {
-      for (const q of ['step_render', 'step_grad_density', 'step_grad_color', 'step_grad_decoder']) expect(r[q + m], q + m).toBeLessThan(1e-3);
+    // bounds ~4× the values measured here: MulFA and hash agree to ≤ 7e-5 (the dense decoder's ReLU sums are the loosest)
+    const bound: Record<string, number> = { _mulfagrid: 2e-4, _mulfagrid_separate: 3e-4, _hash: 1e-4, _dense_2layers: 4e-3 };
+    for (const m of Object.keys(bound)) {
+      for (const q of ['step_render', 'step_grad_density', 'step_grad_color', 'step_grad_decoder']) expect(r[q + m], q + m).toBeLessThan(bound[m]);
     }
-    expect(r.step_grad_kernel_mulfagrid).toBeLessThan(1e-3);
-    expect(r.step_grad_kernel_mulfagrid_separate).toBeLessThan(1e-3);
-    expect(r.render).toBeLessThan(1e-3); // a whole forward render of a dense field (9e-5 here)
+    expect(r.step_grad_kernel_mulfagrid).toBeLessThan(1e-4); // 2.3e-5
+    expect(r.step_grad_kernel_mulfagrid_separate).toBeLessThan(3e-4); // 6.7e-5
+    expect(r.render).toBeLessThan(4e-4); // a whole forward render of a dense field (9.1e-5 here)
+    expect(r.render_samples).toMatch(/^(\d+) vs \1$/); // the device placed exactly the CPU's samples
     expect(r.composite_ray_end_mismatches).toBe(0);
-    expect(r.composite).toBeLessThan(1e-5);
-    expect(r.composite_bwd_rgb).toBeLessThan(1e-5);
-    expect(r.composite_bwd_raw).toBeLessThan(1e-4);
-    expect(r.gather_on_tfjs_device).toBeLessThan(1e-5);
+    expect(r.composite).toBeLessThan(2e-6); // 3.6e-7
+    expect(r.composite_bwd_rgb).toBeLessThan(2e-6); // 3.7e-7
+    expect(r.composite_bwd_raw).toBeLessThan(2e-6); // 3.8e-7
+    expect(r.gather_on_tfjs_device).toBeLessThan(1e-6); // 1.2e-7
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
@@ -76,7 +80,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     console.log('WebGPU resume', JSON.stringify(r));
     expect(r.error).toBeUndefined();
     expect(r.steps).toBe('10 vs 10');
-    for (const k of ['density', 'color', 'decoder', 'grid_moments']) expect(r[k], k).toBeLessThan(1e-3);
+    for (const k of ['density', 'color', 'decoder', 'grid_moments']) expect(r[k], k).toBeLessThan(1e-6); // ≤ 2.8e-7 measured
     expect(r.density_without_moments).toBeGreaterThan(10 * (r.density as number)); // the moments matter
     expect(errors).toEqual([]);
     await page.close();

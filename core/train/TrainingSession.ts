@@ -1,0 +1,125 @@
+/**
+ * One training loop for every host (the CLI, the app's worker) and every backend: it runs steps in
+ * slices, smooths PSNR, computes rays/s and ETA, enforces the time and step budgets, answers stop requests
+ * between steps, and says when a periodic snapshot is due. Hosts only display progress, write snapshots and
+ * decide how long a slice may block (the CLI's Ctrl-C, the worker's messages).
+ */
+import { type TrainConfig, TRAIN_DEFAULTS, type StepResult } from './Trainer';
+import type { GridKind } from '../field/GridModel';
+import type { TrainBackend } from './backend';
+
+/** What a user chooses before training (CLI flags, the app's training panel). */
+export interface TrainChoices {
+  model: GridKind;
+  resolution: number;
+  seed: number;
+  /** Step budget (0 or Infinity: none); also the length of the learning-rate decay when set. */
+  maxSteps: number;
+}
+
+/** The training configuration for a user's choices (the defaults for everything else). */
+export function trainConfigFor(c: TrainChoices): TrainConfig {
+  return { ...TRAIN_DEFAULTS, seed: c.seed, field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution },
+    decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps };
+}
+
+export interface SessionProgress {
+  step: number;
+  loss: number;
+  /** Training PSNR, exponentially smoothed over steps (0.9). */
+  psnr: number;
+  raysPerSec: number;
+  /** Seconds spent training in this session (pauses excluded). */
+  seconds: number;
+  /** Seconds until a budget ends training (Infinity: none set). */
+  eta: number;
+  resolution: number;
+  occupancy: number;
+}
+
+export interface SessionOptions {
+  /** Stop after this many seconds of training (Infinity: no limit). */
+  timeBudgetSec?: number;
+  /** Stop when the trainer reaches this step (absolute, so a resumed run stops at the same step). */
+  maxSteps?: number;
+  /** A snapshot is due after this many seconds of training since the last one (Infinity: never). */
+  snapshotEverySec?: number;
+  /** Milliseconds (Date.now by default; hosts pass performance.now, tests their own clock). */
+  clock?: () => number;
+}
+
+export type SliceEnd = 'more' | 'budget' | 'stopped';
+
+export class TrainingSession {
+  readonly timeBudgetSec: number;
+  readonly maxSteps: number;
+  readonly snapshotEverySec: number;
+  private readonly clock: () => number;
+  private readonly startStep: number;
+  private trainedMs = 0;
+  private lastSnapshotSec = 0;
+  private psnrAvg = 0;
+  private last: StepResult | null = null;
+  private stopRequested = false;
+
+  constructor(readonly backend: TrainBackend, opts: SessionOptions = {}) {
+    this.timeBudgetSec = opts.timeBudgetSec ?? Infinity;
+    this.maxSteps = opts.maxSteps ?? Infinity;
+    this.snapshotEverySec = opts.snapshotEverySec ?? Infinity;
+    this.clock = opts.clock ?? (() => Date.now());
+    this.startStep = backend.trainer.step;
+  }
+
+  get step(): number { return this.backend.trainer.step; }
+  get seconds(): number { return this.trainedMs / 1000; }
+  /** The last step's result (null before the first). */
+  get lastStep(): StepResult | null { return this.last; }
+
+  /** Whether a budget is used up (no step would run). */
+  get budgetReached(): boolean {
+    return this.seconds >= this.timeBudgetSec || this.step >= this.maxSteps;
+  }
+
+  /** Asks the loop to stop after the step in progress (Ctrl-C, the app's Stop). */
+  requestStop(): void { this.stopRequested = true; }
+  get stopping(): boolean { return this.stopRequested; }
+
+  /**
+   * Trains for up to `sliceMs` (at least one step unless a budget is used up or a stop was requested).
+   * 'budget': a budget ended training; 'stopped': a stop was requested; 'more': call again.
+   */
+  async runSlice(sliceMs: number): Promise<SliceEnd> {
+    const t0 = this.clock();
+    let mark = t0;
+    while (!this.stopRequested && !this.budgetReached) {
+      const r = await this.backend.trainStep();
+      this.last = r;
+      this.psnrAvg = this.psnrAvg === 0 ? r.psnr : 0.9 * this.psnrAvg + 0.1 * r.psnr;
+      const now = this.clock();
+      this.trainedMs += now - mark; // time between slices (pauses, messages, display) is not training
+      mark = now;
+      if (now - t0 >= sliceMs) break;
+    }
+    if (this.stopRequested) return 'stopped';
+    return this.budgetReached ? 'budget' : 'more';
+  }
+
+  /** Whether a periodic snapshot is due; marks it taken (the host writes it, and reports a failure itself). */
+  takeSnapshotDue(): boolean {
+    if (this.seconds - this.lastSnapshotSec < this.snapshotEverySec - 1e-9) return false; // (sums of float ms)
+    this.lastSnapshotSec = this.seconds;
+    return true;
+  }
+
+  progress(): SessionProgress {
+    const seconds = this.seconds, steps = this.step - this.startStep, r = this.last;
+    const byTime = this.timeBudgetSec - seconds;
+    const bySteps = Number.isFinite(this.maxSteps) && steps > 0 ? ((this.maxSteps - this.step) * seconds) / steps : Infinity;
+    return {
+      step: this.step, loss: r?.loss ?? NaN, psnr: this.psnrAvg,
+      raysPerSec: seconds > 0 ? (steps * this.backend.trainer.config.batchRays) / seconds : 0,
+      seconds, eta: Math.max(0, Math.min(byTime, bySteps)), resolution: r?.resolution ?? this.backend.trainer.field.density.resolution,
+      occupancy: r?.occupancy ?? this.backend.trainer.field.occupancy.fraction(),
+    };
+  }
+}

@@ -1,0 +1,93 @@
+// The training loop's policy, once for every host: budgets (time and absolute steps), slices, stop requests,
+// pauses not counted as training, snapshot cadence, and the progress numbers (smoothed PSNR, rays/s, ETA).
+import { describe, expect, it } from 'vitest';
+import { TrainingSession, trainConfigFor } from '../../../core/train/TrainingSession';
+import { TRAIN_DEFAULTS, type Trainer, type StepResult } from '../../../core/train/Trainer';
+import type { TrainBackend } from '../../../core/train/backend';
+
+/** A backend whose steps take `msPerStep` on a fake clock, with PSNR 10, 20, 10, 20, … */
+function fake(msPerStep: number, startStep = 0) {
+  let now = 0;
+  const trainer = { step: startStep, config: { batchRays: 100 }, field: { density: { resolution: 8 }, occupancy: { fraction: () => 1 } } } as unknown as Trainer;
+  const backend: TrainBackend = {
+    name: 'fake', trainer,
+    async trainStep(): Promise<StepResult> {
+      now += msPerStep;
+      trainer.step++;
+      return { step: trainer.step, loss: 0.1, psnr: trainer.step % 2 ? 10 : 20, rays: 100, samples: 0, colorSamples: 0, occupancy: 0.5, resolution: 16 };
+    },
+    async syncToCpu() { return trainer; },
+    dispose() {},
+  };
+  return { backend, trainer, clock: () => now, advance: (ms: number) => { now += ms; } };
+}
+
+describe('TrainingSession', () => {
+  it('stops at an absolute step budget, also when resumed part-way', async () => {
+    const f = fake(10, 40);
+    const s = new TrainingSession(f.backend, { maxSteps: 50, clock: f.clock });
+    expect(await s.runSlice(1e9)).toBe('budget');
+    expect(f.trainer.step).toBe(50);
+    expect(await s.runSlice(1e9)).toBe('budget'); // nothing more
+    expect(f.trainer.step).toBe(50);
+    expect(s.progress().eta).toBe(0);
+  });
+
+  it('stops at a time budget, counting only time spent training (pauses between slices are not)', async () => {
+    const f = fake(10);
+    const s = new TrainingSession(f.backend, { timeBudgetSec: 1, clock: f.clock });
+    expect(await s.runSlice(50)).toBe('more');
+    expect(f.trainer.step).toBe(5); // a 50 ms slice of 10 ms steps
+    f.advance(60_000); // paused for a minute
+    expect(s.seconds).toBeCloseTo(0.05, 9);
+    let end = 'more';
+    while (end === 'more') end = await s.runSlice(50);
+    expect(end).toBe('budget');
+    expect(f.trainer.step).toBe(100);
+    expect(s.seconds).toBeCloseTo(1, 9);
+  });
+
+  it('a stop request ends the slice after the step in progress', async () => {
+    const f = fake(10);
+    const s = new TrainingSession(f.backend, { clock: f.clock });
+    await s.runSlice(30);
+    s.requestStop();
+    const before = f.trainer.step;
+    expect(await s.runSlice(1e9)).toBe('stopped');
+    expect(f.trainer.step).toBe(before);
+    expect(s.stopping).toBe(true);
+  });
+
+  it('a snapshot is due every snapshotEverySec of training, once each time', async () => {
+    const f = fake(10);
+    const s = new TrainingSession(f.backend, { snapshotEverySec: 0.1, maxSteps: 35, clock: f.clock });
+    const dueAt: number[] = [];
+    let end = 'more';
+    while (end === 'more') {
+      end = await s.runSlice(10); // one step per slice
+      if (s.takeSnapshotDue()) dueAt.push(f.trainer.step);
+    }
+    expect(dueAt).toEqual([10, 20, 30]);
+    expect(s.takeSnapshotDue()).toBe(false);
+  });
+
+  it('progress: smoothed PSNR, rays/s, ETA from the nearer budget', async () => {
+    const f = fake(10);
+    const s = new TrainingSession(f.backend, { maxSteps: 200, timeBudgetSec: 1.5, clock: f.clock });
+    await s.runSlice(500); // 50 steps in 0.5 s
+    const p = s.progress();
+    expect(p.step).toBe(50);
+    expect(p.raysPerSec).toBeCloseTo((50 * 100) / 0.5, 6);
+    expect(p.eta).toBeCloseTo(1.0, 6); // the time budget ends first (150 more steps would take 1.5 s)
+    expect(p.psnr).toBeGreaterThan(14); // EMA of alternating 10/20 settles near 15
+    expect(p.psnr).toBeLessThan(16);
+    expect(p.resolution).toBe(16);
+  });
+
+  it('trainConfigFor: the user choices over the defaults; the step budget sets the decay length', () => {
+    const c = trainConfigFor({ model: 'dense', resolution: 48, seed: 3, maxSteps: 500 });
+    expect(c).toMatchObject({ seed: 3, decaySteps: 500, field: { model: 'dense', resolution: 48 } });
+    expect(c.batchRays).toBe(TRAIN_DEFAULTS.batchRays);
+    expect(trainConfigFor({ model: 'hash', resolution: 64, seed: 0, maxSteps: 0 }).decaySteps).toBe(TRAIN_DEFAULTS.decaySteps);
+  });
+});
