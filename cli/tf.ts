@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { DecoderFactory } from '../core/field/RadianceField';
+import type { DecoderFactory } from '../core/field/Decoder';
 import { TfDecoder } from '../core/field/TfDecoder';
 
 let ready: Promise<void> | null = null;

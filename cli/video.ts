@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type HME from 'h264-mp4-encoder';
 import * as path from 'node:path';
 import { InputError } from '../core/errors';
-import { writeFileAtomic, privateTempFolder, ensureFolder } from './fsio';
+import { writeFileAtomic, privateTempFolder, ensureFolder } from '../datasets/node/files';
 import { UsageError } from './args';
 
 /**

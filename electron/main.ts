@@ -7,7 +7,7 @@
 import { app, BrowserWindow, Menu, dialog, ipcMain, session, shell } from 'electron';
 import * as path from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../cli/fsio';
+import { writeFileAtomic } from '../datasets/node/files';
 import { FolderAccess } from './folderAccess';
 import { isInputError } from '../core/errors';
 import { pathToFileURL } from 'node:url';

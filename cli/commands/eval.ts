@@ -8,7 +8,7 @@ import { parse, intFlag, openScene } from '../args';
 import { cpuKernels } from '../kernels';
 import type { FieldKernels } from '../../core/field/kernels';
 import type { Camera } from '../../core/scene/Camera';
-import { readFileOrFail } from '../fsio';
+import { readFileOrFail } from '../../datasets/node/files';
 
 export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: number; ssim: number; perView: { psnr: number; ssim: number }[] } {
   const perView = views.map((v) => { const e = trainer.evaluate(v); return { psnr: e.psnr, ssim: e.ssim }; });

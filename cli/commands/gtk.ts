@@ -6,7 +6,7 @@
  * for a fixed-kernel model at the same resolution on the same points and labels.
  */
 import { parse, intFlag, UsageError } from '../args';
-import { writeFileAtomic } from '../fsio';
+import { writeFileAtomic } from '../../datasets/node/files';
 import { loadTrainer, storedCamera, type StoredCamera } from './eval';
 import { selectFieldPoints } from '../../core/gtk/points';
 import { gtkReport, type GtkReport, baselineGrid } from '../../core/gtk/report';

@@ -10,7 +10,7 @@ import { InputError } from '../../core/errors';
 import { parse, intFlag, numFlag, UsageError } from '../args';
 import { openVideo } from '../video';
 import { orbitPath, parseCameraPathJson, toCameraPathJson, keyframeCamera, type CameraPath, type Keyframe } from '../../core/paths/CameraPath';
-import { writeFileAtomic } from '../fsio';
+import { writeFileAtomic } from '../../datasets/node/files';
 import { loadTrainer, storedCamera, type StoredCamera } from './eval';
 import { matrix4, asObject, positive } from '../../datasets/validate';
 

@@ -11,7 +11,7 @@ import { parse, intFlag, numFlag, openScene, UsageError } from '../args';
 import { cpuKernels } from '../kernels';
 import * as os from 'node:os';
 import { InputError } from '../../core/errors';
-import { writeFileAtomic, readFileOrFail, checkWritableFolder } from '../fsio';
+import { writeFileAtomic, readFileOrFail, checkWritableFolder } from '../../datasets/node/files';
 import { evaluateViews, cameraMeta } from './eval';
 
 const MODELS: GridKind[] = ['mulfagrid', 'dense', 'fouriergrid', 'hash'];

@@ -29,6 +29,9 @@ export interface DecoderImpl {
   dispose?(): void;
 }
 
+/** Builds the decoder (the TypedArray reference by default; TfDecoder where TF.js is initialised). */
+export type DecoderFactory = (config: DecoderConfig, rng: Rng) => DecoderImpl;
+
 export function decoderDims(config: DecoderConfig): number[] {
   return [config.features + viewEncodingDims(config.viewFreqs), ...config.hidden, 3];
 }

@@ -14,7 +14,7 @@ import { DenseGrid } from './DenseGrid';
 import { FourierGrid } from './FourierGrid';
 import { HashGrid } from './HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
-import type { DecoderConfig, DecoderImpl } from './Decoder';
+import type { DecoderFactory, DecoderImpl } from './Decoder';
 import { Occupancy } from '../render/Occupancy';
 import { countSamples, placeSamples } from '../render/sampling';
 import { alphaPass, compositePass, compositeBackward } from '../render/composite';
@@ -65,9 +65,6 @@ export const FIELD_DEFAULTS: FieldConfig = {
   colorWeightThreshold: 1e-4,
   terminationT: 1e-4,
 };
-
-/** Builds the decoder (the TypedArray reference by default; TfDecoder where TF.js is initialised). */
-export type DecoderFactory = (config: DecoderConfig, rng: Rng) => DecoderImpl;
 
 export interface RayBatch {
   n: number;

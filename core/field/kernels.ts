@@ -5,7 +5,7 @@
  * is tested against this reference. The field and trainer do not know which one they have.
  */
 import { type GridModel, type Support, gatherForward, gatherBackward } from './GridModel';
-import type { DecoderFactory } from './RadianceField';
+import type { DecoderFactory } from './Decoder';
 import { Decoder } from './Decoder';
 import { type Allocator, JS_ALLOCATOR } from '../wasm/Arena';
 

@@ -57,6 +57,29 @@ function split(n: number, T: number, t: number, align = 4): [number, number] {
 
 const f32 = (x: number) => Math.fround(x);
 
+/**
+ * Where the fields of kernels.c's structs sit, in 4-byte words from the struct's start (wasm32: pointers
+ * and ints are one word each). Checked against the compiled kernels' own offsetof/sizeof at start-up
+ * (STRUCT_CHECKS), so a change on either side fails loudly instead of writing to the wrong field.
+ */
+const LAYER_WORDS = 7; // Layer: in, out, WT, W, b, X, dX
+const MLP = {
+  L: 0, layer: (l: number) => 2 + l * LAYER_WORDS, // Mlp: L, pad, layer[8], Y, rgb, dY
+  in: 0, out: 1, WT: 2, W: 3, b: 4, X: 5, dX: 6, // within a Layer
+  Y: 2 + 8 * LAYER_WORDS, rgb: 3 + 8 * LAYER_WORDS, dY: 4 + 8 * LAYER_WORDS, words: 5 + 8 * LAYER_WORDS,
+} as const;
+const MULFA_MAXM = 4;
+const MULFA = { // MulFA: L, M, H, Z, R, pad[3], A1T, A1, b1, AT[4], A[4], b[4], a, c, pad2, TS[4], TC[4]
+  L: 0, M: 1, H: 2, Z: 3, R: 4, A1T: 8, A1: 9, b1: 10, AT: 11, A: 11 + MULFA_MAXM, b: 11 + 2 * MULFA_MAXM,
+  a: 11 + 3 * MULFA_MAXM, c: 12 + 3 * MULFA_MAXM, TS: 14 + 3 * MULFA_MAXM, TC: 14 + 4 * MULFA_MAXM, words: 14 + 5 * MULFA_MAXM,
+} as const;
+/** layout(q) of kernels.c and what the tables above imply, in bytes. */
+const STRUCT_CHECKS: [q: number, what: string, bytes: number][] = [
+  [0, 'sizeof(Mlp)', MLP.words * 4], [1, 'offsetof(Mlp, Y)', MLP.Y * 4], [2, 'sizeof(MulFA)', MULFA.words * 4],
+  [3, 'offsetof(MulFA, TS)', MULFA.TS * 4], [4, 'offsetof(MulFA, c)', MULFA.c * 4], [5, 'sizeof(MulFAGrad)', 80],
+  [6, 'offsetof(MulFAGrad, psi)', 64], [7, 'sizeof(Layer)', LAYER_WORDS * 4],
+];
+
 export class WasmKernels implements FieldKernels {
   readonly name = 'wasm';
   readonly arena: Arena;
@@ -74,11 +97,10 @@ export class WasmKernels implements FieldKernels {
     const heap = (exports.__heap_base as { value: number }).value;
     this.arena = new Arena(memory, heap + (pool ? pool.workers.length * CTRL_BYTES + 64 : 0),
       typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
-    const expect = [232 + 12, 232, 136, 104, 96, 80, 64, 28];
-    expect.forEach((v, q) => {
+    for (const [q, what, bytes] of STRUCT_CHECKS) {
       const got = this.fn.layout(q);
-      if (got !== v) throw new Error(`kernel struct layout ${q}: expected ${v}, got ${got}`);
-    });
+      if (got !== bytes) throw new Error(`kernel struct layout: ${what} is ${got} bytes in kernels.c, ${bytes} in WasmKernels.ts`);
+    }
     for (let t = 0; t < this.threads; t++) {
       this.mulfaState.push(this.arena.alloc(this.fn.layout(8)));
       this.mulfaScratch.push(this.arena.alloc(this.fn.layout(9)));
@@ -218,15 +240,16 @@ class MulFABlock {
   constructor(private readonly wk: WasmKernels, readonly k: MulFAKernel) {
     const { L, M, H } = k.config, Z = k.Z, al = wk.arena;
     if (H % 4 || Z % 4 || H > 32 || Z > 48 || M > 4) throw new Error(`MulFA kernel L=${L} M=${M} H=${H} is outside the fused kernel's limits`);
-    this.ptr = al.alloc(136);
-    this.hdr = new Int32Array(al.memory.buffer, this.ptr, 34);
-    this.hdrF = new Float32Array(al.memory.buffer, this.ptr, 34);
+    this.ptr = al.alloc(MULFA.words * 4);
+    this.hdr = new Int32Array(al.memory.buffer, this.ptr, MULFA.words);
+    this.hdrF = new Float32Array(al.memory.buffer, this.ptr, MULFA.words);
     this.A1T = al.f32(Z * H); this.A1 = al.f32(H * Z); this.b1 = al.f32(H); this.a = al.f32(H);
     for (let m = 1; m < M; m++) { this.AT[m] = al.f32(H * H); this.A[m] = al.f32(H * H); this.b[m] = al.f32(H); }
-    this.hdr.set([L, M, H, Z, 0]);
-    this.hdr[8] = this.A1T.byteOffset; this.hdr[9] = this.A1.byteOffset; this.hdr[10] = this.b1.byteOffset;
-    for (let m = 1; m < M; m++) { this.hdr[11 + m] = this.AT[m].byteOffset; this.hdr[15 + m] = this.A[m].byteOffset; this.hdr[19 + m] = this.b[m].byteOffset; }
-    this.hdr[23] = this.a.byteOffset;
+    const h = this.hdr;
+    h[MULFA.L] = L; h[MULFA.M] = M; h[MULFA.H] = H; h[MULFA.Z] = Z; h[MULFA.R] = 0;
+    h[MULFA.A1T] = this.A1T.byteOffset; h[MULFA.A1] = this.A1.byteOffset; h[MULFA.b1] = this.b1.byteOffset;
+    for (let m = 1; m < M; m++) { h[MULFA.AT + m] = this.AT[m].byteOffset; h[MULFA.A + m] = this.A[m].byteOffset; h[MULFA.b + m] = this.b[m].byteOffset; }
+    h[MULFA.a] = this.a.byteOffset;
   }
 
   /** Copies the current parameters (and the filter tables for resolution R) into kernel memory. */
@@ -243,15 +266,15 @@ class MulFABlock {
       this.b[m].set(k.b[m].data);
     }
     this.a.set(k.a.data);
-    this.hdrF[24] = k.c.data[0];
+    this.hdrF[MULFA.c] = k.c.data[0];
     if (this.tabR !== R) {
       for (const t of [...this.TS, ...this.TC]) al.free(t);
       this.TS = []; this.TC = [];
       for (let m = 0; m < M; m++) { this.TS.push(al.f32(3 * R * H)); this.TC.push(al.f32(3 * R * H)); }
-      for (let m = 0; m < M; m++) { this.hdr[26 + m] = this.TS[m].byteOffset; this.hdr[30 + m] = this.TC[m].byteOffset; }
+      for (let m = 0; m < M; m++) { this.hdr[MULFA.TS + m] = this.TS[m].byteOffset; this.hdr[MULFA.TC + m] = this.TC[m].byteOffset; }
       this.tabR = R;
     }
-    this.hdr[4] = R;
+    this.hdr[MULFA.R] = R;
     const tab = k.filterTables(R);
     for (let m = 0; m < M; m++) { this.TS[m].set(tab.S[m]); this.TC[m].set(tab.C[m]); }
   }
@@ -323,15 +346,15 @@ export class WasmDecoder implements DecoderImpl {
     this.params = [...this.weights, ...this.biases];
     const al = wk.arena, L = this.dims.length - 1;
     if (L > 8) throw new Error('decoder deeper than 8 layers');
-    this.net = al.alloc(256);
-    this.hdr = new Int32Array(al.memory.buffer, this.net, 64);
-    this.hdr[0] = L;
+    this.net = al.alloc(MLP.words * 4);
+    this.hdr = new Int32Array(al.memory.buffer, this.net, MLP.words);
+    this.hdr[MLP.L] = L;
     for (let l = 0; l < L; l++) {
       const i = this.pdims[l], o = this.pdims[l + 1];
       this.WT.push(al.f32(i * o)); this.W.push(al.f32(o * i)); this.b.push(al.f32(o));
-      const base = 2 + l * 7;
-      this.hdr[base] = i; this.hdr[base + 1] = o;
-      this.hdr[base + 2] = this.WT[l].byteOffset; this.hdr[base + 3] = this.W[l].byteOffset; this.hdr[base + 4] = this.b[l].byteOffset;
+      const ly = MLP.layer(l);
+      this.hdr[ly + MLP.in] = i; this.hdr[ly + MLP.out] = o;
+      this.hdr[ly + MLP.WT] = this.WT[l].byteOffset; this.hdr[ly + MLP.W] = this.W[l].byteOffset; this.hdr[ly + MLP.b] = this.b[l].byteOffset;
     }
   }
 
@@ -354,8 +377,8 @@ export class WasmDecoder implements DecoderImpl {
     for (let l = 0; l < L; l++) { this.X.push(al.f32(cap * this.pdims[l])); this.dX.push(al.f32(cap * this.pdims[l])); }
     this.Y = al.f32(cap * this.pdims[L]); this.dY = al.f32(cap * this.pdims[L]);
     this.rgb = al.f32(cap * 3); this.dRgb = al.f32(cap * 3);
-    for (let l = 0; l < L; l++) { const base = 2 + l * 7; this.hdr[base + 5] = this.X[l].byteOffset; this.hdr[base + 6] = this.dX[l].byteOffset; }
-    this.hdr[58] = this.Y.byteOffset; this.hdr[59] = this.rgb.byteOffset; this.hdr[60] = this.dY.byteOffset;
+    for (let l = 0; l < L; l++) { const ly = MLP.layer(l); this.hdr[ly + MLP.X] = this.X[l].byteOffset; this.hdr[ly + MLP.dX] = this.dX[l].byteOffset; }
+    this.hdr[MLP.Y] = this.Y.byteOffset; this.hdr[MLP.rgb] = this.rgb.byteOffset; this.hdr[MLP.dY] = this.dY.byteOffset;
   }
 
   fillInput(n: number, feats: Float32Array, dirs: Float32Array, dirIndex: Int32Array | null): void {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { TempDir } from '../fixtures/datasets';
 import { runProcess } from './run';
-import { writeFileAtomic } from '../../cli/fsio';
+import { writeFileAtomic } from '../../datasets/node/files';
 import { openVideo } from '../../cli/video';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { Trainer } from '../../core/train/Trainer';

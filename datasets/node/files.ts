@@ -1,5 +1,5 @@
 /**
- * Writes that never leave a broken file: a temp file in the target's folder with a unique random name,
+ * Node file I/O shared by the CLI and the Electron main process. Writes never leave a broken file: a temp file in the target's folder with a unique random name,
  * created exclusively (O_EXCL, O_NOFOLLOW: a planted file or symlink makes the open fail instead of being
  * followed), written, fsynced, renamed over the target, and the folder fsynced so the rename survives a
  * crash. Any failure removes the temp file and leaves the previous target intact.
@@ -7,7 +7,7 @@
 import { constants, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync, mkdirSync, readFileSync, statSync, fstatSync, mkdtempSync, accessSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { InputError } from '../core/errors';
+import { InputError } from '../../core/errors';
 
 const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
