@@ -6,7 +6,7 @@
  */
 import { InputError } from '../core/errors';
 import { type Camera, type Distortion, makeDistortion } from '../core/scene/Camera';
-import { mat4FromQuatTrans, mat4InvertRigid, opencvToOpenGL } from '../core/math/mat4';
+import { mat4FromQuatTrans, invertPose, opencvToOpenGL } from '../core/math/mat4';
 import { aabbFromPoints, aabbFromLookAt, nearFarFromAabb, quantile } from '../core/scene/bounds';
 import { type DatasetFS, joinPath, confinePath, dirname } from './fs';
 import { type LoadOptions, type RawScene, type ImageRef, probeImages, checkImageSize, checkDownscale, allTrain } from './build';
@@ -64,7 +64,7 @@ export async function loadColmap(fs: DatasetFS, opts: LoadOptions, base = ''): P
     const cc = model.cameras.get(im.cameraId);
     if (!cc) throw new InputError(imagesFile, `image ${im.id} camera_id`, `camera ${im.cameraId} is not in ${camsFile}`);
     const w2c = mat4FromQuatTrans(im.q[0], im.q[1], im.q[2], im.q[3], im.t[0], im.t[1], im.t[2]);
-    const cam = checkCameraValues({ c2w: opencvToOpenGL(mat4InvertRigid(w2c)), width: cc.width, height: cc.height, ...intrinsicsOf(cc, camsFile) },
+    const cam = checkCameraValues({ c2w: opencvToOpenGL(invertPose(w2c)), width: cc.width, height: cc.height, ...intrinsicsOf(cc, camsFile) },
       camsFile, `camera ${cc.id} (image ${im.id}) `);
     checkImageSize(infos[i], refs[i], cam, `${camsFile} (camera ${cc.id})`);
     return cam;
@@ -102,7 +102,7 @@ function depthRange(cams: Camera[], pts: Float64Array): { near: number; far: num
   const n = pts.length / 3, stride = Math.max(1, Math.floor((n * cams.length) / 200000));
   let k = 0;
   for (const cam of cams) {
-    const w2c = mat4InvertRigid(cam.c2w);
+    const w2c = invertPose(cam.c2w);
     for (let i = 0; i < n; i++, k++) {
       if (k % stride !== 0) continue;
       const z = -(w2c[2] * pts[i * 3] + w2c[6] * pts[i * 3 + 1] + w2c[10] * pts[i * 3 + 2] + w2c[14]);

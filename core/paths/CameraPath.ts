@@ -7,6 +7,7 @@
 import type { Camera } from '../scene/Camera';
 import type { AABB } from '../scene/Scene';
 import { InputError } from '../errors';
+import { mat4, quat, vec3 } from 'gl-matrix';
 
 export interface Keyframe {
   /** Column-major 4×4 camera-to-world (OpenGL axes). */
@@ -27,17 +28,15 @@ export interface CameraPath {
 }
 
 type V3 = [number, number, number];
-const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const norm = (a: V3): V3 => { const l = Math.hypot(...a) || 1; return [a[0] / l, a[1] / l, a[2] / l]; };
+const v3 = (x: ArrayLike<number>): V3 => [x[0], x[1], x[2]];
 
-/** Camera-to-world (column-major) looking from eye at target with an up hint. */
+/** Camera-to-world (column-major) looking from eye at target with an up hint (another axis when they align). */
 export function lookAtC2w(eye: V3, target: V3, up: V3): number[] {
-  const back = norm(sub(eye, target));
-  let right = cross(up, back);
-  if (Math.hypot(...right) < 1e-9) right = cross([up[1], up[2], up[0]], back);
-  right = norm(right);
-  const u = cross(back, right);
+  const back = vec3.normalize(new Float64Array(3), vec3.subtract(new Float64Array(3), eye, target));
+  const right = vec3.cross(new Float64Array(3), up, back);
+  if (vec3.length(right) < 1e-9) vec3.cross(right, [up[1], up[2], up[0]], back);
+  vec3.normalize(right, right);
+  const u = vec3.cross(new Float64Array(3), back, right);
   return [...right, 0, ...u, 0, ...back, 0, ...eye, 1];
 }
 
@@ -72,10 +71,10 @@ export function orbitPath(aabb: AABB, cameras: Camera[], o: OrbitOptions = {}): 
   if (cameras.length) {
     const mu: V3 = [0, 0, 0];
     for (const c of cameras) for (let k = 0; k < 3; k++) mu[k] += c.c2w[4 + k];
-    up = norm(mu);
-    const eyes = cameras.map((c) => sub([c.c2w[12], c.c2w[13], c.c2w[14]], center));
-    radius ??= eyes.reduce((a, e) => a + Math.hypot(...e), 0) / eyes.length;
-    elevation ??= (eyes.reduce((a, e) => a + Math.asin(Math.max(-1, Math.min(1, (e[0] * up[0] + e[1] * up[1] + e[2] * up[2]) / Math.hypot(...e)))), 0) / eyes.length) * 180 / Math.PI;
+    up = v3(vec3.normalize(new Float64Array(3), mu));
+    const eyes = cameras.map((c) => vec3.subtract(new Float64Array(3), [c.c2w[12], c.c2w[13], c.c2w[14]], center));
+    radius ??= eyes.reduce((a, e) => a + vec3.length(e), 0) / eyes.length;
+    elevation ??= (eyes.reduce((a, e) => a + Math.asin(Math.max(-1, Math.min(1, vec3.dot(e, up) / vec3.length(e)))), 0) / eyes.length) * 180 / Math.PI;
     fov ??= (2 * Math.atan((0.5 * cameras[0].height) / cameras[0].fy) * 180) / Math.PI;
   }
   fov ??= 40;
@@ -84,8 +83,8 @@ export function orbitPath(aabb: AABB, cameras: Camera[], o: OrbitOptions = {}): 
   const frames = o.frames ?? 120, fps = o.fps ?? 30;
   const width = o.width ?? cameras[0]?.width ?? 640, height = o.height ?? cameras[0]?.height ?? 480;
   // orthonormal basis of the orbit plane
-  const a = norm(Math.abs(up[0]) < 0.9 ? cross(up, [1, 0, 0]) : cross(up, [0, 1, 0]));
-  const b = cross(up, a);
+  const a = vec3.normalize(new Float64Array(3), vec3.cross(new Float64Array(3), up, Math.abs(up[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0]));
+  const b = vec3.cross(new Float64Array(3), up, a);
   const el = (elevation * Math.PI) / 180;
   const out: Keyframe[] = [];
   for (let i = 0; i < frames; i++) {
@@ -98,41 +97,6 @@ export function orbitPath(aabb: AABB, cameras: Camera[], o: OrbitOptions = {}): 
 }
 
 // ---- interpolation
-
-type Q = [number, number, number, number];
-
-function matToQuat(m: number[]): Q {
-  // column-major: R[r][c] = m[c * 4 + r]
-  const r = (i: number, j: number) => m[j * 4 + i];
-  const tr = r(0, 0) + r(1, 1) + r(2, 2);
-  let q: Q;
-  if (tr > 0) { const s = Math.sqrt(tr + 1) * 2; q = [(r(2, 1) - r(1, 2)) / s, (r(0, 2) - r(2, 0)) / s, (r(1, 0) - r(0, 1)) / s, s / 4]; }
-  else if (r(0, 0) > r(1, 1) && r(0, 0) > r(2, 2)) { const s = Math.sqrt(1 + r(0, 0) - r(1, 1) - r(2, 2)) * 2; q = [s / 4, (r(0, 1) + r(1, 0)) / s, (r(0, 2) + r(2, 0)) / s, (r(2, 1) - r(1, 2)) / s]; }
-  else if (r(1, 1) > r(2, 2)) { const s = Math.sqrt(1 + r(1, 1) - r(0, 0) - r(2, 2)) * 2; q = [(r(0, 1) + r(1, 0)) / s, s / 4, (r(1, 2) + r(2, 1)) / s, (r(0, 2) - r(2, 0)) / s]; }
-  else { const s = Math.sqrt(1 + r(2, 2) - r(0, 0) - r(1, 1)) * 2; q = [(r(0, 2) + r(2, 0)) / s, (r(1, 2) + r(2, 1)) / s, s / 4, (r(1, 0) - r(0, 1)) / s]; }
-  const l = Math.hypot(...q);
-  return q.map((v) => v / l) as Q;
-}
-
-function quatToMat(q: Q, t: V3): number[] {
-  const [x, y, z, w] = q;
-  const R = [
-    [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-    [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-    [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-  ];
-  return [R[0][0], R[1][0], R[2][0], 0, R[0][1], R[1][1], R[2][1], 0, R[0][2], R[1][2], R[2][2], 0, t[0], t[1], t[2], 1];
-}
-
-function slerp(a: Q, b: Q, t: number): Q {
-  let d = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
-  const bb = d < 0 ? (b.map((v) => -v) as Q) : b;
-  d = Math.abs(d);
-  if (d > 0.9995) { const q = a.map((v, i) => v + t * (bb[i] - v)) as Q; const l = Math.hypot(...q); return q.map((v) => v / l) as Q; }
-  const th = Math.acos(d), s = Math.sin(th);
-  const wa = Math.sin((1 - t) * th) / s, wb = Math.sin(t * th) / s;
-  return a.map((v, i) => wa * v + wb * bb[i]) as Q;
-}
 
 /** Keyframes spread evenly over the path's duration: the camera at time fraction u ∈ [0, 1]. */
 export function sampleKeyframes(path: CameraPath, u: number): Keyframe {
@@ -149,8 +113,9 @@ export function sampleKeyframes(path: CameraPath, u: number): Keyframe {
   const t2 = t * t, t3 = t2 * t;
   const pos = [0, 1, 2].map((k) => 0.5 * (2 * p1[k] + (-p0[k] + p2[k]) * t + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2 +
     (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3)) as V3;
-  const q = slerp(matToQuat(at(i).c2w), matToQuat(at(i + 1).c2w), t);
-  return { c2w: quatToMat(q, pos), fov: at(i).fov + t * (at(i + 1).fov - at(i).fov) };
+  // rotations slerped (gl-matrix: the shorter arc); the poses are rigid, so getRotation needs no unscaling
+  const q = quat.slerp(new Float64Array(4), mat4.getRotation(new Float64Array(4), at(i).c2w), mat4.getRotation(new Float64Array(4), at(i + 1).c2w), t);
+  return { c2w: Array.from(mat4.fromRotationTranslation(new Float64Array(16), q, pos)), fov: at(i).fov + t * (at(i + 1).fov - at(i).fov) };
 }
 
 /** Every frame's camera of a path: round(seconds · fps) frames, evenly in time. */

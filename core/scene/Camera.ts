@@ -1,4 +1,4 @@
-import { type Mat4, mat4InvertRigid } from '../math/mat4';
+import { type Mat4, invertPose } from '../math/mat4';
 
 /**
  * Lens distortion in OpenCV's parameterisation, applied to normalised image coordinates
@@ -105,7 +105,7 @@ const tmp2 = new Float64Array(2);
  * (pass it when projecting many points; it is computed otherwise).
  */
 export function projectPoint(cam: Camera, p: ArrayLike<number>, out: Float64Array | number[], w2c?: Mat4): boolean {
-  const m = w2c ?? mat4InvertRigid(cam.c2w);
+  const m = w2c ?? invertPose(cam.c2w);
   const X = m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12];
   const Y = m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13];
   const Z = m[2] * p[0] + m[6] * p[1] + m[10] * p[2] + m[14];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distortPoint, undistortPoint, makeDistortion, projectPoint, pixelRay, scaleCamera, type Camera } from '../../core/scene/Camera';
-import { mat4FromQuatTrans, mat4InvertRigid, mat4Multiply, mat4Identity } from '../../core/math/mat4';
+import { mat4 } from 'gl-matrix';
+import { mat4FromQuatTrans, invertPose } from '../../core/math/mat4';
 
 describe('distortion', () => {
   const models = [
@@ -31,7 +32,7 @@ describe('distortion', () => {
 
 describe('projection and rays', () => {
   const cam: Camera = {
-    c2w: mat4InvertRigid(mat4FromQuatTrans(0.9, 0.1, -0.3, 0.2, 0.3, -0.2, 3)),
+    c2w: invertPose(mat4FromQuatTrans(0.9, 0.1, -0.3, 0.2, 0.3, -0.2, 3)),
     width: 64, height: 48, fx: 50, fy: 52, cx: 31.5, cy: 24.5,
     distortion: makeDistortion('opencv', { k1: -0.1, p1: 0.002 }),
   };
@@ -63,8 +64,8 @@ describe('projection and rays', () => {
   });
   it('rigid inverse', () => {
     const m = mat4FromQuatTrans(0.5, 0.5, -0.5, 0.5, 1, 2, 3);
-    const I = mat4Multiply(m, mat4InvertRigid(m));
-    const E = mat4Identity();
+    const I = mat4.multiply(new Float64Array(16), m, invertPose(m));
+    const E = mat4.identity(new Float64Array(16));
     for (let i = 0; i < 16; i++) expect(I[i]).toBeCloseTo(E[i], 12);
   });
 });
