@@ -134,15 +134,33 @@ async function loadTarget(file: string | undefined, size: number): Promise<{ rgb
   return { rgb, source: path.basename(file) };
 }
 
+/**
+ * The GTK report (docs/gtk-report): image fits at one parameter budget, GTK spectra of the trained models on a
+ * line, Δ on two-point datasets, and 1D regression from few samples; figures and report.json in opts.out.
+ */
 export async function benchGtk(log: (s: string) => void, opts: { image?: string; out: string; steps: number; size: number }) {
   const k = await cpuKernels();
-  const { size, steps } = opts;
   mkdirSync(opts.out, { recursive: true });
-  const { rgb: target, source } = await loadTarget(opts.image, size);
-  const N = size * size, budget = Math.round(N / 4); // 4 pixels per parameter and channel: a compressed fit
+  const { rgb: target, source } = await loadTarget(opts.image, opts.size);
+  const budget = Math.round((opts.size * opts.size) / 4); // 4 pixels per parameter and channel: a compressed fit
+  const { fits, trained } = imageFit(k, target, opts, budget, log);
+  const report = {
+    image: source, size: opts.size, budget_per_channel: budget, steps: opts.steps, image_fit: fits,
+    spectra: await lineSpectra(trained, budget, opts.out, log),
+    two_point_delta: { gap_in_dense_cells: 0.25, ridge: 1e-6, labels: '9 × 9 grid over [−1, 1]², GTK normalised to unit mean diagonal',
+      ...twoPointDelta(trained, log) },
+    regression_1d: await regression1d(k, opts.out, log),
+  };
+  writeFileSync(path.join(opts.out, 'report.json'), JSON.stringify(report, null, 1));
+  return report;
+}
+
+/** Every model fitted to the image at the same budget; the fits side by side in image-fit.png (target first). */
+function imageFit(k: FieldKernels, target: Float32Array, opts: { out: string; steps: number; size: number }, budget: number, log: (s: string) => void) {
+  const { size, steps } = opts;
+  const N = size * size;
   const pix = new Float32Array(N * 3);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pix.set([x / (size - 1), y / (size - 1), 0], (y * size + x) * 3);
-  const report: Record<string, unknown> = { image: source, size, budget_per_channel: budget, steps };
   const fits: Record<string, { psnr: number; params: number; resolution: number }> = {};
   const trained: Record<string, GridModel> = {};
   const images: Float32Array[] = [];
@@ -155,7 +173,6 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
     trained[kind] = g;
     images.push(pred);
   }
-  report.image_fit = fits;
   // the fitted images side by side (target first)
   const strip = new Uint8Array(size * size * (MODELS.length + 1) * 3), W = size * (MODELS.length + 1);
   [target, ...images].forEach((im, j) => {
@@ -165,7 +182,11 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
   });
   writeFileSync(path.join(opts.out, 'image-fit.png'), encodePng({ width: W, height: size, data: strip, channels: 3 }));
 
-  // GTK on 1D points: a line across the image through its centre (trained models; MulFA with its learned kernel)
+  return { fits, trained };
+}
+
+/** GTK on 1D points: a line across the image through its centre (trained models; MulFA with its learned kernel). */
+async function lineSpectra(trained: Record<string, GridModel>, budget: number, out: string, log: (s: string) => void) {
   const m = 128, line = linePoints([0, 0.5, 0], [1, 0.5, 0], m);
   const spectra: Record<string, { breadth: number; fourier: number[] }> = {};
   const heat: string[] = [], fser: { name: string; y: Float64Array; x: number[] }[] = [];
@@ -181,12 +202,15 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
   // the untrained MulFA kernel (a = c = 0) is exactly trilinear: its GTK equals the dense one
   const init = makeModel('mulfagrid', budget, 3, 1);
   const fInit = rowSpectrum(fullGtk(init, line, m).G, m);
-  report.spectra = { ...spectra, mulfagrid_at_init: { breadth: Number(spectralBreadth(fInit).toFixed(4)) } };
-  writeFileSync(path.join(opts.out, 'gtk-heatmaps.png'), await svgToPng(panels(heat, 4)));
-  writeFileSync(path.join(opts.out, 'gtk-spectra.png'), await svgToPng(linePlot({ title: 'Fourier spectrum of GTK rows (÷ DC), trained models',
+  writeFileSync(path.join(out, 'gtk-heatmaps.png'), await svgToPng(panels(heat, 4)));
+  writeFileSync(path.join(out, 'gtk-spectra.png'), await svgToPng(linePlot({ title: 'Fourier spectrum of GTK rows (÷ DC), trained models',
     xLabel: 'frequency (cycles per line)', yLabel: '|F(k)| / |F(0)|', logY: true, series: fser, width: 560 })));
 
-  // Δ on two-point datasets: two points a quarter cell of the dense grid apart, labels over a 9 × 9 grid
+  return { ...spectra, mulfagrid_at_init: { breadth: Number(spectralBreadth(fInit).toFixed(4)) } };
+}
+
+/** Δ on two-point datasets: two points a quarter cell of the dense grid apart, labels over a 9 × 9 grid. */
+function twoPointDelta(trained: Record<string, GridModel>, log: (s: string) => void) {
   const dres = (trained.dense as DenseGrid).resolution, gap = 0.25 / (dres - 1);
   const two = Float32Array.from([0.5, 0.5, 0, 0.5 + gap, 0.5, 0]);
   const labels = Array.from({ length: 9 }, (_, i) => -1 + i / 4);
@@ -205,9 +229,12 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
     deltas[kind] = { mean: Number((sum / 81).toPrecision(4)), same_sign: Number((same / cs).toPrecision(4)), opposite_sign: Number((opp / co).toPrecision(4)) };
     log(`two-point Δ ${kind}: ${JSON.stringify(deltas[kind])}`);
   }
-  report.two_point_delta = { gap_in_dense_cells: 0.25, ridge: 1e-6, labels: '9 × 9 grid over [−1, 1]², GTK normalised to unit mean diagonal', ...deltas };
 
-  // 1D regression from few samples: f(x) = Σ sines up to 12 cycles, 48 random training points, 512 test points
+  return deltas;
+}
+
+/** 1D regression from few samples: f(x) = Σ sines up to 12 cycles, 48 random training points, 512 test points. */
+async function regression1d(k: FieldKernels, out: string, log: (s: string) => void) {
   const rng = new Rng(3), nTrain = 48, nTest = 512;
   const f1 = (x: number) => Math.sin(2 * Math.PI * 2 * x) + 0.5 * Math.sin(2 * Math.PI * 7 * x + 1) + 0.25 * Math.sin(2 * Math.PI * 12 * x + 2);
   const trP = new Float32Array(nTrain * 3), trY = new Float32Array(nTrain), teP = linePoints([0, 0.5, 0], [1, 0.5, 0], nTest), teY = new Float32Array(nTest);
@@ -228,12 +255,10 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
     regSeries.push({ name: kind, y: Array.from(pTe), x: regSeries[0].x });
     log(`1D regression ${kind}: ${JSON.stringify(reg[kind])}`);
   }
-  report.regression_1d = { train_points: nTrain, test_points: nTest, psnr_peak: 3.5, features_along_line: 32,
-    note: 'MulFAGrid has the dense grid\'s resolution plus its ~1.2k kernel parameters here', ...reg };
-  writeFileSync(path.join(opts.out, 'regression-1d.png'), await svgToPng(linePlot({ title: `1D regression from ${nTrain} samples`, xLabel: 'x',
+  writeFileSync(path.join(out, 'regression-1d.png'), await svgToPng(linePlot({ title: `1D regression from ${nTrain} samples`, xLabel: 'x',
     yLabel: 'f(x)', series: regSeries, width: 640, height: 320 })));
-  writeFileSync(path.join(opts.out, 'report.json'), JSON.stringify(report, null, 1));
-  return report;
+  return { train_points: nTrain, test_points: nTest, psnr_peak: 3.5, features_along_line: 32,
+    note: 'MulFAGrid has the dense grid\'s resolution plus its ~1.2k kernel parameters here', ...reg };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {

@@ -98,12 +98,21 @@ async function loop(): Promise<void> {
   }
 }
 
-/** A new session for the backend now running (the budgets of the user's settings; none when loaded). */
-function startSession(backend: TrainBackend, timeBudget: number, maxSteps: number): void {
+/** Frees the running backend and its trainer (before a new start or load). */
+function disposeRun(): void {
+  run?.dispose();
+  trainer?.dispose();
+  run = null; trainer = null; session = null;
+}
+
+/** A new session for the backend now running (the budgets of the user's settings; none when loaded); tells the UI. */
+function startSession(backend: TrainBackend, k: WasmKernels, timeBudget: number, maxSteps: number): void {
   run = backend;
   trainer = backend.trainer;
   session = new TrainingSession(backend, { timeBudgetSec: timeBudget > 0 ? timeBudget : Infinity, maxSteps: maxSteps > 0 ? maxSteps : Infinity,
     clock: () => performance.now() });
+  const gpu = backend.name === 'webgpu';
+  post({ type: 'ready', backend: gpu ? `webgpu (${trainer.config.field.model})` : `${k.name} (${k.variant})`, threads: gpu ? 1 : k.threads });
 }
 
 self.onmessage = async (e: MessageEvent<ToWorker>) => {
@@ -112,35 +121,20 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     switch (msg.type) {
       case 'start': {
         const k = await getKernels();
-        run?.dispose();
-        trainer?.dispose();
-        run = null;
+        disposeRun();
         const s = msg.settings;
         const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps });
-        if (s.backend === 'webgpu') {
-          startSession(GpuTrainer.create(await gpuDevice(), config, msg.data, k), s.timeBudget, s.maxSteps);
-          post({ type: 'ready', backend: `webgpu (${config.field.model})`, threads: 1 });
-        } else {
-          startSession(new CpuBackend(new Trainer(config, msg.data, k)), s.timeBudget, s.maxSteps);
-          post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
-        }
+        const backend = s.backend === 'webgpu' ? GpuTrainer.create(await gpuDevice(), config, msg.data, k) : new CpuBackend(new Trainer(config, msg.data, k));
+        startSession(backend, k, s.timeBudget, s.maxSteps);
         setState('training');
         void loop();
         break;
       }
       case 'load': {
         const k = await getKernels();
-        run?.dispose();
-        trainer?.dispose();
-        run = null;
+        disposeRun();
         const loaded = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
-        if (msg.backend === 'webgpu') {
-          startSession(GpuTrainer.resume(await gpuDevice(), loaded), 0, 0);
-          post({ type: 'ready', backend: `webgpu (${loaded.config.field.model})`, threads: 1 });
-        } else {
-          startSession(new CpuBackend(loaded), 0, 0);
-          post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
-        }
+        startSession(msg.backend === 'webgpu' ? GpuTrainer.resume(await gpuDevice(), loaded) : new CpuBackend(loaded), k, 0, 0);
         setState('paused');
         break;
       }
