@@ -35,8 +35,8 @@ export async function benchGpuKernels(points: number, rows: number, reps: number
     support: await time(() => gk.trilinear(bPts, points, R, bIdx, bW)),
     gather: await time(() => gk.gather(bF, C, 8, bIdx, bW, points, bOut)),
     scatter: await time(() => gk.scatter(bDF, C, 8, bIdx, bW, points, bOut)),
-    dense_forward: await time(() => gk.dense(X, W, b, Y, rows, 40, 128, true)),
-    dense_backward: await time(() => gk.denseBackward(X, W, Y, dX, dWb, rows, 40, 128, false)),
+    layer_forward: await time(() => gk.mlpLayer(X, W, b, Y, rows, 40, 128, true)),
+    layer_backward: await time(() => gk.mlpLayerBackward(X, W, Y, dX, dWb, rows, 40, 128, false)),
   };
   // the MulFA kernel (L = 4, M = 3, H = 16) on an eighth of the points: support, and backward from dL/dφ̄
   const { MulFAKernel, MULFA_DEFAULTS } = await import('../core/field/MulFAGrid');
@@ -53,7 +53,7 @@ export async function benchGpuKernels(points: number, rows: number, reps: number
     adapter: (adapter as unknown as { info?: { description?: string; vendor?: string; architecture?: string } }).info ?? null,
     points, rows,
     samples_per_sec: { support: perSec(points, ms.support), gather: perSec(points, ms.gather), scatter: perSec(points, ms.scatter),
-      dense_forward_39x128: perSec(rows, ms.dense_forward), dense_backward_39x128: perSec(rows, ms.dense_backward),
+      layer_forward_39x128: perSec(rows, ms.layer_forward), layer_backward_39x128: perSec(rows, ms.layer_backward),
       mulfa_support: perSec(mp, msM.mulfa_support), mulfa_backward: perSec(mp, msM.mulfa_backward) },
     ms: { ...ms, ...msM },
   };

@@ -55,8 +55,8 @@ async function cpu(): Promise<Record<string, number>> {
     support: perSec(points, time(() => k.support(grid, pts, points, s))),
     gather: perSec(points, time(() => k.gatherForward(F, C, 8, s, points, out))),
     scatter: perSec(points, time(() => k.gatherBackward(F, dF, C, 8, s, points, out, null))),
-    dense_forward_39x128: perSec(rows, time(() => dec.forward(rows))),
-    dense_backward_39x128: perSec(rows, time(() => dec.backward(rows, new Float32Array(rows * 3).fill(0.01)))),
+    layer_forward_39x128: perSec(rows, time(() => dec.forward(rows))),
+    layer_backward_39x128: perSec(rows, time(() => dec.backward(rows, new Float32Array(rows * 3).fill(0.01)))),
     ...mulfa(k, pts, s),
   };
 }

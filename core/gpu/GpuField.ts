@@ -160,7 +160,7 @@ export class GpuField {
     gk.gather(this.Fc, C, this.K, b.cIdx, b.cW, S, b.feats);
     gk.encode(S, b.feats, C, r.rays, r.sb.rayT, f.config.viewFreqs, dims[0], b.acts[0]);
     const L = this.W.length;
-    for (let l = 0; l < L; l++) gk.dense(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], S, dims[l], dims[l + 1], l + 1 < L);
+    for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], S, dims[l], dims[l + 1], l + 1 < L);
     gk.sigmoid(S, b.acts[L], dims[L], b.rgb);
     gk.compositeForward(n, r.sb.rayStart, b.raw, b.rgb, b.cb, this.options(bg));
     this.nRays = n; this.S = S; this.bg = bg;
@@ -179,7 +179,7 @@ export class GpuField {
     gk.clear(b.cb.dSampleRgb);
     gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
     gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-    for (let l = L - 1; l >= 0; l--) gk.denseBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.dWb[l], S, dims[l], dims[l + 1], l > 0);
+    for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.dWb[l], S, dims[l], dims[l + 1], l > 0);
     gk.splitFeatures(S, b.dActs[0], C, dims[0], b.dFeat);
     gk.scatter(this.dFc, C, K, b.cIdx, b.cW, S, b.dFeat);
     gk.scatter(this.dFd, 1, K, b.idx, b.w, S, b.cb.dRaw);

@@ -10,8 +10,8 @@ import trilinearSrc from '../../shaders/trilinear.wgsl?raw';
 import gatherSrc from '../../shaders/gather.wgsl?raw';
 import scatterSrc from '../../shaders/scatter.wgsl?raw';
 import adamSrc from '../../shaders/adam.wgsl?raw';
-import denseSrc from '../../shaders/dense.wgsl?raw';
-import denseBwdSrc from '../../shaders/dense_bwd.wgsl?raw';
+import mlpLayerSrc from '../../shaders/mlp_layer.wgsl?raw';
+import mlpLayerBwdSrc from '../../shaders/mlp_layer_bwd.wgsl?raw';
 import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
 import compositeSrc from '../../shaders/composite.wgsl?raw';
 import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
@@ -33,7 +33,7 @@ export class GpuKernels {
 
   constructor(readonly device: GPUDevice) {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
-      ['adam', adamSrc, 'main'], ['dense', denseSrc, 'main'], ['dense_dx', denseBwdSrc, 'dx'], ['dense_dw', denseBwdSrc, 'dw'],
+      ['adam', adamSrc, 'main'], ['mlp_layer', mlpLayerSrc, 'main'], ['mlp_layer_dx', mlpLayerBwdSrc, 'dx'], ['mlp_layer_dw', mlpLayerBwdSrc, 'dw'],
       ['mulfa_support', sincosSrc + mulfaCommonSrc + mulfaSupportSrc, 'main'], ['mulfa_stage', sincosSrc + mulfaCommonSrc + mulfaBackwardSrc, 'stage'],
       ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
@@ -133,11 +133,11 @@ export class GpuKernels {
    * Backward of `dense`: dX = dY · W (times the ReLU mask X > 0 of the layer below when maskRelu), and
    * dWb [outD, inD + 1] += [dYᵀ X | Σ dY] (weight gradient with the bias gradient as its last column).
    */
-  denseBackward(X: GPUBuffer, W: GPUBuffer, dY: GPUBuffer, dX: GPUBuffer, dWb: GPUBuffer, n: number, inD: number, outD: number, maskRelu: boolean,
+  mlpLayerBackward(X: GPUBuffer, W: GPUBuffer, dY: GPUBuffer, dX: GPUBuffer, dWb: GPUBuffer, n: number, inD: number, outD: number, maskRelu: boolean,
     rowsPerChunk = 256): void {
     const u = [n, inD, outD, maskRelu ? 1 : 0, rowsPerChunk, 0, 0, 0];
-    this.run('dense_dx', u, [X, W, dY, dX, null], [Math.ceil(inD / 16), Math.ceil(n / 16)]);
-    this.run('dense_dw', u, [X, null, dY, null, dWb], [Math.ceil((outD * (inD + 1)) / 64), Math.max(1, Math.ceil(n / rowsPerChunk))]);
+    this.run('mlp_layer_dx', u, [X, W, dY, dX, null], [Math.ceil(inD / 16), Math.ceil(n / 16)]);
+    this.run('mlp_layer_dw', u, [X, null, dY, null, dWb], [Math.ceil((outD * (inD + 1)) / 64), Math.max(1, Math.ceil(n / rowsPerChunk))]);
   }
 
   /**
@@ -290,8 +290,8 @@ export class GpuKernels {
   }
 
   /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */
-  dense(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: number, inD: number, outD: number, relu: boolean): void {
-    this.run('dense', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(n / 16)]);
+  mlpLayer(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: number, inD: number, outD: number, relu: boolean): void {
+    this.run('mlp_layer', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(n / 16)]);
   }
 }
 

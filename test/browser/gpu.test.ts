@@ -22,11 +22,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.scatter_contended).toBeLessThan(5e-6); // 7.7e-7
     expect(r.adam).toBeLessThan(1e-6); // 1.7e-7
     expect(r.adam_counts_equal).toBe('true');
-    expect(r.dense_39x128).toBeLessThan(3e-6); // ≤ 9.3e-7 for all five
-    expect(r.dense_128x3).toBeLessThan(3e-6);
-    expect(r.dense_bwd_dX).toBeLessThan(3e-6);
-    expect(r.dense_bwd_dW).toBeLessThan(3e-6);
-    expect(r.dense_bwd_db).toBeLessThan(3e-6);
+    expect(r.layer_39x128).toBeLessThan(3e-6); // ≤ 9.3e-7 for all five
+    expect(r.layer_128x3).toBeLessThan(3e-6);
+    expect(r.layer_bwd_dX).toBeLessThan(3e-6);
+    expect(r.layer_bwd_dW).toBeLessThan(3e-6);
+    expect(r.layer_bwd_db).toBeLessThan(3e-6);
     expect(r.mulfa_idx_mismatches).toBe(0);
     expect(r.mulfa_w).toBeLessThan(1e-6); // 1.8e-7
     expect(r.mulfa_bwd).toBeLessThan(1e-5); // every kernel-parameter gradient, relative to its largest entry (2.5e-6)

@@ -103,8 +103,8 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
       Y[i * outD + o] = relu && acc < 0 ? 0 : acc;
     }
     const bY = gk.buffer(rowsN * outD * 4);
-    gk.dense(gk.buffer(X), gk.buffer(W), gk.buffer(b), bY, rowsN, inD, outD, relu);
-    out[`dense_${inD}x${outD}`] = relErr(Y, new Float32Array(await gk.read(bY, rowsN * outD * 4)), rowsN * outD);
+    gk.mlpLayer(gk.buffer(X), gk.buffer(W), gk.buffer(b), bY, rowsN, inD, outD, relu);
+    out[`layer_${inD}x${outD}`] = relErr(Y, new Float32Array(await gk.read(bY, rowsN * outD * 4)), rowsN * outD);
   }
 
   // decoder backward (39 → 128 → 3 reference Decoder): dX, dW, db of each layer
@@ -124,16 +124,16 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     for (let i = 0; i < rowsN * 3; i++) { const s = dec.rgb[i]; dZ[i] = dRgb[i] * s * (1 - s); }
     const W0 = dec.weights[0].data, W1 = dec.weights[1].data;
     const bH = gk.buffer(H), bdH = gk.buffer(rowsN * 128 * 4), bdW1 = gk.buffer(3 * 129 * 4);
-    gk.denseBackward(bH, gk.buffer(W1), gk.buffer(dZ), bdH, bdW1, rowsN, 128, 3, true);
+    gk.mlpLayerBackward(bH, gk.buffer(W1), gk.buffer(dZ), bdH, bdW1, rowsN, 128, 3, true);
     const bdX0 = gk.buffer(rowsN * 39 * 4), bdW0 = gk.buffer(128 * 40 * 4);
-    gk.denseBackward(gk.buffer(X0), gk.buffer(W0), bdH, bdX0, bdW0, rowsN, 39, 128, false);
+    gk.mlpLayerBackward(gk.buffer(X0), gk.buffer(W0), bdH, bdX0, bdW0, rowsN, 39, 128, false);
     const gW1 = new Float32Array(await gk.read(bdW1, 3 * 129 * 4)), gW0 = new Float32Array(await gk.read(bdW0, 128 * 40 * 4));
     const split = (g: Float32Array, outD: number, inD: number) => ({ W: Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]),
       b: Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]) });
     const s1 = split(gW1, 3, 128), s0 = split(gW0, 128, 39);
-    out.dense_bwd_dX = relErr(dX0, new Float32Array(await gk.read(bdX0, rowsN * 39 * 4)), rowsN * 39);
-    out.dense_bwd_dW = Math.max(relErr(dec.weights[1].grad, s1.W, 3 * 128), relErr(dec.weights[0].grad, s0.W, 128 * 39));
-    out.dense_bwd_db = Math.max(relErr(dec.biases[1].grad, s1.b, 3), relErr(dec.biases[0].grad, s0.b, 128));
+    out.layer_bwd_dX = relErr(dX0, new Float32Array(await gk.read(bdX0, rowsN * 39 * 4)), rowsN * 39);
+    out.layer_bwd_dW = Math.max(relErr(dec.weights[1].grad, s1.W, 3 * 128), relErr(dec.weights[0].grad, s0.W, 128 * 39));
+    out.layer_bwd_db = Math.max(relErr(dec.biases[1].grad, s1.b, 3), relErr(dec.biases[0].grad, s0.b, 128));
   }
 
   // MulFA support with a non-trivial learned kernel, on edge points
@@ -286,8 +286,8 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
     const Dp = 39, X = gk.buffer(cap * Dp * 4), H = gk.buffer(cap * hidden * 4), Y = gk.buffer(cap * 3 * 4), rgb = gk.buffer(cap * 12);
     gk.encode(S, feats, C, bRays, sb.rayT, 4, Dp, X);
-    gk.dense(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, S, Dp, hidden, true);
-    gk.dense(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, S, hidden, 3, false);
+    gk.mlpLayer(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, S, Dp, hidden, true);
+    gk.mlpLayer(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, S, hidden, 3, false);
     gk.sigmoid(S, Y, 3, rgb);
     const cb = gk.compositeBuffers(nr, cap);
     gk.compositeForward(nr, sb.rayStart, raw, rgb, cb,

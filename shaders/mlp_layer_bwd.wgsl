@@ -1,4 +1,4 @@
-// Backward of one decoder layer (shaders/dense.wgsl; core/field/Decoder.ts backward).
+// Backward of one decoder layer (shaders/mlp_layer.wgsl; core/field/Decoder.ts backward).
 // entry dx: dX[i, k] = (Σ_o dY[i, o] · W[o, k]) · (X[i, k] > 0 when maskRelu = 1: the ReLU of the layer below),
 //           16×16 tiles through workgroup memory.
 // entry dw: dW[o, k] += Σ_i dY[i, o] · X[i, k] and db[o] += Σ_i dY[i, o] (k = inD), rows split in chunks of
