@@ -65,20 +65,12 @@ export function checkImageSize(info: ImageInfo, ref: ImageRef, cam: { width: num
   }
 }
 
-export interface RawScene {
-  format: SceneFormat;
-  label: string;
+/** What a format loader finds, before images are decoded: the Scene's metadata, each view's image path. */
+export interface RawScene extends Omit<Scene, 'views' | 'loadImage'> {
   /** Cameras at the resolution of the image files. */
   views: { name: string; camera: Camera; path: string }[];
-  splits: Record<Split, number[]>;
-  aabb: AABB;
-  near: number;
-  far: number;
-  background: [number, number, number] | null;
-  /** The factor still to apply (1 when the loader already picked pre-downscaled files). */
+  /** The factor still to apply (1 when the loader already picked pre-downscaled files); `downscale` is what the user asked for. */
   factor: number;
-  /** The downscale the user asked for, as reported. */
-  downscale: number;
 }
 
 export function checkDownscale(n: number): number {

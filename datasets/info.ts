@@ -1,17 +1,12 @@
 /** A scene summarised as plain data: what `mulfa info --json` prints and the app's dataset panel shows. */
 import type { Scene } from '../core/scene/Scene';
-import { DISTORTION_KEYS } from '../core/scene/Camera';
+import { DISTORTION_KEYS, type Intrinsics } from '../core/scene/Camera';
 
-export interface SceneInfo {
+/** Intrinsics are the first camera's, after downscaling. */
+export interface SceneInfo extends Intrinsics {
   format: Scene['format'];
   images: number;
   splits: { train: number; val: number; test: number };
-  width: number;
-  height: number;
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
   distortion: Record<string, number> | null;
   fisheye: boolean;
   aabb: Scene['aabb'];

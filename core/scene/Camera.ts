@@ -22,15 +22,19 @@ export interface Distortion {
  * Pixel (i, j) covers [i, i+1) × [j, j+1) with j growing downwards; its centre is (i + 0.5, j + 0.5),
  * and (cx, cy) is in those coordinates.
  */
-export interface Camera {
-  /** Camera-to-world, OpenGL axes (x right, y up, looking along −z), column-major 4×4. */
-  c2w: Mat4;
+/** Image size and pinhole intrinsics in pixels (principal point from the top-left corner). */
+export interface Intrinsics {
   width: number;
   height: number;
   fx: number;
   fy: number;
   cx: number;
   cy: number;
+}
+
+export interface Camera extends Intrinsics {
+  /** Camera-to-world, OpenGL axes (x right, y up, looking along −z), column-major 4×4. */
+  c2w: Mat4;
   distortion: Distortion | null;
 }
 

@@ -10,7 +10,7 @@ import { type Json, asArray, asBoolean, asObject, asString, finite, inRange, int
 import type { FieldConfig } from '../field/RadianceField';
 import type { GridKind } from '../field/GridModel';
 import type { AABB } from '../scene/Scene';
-import type { Distortion } from '../scene/Camera';
+import type { Distortion, Intrinsics } from '../scene/Camera';
 import type { TrainConfig } from './Trainer';
 import { CPU_MEMORY_LIMIT, estimateMemory, gridRows } from './memory';
 
@@ -18,8 +18,8 @@ import { CPU_MEMORY_LIMIT, estimateMemory, gridRows } from './memory';
 export const MAX_IMAGE_SIDE = 16384;
 
 /** A camera stored in a snapshot header (so `mulfa render --view i` and the app need no dataset). */
-export interface StoredCamera {
-  name: string; c2w: number[]; width: number; height: number; fx: number; fy: number; cx: number; cy: number;
+export interface StoredCamera extends Intrinsics {
+  name: string; c2w: number[];
   distortion: Distortion | null;
 }
 
