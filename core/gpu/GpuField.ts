@@ -29,15 +29,16 @@ function adamCorrections(): { c1: Float32Array; c2: Float32Array } {
 }
 
 export class GpuField {
-  readonly Fd: GPUBuffer; readonly Fc: GPUBuffer; readonly dFd: GPUBuffer; readonly dFc: GPUBuffer;
-  readonly W: GPUBuffer[]; readonly b: GPUBuffer[]; readonly dWb: GPUBuffer[];
+  readonly densityFeatures: GPUBuffer; readonly colorFeatures: GPUBuffer; readonly densityGrad: GPUBuffer; readonly colorGrad: GPUBuffer;
+  /** Decoder layers: weights, biases, and their gradients packed per layer ([out, in + 1]). */
+  readonly W: GPUBuffer[]; readonly b: GPUBuffer[]; readonly layerGrads: GPUBuffer[];
   readonly dims: number[];
   /** Support size per point (8, or 8 per level for hash grids). */
   readonly K: number;
   private readonly occ: GPUBuffer;
   private readonly occCount: GPUBuffer;
   /** MulFA kernels on the device: [density's (shared)] or [density's, colour's]. */
-  private readonly mk: DeviceKernel[] = [];
+  private readonly deviceKernels: DeviceKernel[] = [];
   private readonly levelRes: GPUBuffer | null = null;
   private readonly adamState: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[]; c1: GPUBuffer; c2: GPUBuffer };
   /** Device buffers by lifetime: the field's, per-ray (batch size) and per-sample (sample count). */
@@ -49,9 +50,9 @@ export class GpuField {
   private nRays = 0;
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
-  private rb: { rays: GPUBuffer; jitter: GPUBuffer; sb: SampleBuffers } | null = null;
+  private rayBufs: { rays: GPUBuffer; jitter: GPUBuffer; sb: SampleBuffers } | null = null;
   /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
-  private sbuf: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
+  private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
 
   /** Uploads the field's parameters (and the grid optimiser's moments when given: [density, colour] features). */
@@ -64,16 +65,16 @@ export class GpuField {
     this.dims = dec.dims;
     this.K = d.K;
     const buf = (x: Float32Array | Int32Array | number) => GpuField.keep(this.owned, gk.buffer(x));
-    this.Fd = buf(d.features.data); this.Fc = buf(c.features.data);
-    this.dFd = buf(d.features.data.byteLength); this.dFc = buf(c.features.data.byteLength);
+    this.densityFeatures = buf(d.features.data); this.colorFeatures = buf(c.features.data);
+    this.densityGrad = buf(d.features.data.byteLength); this.colorGrad = buf(c.features.data.byteLength);
     this.W = dec.weights.map((p) => buf(p.data)); this.b = dec.biases.map((p) => buf(p.data));
-    this.dWb = this.W.map((_, l) => buf(this.dims[l + 1] * (this.dims[l] + 1) * 4));
+    this.layerGrads = this.W.map((_, l) => buf(this.dims[l + 1] * (this.dims[l] + 1) * 4));
     this.occ = buf(Int32Array.from(field.occupancy.cells));
     this.occCount = buf(4);
     if (d instanceof MulFAGrid && c instanceof MulFAGrid) {
       for (const k of field.kernels) {
         const p = GpuKernels.packMulFAData(k, d.resolution), total = mulfaGradLayout(k).total;
-        this.mk.push({ k, params: buf(p.params), tables: buf(p.tables), grads: buf(total * 4), total });
+        this.deviceKernels.push({ k, params: buf(p.params), tables: buf(p.tables), grads: buf(total * 4), total });
       }
     }
     if (d instanceof HashGrid) this.levelRes = buf(Int32Array.from(d.levelRes));
@@ -97,40 +98,40 @@ export class GpuField {
   /** Frees every device buffer of this field. */
   dispose(): void {
     for (const list of [this.owned, this.rayOwned, this.sampleOwned]) GpuField.release(list);
-    this.rb = null;
-    this.sbuf = null;
+    this.rayBufs = null;
+    this.sampleBufs = null;
   }
 
   /** Buffers per ray (n rays, worst-case sample count for sampling); growing them drops the per-sample ones. */
-  private ensureRays(n: number): NonNullable<GpuField['rb']> {
-    if (this.rb && n <= this.rayCap) return this.rb;
+  private ensureRays(n: number): NonNullable<GpuField['rayBufs']> {
+    if (this.rayBufs && n <= this.rayCap) return this.rayBufs;
     const f = this.field, gk = this.gk, ext = Math.max(...[0, 1, 2].map((k) => f.aabb[1][k] - f.aabb[0][k]));
     const perRay = Math.ceil((Math.sqrt(3) * ext) / f.stepSize) + 1;
     GpuField.release(this.rayOwned);
     GpuField.release(this.sampleOwned); // the composite buffers are sized by the ray count too
-    this.sbuf = null;
+    this.sampleBufs = null;
     this.rayCap = n;
     const sb = gk.sampleBuffers(n, n * perRay);
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
-    this.rb = { rays: GpuField.keep(this.rayOwned, gk.buffer(n * 24)), jitter: GpuField.keep(this.rayOwned, gk.buffer(n * 4)), sb };
-    return this.rb;
+    this.rayBufs = { rays: GpuField.keep(this.rayOwned, gk.buffer(n * 24)), jitter: GpuField.keep(this.rayOwned, gk.buffer(n * 4)), sb };
+    return this.rayBufs;
   }
 
   /** Buffers per sample, grown (25 % headroom) to the sample count of the batch. */
-  private ensureSamples(S: number): NonNullable<GpuField['sbuf']> {
-    if (this.sbuf && S <= this.sampleCap) return this.sbuf;
+  private ensureSamples(S: number): NonNullable<GpuField['sampleBufs']> {
+    if (this.sampleBufs && S <= this.sampleCap) return this.sampleBufs;
     GpuField.release(this.sampleOwned);
     const gk = this.gk, buf = (bytes: number) => GpuField.keep(this.sampleOwned, gk.buffer(bytes));
     const cap = Math.max(1024, Math.ceil(S * 1.25)), C = this.field.color.channels, K = this.K;
-    const sepColor = this.mk.length > 1;
+    const sepColor = this.deviceKernels.length > 1;
     const idx = buf(cap * K * 4), w = buf(cap * K * 4);
     const cb = gk.compositeBuffers(this.rayCap, cap);
     Object.values(cb).forEach((b) => GpuField.keep(this.sampleOwned, b));
     this.sampleCap = cap;
-    this.sbuf = { idx, w, cIdx: sepColor ? buf(cap * 32) : idx, cW: sepColor ? buf(cap * 32) : w, raw: buf(cap * 4), feats: buf(cap * C * 4),
+    this.sampleBufs = { idx, w, cIdx: sepColor ? buf(cap * 32) : idx, cW: sepColor ? buf(cap * 32) : w, raw: buf(cap * 4), feats: buf(cap * C * 4),
       acts: this.dims.map((d) => buf(cap * d * 4)), dActs: this.dims.map((d) => buf(cap * d * 4)), rgb: buf(cap * 12), cb,
-      dFeat: buf(cap * C * 4), dWd: buf(this.mk.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
-    return this.sbuf;
+      dFeat: buf(cap * C * 4), dWd: buf(this.deviceKernels.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
+    return this.sampleBufs;
   }
 
   private options(bg: readonly number[]) {
@@ -148,16 +149,16 @@ export class GpuField {
     gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb);
     const S = new Int32Array(await gk.read(r.sb.rayStart, (n + 1) * 4))[n];
     const b = this.ensureSamples(S), pts = r.sb.pts;
-    if (this.mk.length) {
-      gk.mulfaSupport(this.mk[0], this.mk[0].k, pts, S, R, b.idx, b.w);
-      if (this.mk.length > 1) gk.mulfaSupport(this.mk[1], this.mk[1].k, pts, S, R, b.cIdx, b.cW);
+    if (this.deviceKernels.length) {
+      gk.mulfaSupport(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.idx, b.w);
+      if (this.deviceKernels.length > 1) gk.mulfaSupport(this.deviceKernels[1], this.deviceKernels[1].k, pts, S, R, b.cIdx, b.cW);
     } else if (this.levelRes) {
       gk.hashSupport(f.density as HashGrid, pts, S, b.idx, b.w, this.levelRes);
     } else {
       gk.trilinear(pts, S, R, b.idx, b.w);
     }
-    gk.gather(this.Fd, 1, this.K, b.idx, b.w, S, b.raw);
-    gk.gather(this.Fc, C, this.K, b.cIdx, b.cW, S, b.feats);
+    gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
+    gk.gather(this.colorFeatures, C, this.K, b.cIdx, b.cW, S, b.feats);
     gk.encode(S, b.feats, C, r.rays, r.sb.rayT, f.config.viewFreqs, dims[0], b.acts[0]);
     const L = this.W.length;
     for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], S, dims[l], dims[l + 1], l + 1 < L);
@@ -169,33 +170,33 @@ export class GpuField {
 
   /** Rendered colours of the last render [n, 3]. */
   async rgb(): Promise<Float32Array> {
-    return new Float32Array(await this.gk.read(this.sbuf!.cb.io, this.nRays * 12));
+    return new Float32Array(await this.gk.read(this.sampleBufs!.cb.io, this.nRays * 12));
   }
 
-  /** Gradients of the last render for dL/dC [n, 3], accumulated into dFd, dFc, dWb and the kernels' gradient buffers. */
+  /** Gradients of the last render for dL/dC [n, 3], accumulated into densityGrad, colorGrad, layerGrads and the kernels' gradient buffers. */
   backward(dRgb: Float32Array): void {
-    const gk = this.gk, b = this.sbuf!, f = this.field, S = this.S, C = f.color.channels, dims = this.dims, K = this.K, L = this.W.length;
+    const gk = this.gk, b = this.sampleBufs!, f = this.field, S = this.S, C = f.color.channels, dims = this.dims, K = this.K, L = this.W.length;
     gk.device.queue.writeBuffer(b.cb.io, 0, Float32Array.from(dRgb.subarray(0, this.nRays * 3)));
     gk.clear(b.cb.dSampleRgb);
     gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
     gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-    for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.dWb[l], S, dims[l], dims[l + 1], l > 0);
+    for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], S, dims[l], dims[l + 1], l > 0);
     gk.splitFeatures(S, b.dActs[0], C, dims[0], b.dFeat);
-    gk.scatter(this.dFc, C, K, b.cIdx, b.cW, S, b.dFeat);
-    gk.scatter(this.dFd, 1, K, b.idx, b.w, S, b.cb.dRaw);
-    if (!this.mk.length) return;
+    gk.scatter(this.colorGrad, C, K, b.cIdx, b.cW, S, b.dFeat);
+    gk.scatter(this.densityGrad, 1, K, b.idx, b.w, S, b.cb.dRaw);
+    if (!this.deviceKernels.length) return;
     // dL/dw of the kernel weights (before any update of F), then the kernels' backward
-    const pts = this.rb!.sb.pts, R = f.density.resolution;
+    const pts = this.rayBufs!.sb.pts, R = f.density.resolution;
     gk.clear(b.dWd);
-    gk.gatherDot(this.Fd, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
-    if (this.mk.length === 1) {
-      gk.gatherDot(this.Fc, C, 8, b.idx, S, b.dFeat, b.dWd);
-      gk.mulfaBackward(this.mk[0], this.mk[0].k, pts, S, R, b.dWd, this.mk[0].grads);
+    gk.gatherDot(this.densityFeatures, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
+    if (this.deviceKernels.length === 1) {
+      gk.gatherDot(this.colorFeatures, C, 8, b.idx, S, b.dFeat, b.dWd);
+      gk.mulfaBackward(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.dWd, this.deviceKernels[0].grads);
     } else {
-      gk.mulfaBackward(this.mk[0], this.mk[0].k, pts, S, R, b.dWd, this.mk[0].grads);
+      gk.mulfaBackward(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.dWd, this.deviceKernels[0].grads);
       gk.clear(b.dWc);
-      gk.gatherDot(this.Fc, C, 8, b.cIdx, S, b.dFeat, b.dWc);
-      gk.mulfaBackward(this.mk[1], this.mk[1].k, pts, S, R, b.dWc, this.mk[1].grads);
+      gk.gatherDot(this.colorFeatures, C, 8, b.cIdx, S, b.dFeat, b.dWc);
+      gk.mulfaBackward(this.deviceKernels[1], this.deviceKernels[1].k, pts, S, R, b.dWc, this.deviceKernels[1].grads);
     }
   }
 
@@ -203,15 +204,15 @@ export class GpuField {
   async readNetGrads(): Promise<void> {
     const gk = this.gk, dec = this.field.decoder as unknown as { weights: { grad: Float32Array }[]; biases: { grad: Float32Array }[] };
     for (let l = 0; l < this.W.length; l++) {
-      const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.dWb[l]));
-      gk.clear(this.dWb[l]);
+      const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.layerGrads[l]));
+      gk.clear(this.layerGrads[l]);
       const gW = dec.weights[l].grad, gb = dec.biases[l].grad;
       for (let o = 0; o < outD; o++) {
         for (let i = 0; i < inD; i++) gW[o * inD + i] += g[o * (inD + 1) + i];
         gb[o] += g[o * (inD + 1) + inD];
       }
     }
-    for (const m of this.mk) {
+    for (const m of this.deviceKernels) {
       addMulFAGrads(m.k, new Float32Array(await gk.read(m.grads, m.total * 4)));
       gk.clear(m.grads);
     }
@@ -222,7 +223,7 @@ export class GpuField {
     const q = this.gk.device.queue, dec = this.field.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
     // copies: the CPU arrays may live in shared WebAssembly memory, which writeBuffer does not take
     for (let l = 0; l < this.W.length; l++) { q.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data)); q.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data)); }
-    for (const m of this.mk) {
+    for (const m of this.deviceKernels) {
       const p = GpuKernels.packMulFAData(m.k, this.field.density.resolution);
       q.writeBuffer(m.params, 0, p.params); q.writeBuffer(m.tables, 0, p.tables);
     }
@@ -231,7 +232,7 @@ export class GpuField {
   /** One masked Adam step of both grids on the device (core/optim/Adam.ts); clears their gradients. */
   adamGrids(lr: number): void {
     const f = this.field, A = this.adamState;
-    [[this.Fd, this.dFd, f.density.features.data.length], [this.Fc, this.dFc, f.color.features.data.length]].forEach(([x, g, n], j) =>
+    [[this.densityFeatures, this.densityGrad, f.density.features.data.length], [this.colorFeatures, this.colorGrad, f.color.features.data.length]].forEach(([x, g, n], j) =>
       this.gk.adam(n as number, x as GPUBuffer, g as GPUBuffer, A.m[j], A.v[j], A.t[j], A.c1, A.c2, lr, 0.9, 0.99, 1e-8));
   }
 
@@ -243,21 +244,21 @@ export class GpuField {
   async refreshOccupancy(): Promise<void> {
     const f = this.field, gk = this.gk;
     if (f.density instanceof HashGrid) {
-      f.density.features.data.set(new Float32Array(await gk.read(this.Fd, f.density.features.data.byteLength)));
+      f.density.features.data.set(new Float32Array(await gk.read(this.densityFeatures, f.density.features.data.byteLength)));
       f.refreshOccupancy();
       gk.device.queue.writeBuffer(this.occ, 0, Int32Array.from(f.occupancy.cells));
       return;
     }
     gk.clear(this.occCount);
-    gk.refreshOccupancy(this.Fd, f.density.resolution, f.occupancy.res, f.occupancyRawThreshold, this.occ, this.occCount);
+    gk.refreshOccupancy(this.densityFeatures, f.density.resolution, f.occupancy.res, f.occupancyRawThreshold, this.occ, this.occCount);
     f.occupancy.occupiedCount = new Uint32Array(await gk.read(this.occCount, 4))[0];
   }
 
   /** Copies the grids (and, with `gridOpt`, their Adam moments) into the CPU field. */
   async copyToCpu(gridOpt?: Adam): Promise<void> {
     const f = this.field, gk = this.gk, read = gk.read.bind(gk);
-    f.density.features.data.set(new Float32Array(await read(this.Fd, f.density.features.data.byteLength)));
-    f.color.features.data.set(new Float32Array(await read(this.Fc, f.color.features.data.byteLength)));
+    f.density.features.data.set(new Float32Array(await read(this.densityFeatures, f.density.features.data.byteLength)));
+    f.color.features.data.set(new Float32Array(await read(this.colorFeatures, f.color.features.data.byteLength)));
     f.occupancy.cells.set(new Uint32Array(await read(this.occ, f.occupancy.cells.length * 4))); // u32 per cell → 0/1 bytes
     f.occupancy.occupiedCount = f.occupancy.cells.reduce((a, c) => a + c, 0);
     if (!gridOpt) return;

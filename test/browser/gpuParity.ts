@@ -322,8 +322,8 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
       const tag = name === 'dense' ? '' : `_${name}`;
       out[`step_render${tag}`] = relErr(ref, await gf.rgb(), nr * 3);
       gf.backward(dRgb);
-      out[`step_grad_density${tag}`] = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.dFd)), f.density.features.grad.length);
-      out[`step_grad_color${tag}`] = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.dFc)), f.color.features.grad.length);
+      out[`step_grad_density${tag}`] = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.densityGrad)), f.density.features.grad.length);
+      out[`step_grad_color${tag}`] = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.colorGrad)), f.color.features.grad.length);
       // decoder and kernel gradients: the CPU's, then the device's read into the same (zeroed) arrays
       const net = [...f.decoder.params, ...f.kernels.flatMap((k) => k.params)];
       const cpuG = net.map((p) => Float32Array.from(p.grad));
