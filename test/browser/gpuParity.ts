@@ -36,6 +36,9 @@ function inwardRays(n: number, rng: Rng): { origins: Float32Array; dirs: Float32
   return { origins, dirs };
 }
 
+/** What every parity section shares: the kernels, the results, one random stream (sections run in order). */
+interface Ctx { gk: GpuKernels; device: GPUDevice; out: Record<string, number | string>; rng: Rng; R: number; n: number; C: number }
+
 export async function runGpuParity(): Promise<Record<string, number | string>> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
@@ -44,6 +47,7 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   device.pushErrorScope('validation'); // a validation error makes a dispatch a silent no-op: report it
   const out: Record<string, number | string> = { adapter: (adapter as unknown as { info?: { description?: string; vendor?: string } }).info?.description || 'unknown' };
   const rng = new Rng(5), R = 9, n = 3000, C = 12;
+  const ctx: Ctx = { gk, device, out, rng, R, n, C };
 
   // support
   const pts = edgePoints(n, R, rng);
@@ -107,275 +111,21 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out[`layer_${inD}x${outD}`] = relErr(Y, new Float32Array(await gk.read(bY, rowsN * outD * 4)), rowsN * outD);
   }
 
-  // decoder backward (39 → 128 → 3 reference Decoder): dX, dW, db of each layer
-  {
-    const { Decoder } = await import('../../core/field/Decoder');
-    const dec = new Decoder({ features: 12, viewFreqs: 4, hidden: [128] }, new Rng(3));
-    const rowsN = 700, feats = Float32Array.from({ length: rowsN * 12 }, () => rng.normal()), dirs = new Float32Array(rowsN * 3);
-    for (let i = 0; i < rowsN; i++) { const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d); dirs.set(d.map((v) => v / l), i * 3); }
-    dec.fillInput(rowsN, feats, dirs, null);
-    dec.forward(rowsN);
-    const X0 = Float32Array.from((dec as unknown as { acts: Float32Array[] }).acts[0].subarray(0, rowsN * 39));
-    const H = Float32Array.from((dec as unknown as { acts: Float32Array[] }).acts[1].subarray(0, rowsN * 128));
-    const dRgb = Float32Array.from({ length: rowsN * 3 }, () => rng.next() - 0.5);
-    const dX0 = Float32Array.from(dec.backward(rowsN, dRgb).subarray(0, rowsN * 39));
-    // dL/d(pre-sigmoid), as the decoder computes it
-    const dZ = new Float32Array(rowsN * 3);
-    for (let i = 0; i < rowsN * 3; i++) { const s = dec.rgb[i]; dZ[i] = dRgb[i] * s * (1 - s); }
-    const W0 = dec.weights[0].data, W1 = dec.weights[1].data;
-    const bH = gk.buffer(H), bdH = gk.buffer(rowsN * 128 * 4), bdW1 = gk.buffer(3 * 129 * 4);
-    gk.mlpLayerBackward(bH, gk.buffer(W1), gk.buffer(dZ), bdH, bdW1, rowsN, 128, 3, true);
-    const bdX0 = gk.buffer(rowsN * 39 * 4), bdW0 = gk.buffer(128 * 40 * 4);
-    gk.mlpLayerBackward(gk.buffer(X0), gk.buffer(W0), bdH, bdX0, bdW0, rowsN, 39, 128, false);
-    const gW1 = new Float32Array(await gk.read(bdW1, 3 * 129 * 4)), gW0 = new Float32Array(await gk.read(bdW0, 128 * 40 * 4));
-    const split = (g: Float32Array, outD: number, inD: number) => ({ W: Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]),
-      b: Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]) });
-    const s1 = split(gW1, 3, 128), s0 = split(gW0, 128, 39);
-    out.layer_bwd_dX = relErr(dX0, new Float32Array(await gk.read(bdX0, rowsN * 39 * 4)), rowsN * 39);
-    out.layer_bwd_dW = Math.max(relErr(dec.weights[1].grad, s1.W, 3 * 128), relErr(dec.weights[0].grad, s0.W, 128 * 39));
-    out.layer_bwd_db = Math.max(relErr(dec.biases[1].grad, s1.b, 3), relErr(dec.biases[0].grad, s0.b, 128));
-  }
+  await decoderBackward(ctx);
 
-  // MulFA support with a non-trivial learned kernel, on edge points
-  {
-    const { MulFAKernel, MULFA_DEFAULTS } = await import('../../core/field/MulFAGrid');
-    const k = new MulFAKernel({ ...MULFA_DEFAULTS, omegaScale: 4 }, new Rng(5));
-    k.a.data.forEach((_, i) => (k.a.data[i] = (rng.next() - 0.5) * 0.5));
-    k.c.data[0] = 0.3;
-    const Rm = 17, nm = 2000, pm = edgePoints(nm, Rm, rng);
-    const refS = makeSupport({ K: 8 }, nm);
-    k.computeSupport(pm, nm, Rm, refS);
-    const bI = gk.buffer(nm * 32), bWm = gk.buffer(nm * 32);
-    gk.mulfaSupport(gk.packMulFA(k, Rm), k, gk.buffer(pm), nm, Rm, bI, bWm);
-    const gI = new Int32Array(await gk.read(bI, nm * 32));
-    let mis = 0;
-    for (let i = 0; i < nm * 8; i++) if (gI[i] !== refS.idx[i]) mis++;
-    out.mulfa_idx_mismatches = mis;
-    out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
-    // backward: kernel-parameter gradients from random dL/dφ̄ (staged in chunks of 512 points to cover chunking)
-    const { mulfaGradLayout, addMulFAGrads } = await import('../../core/gpu/GpuKernels');
-    const dWm = Float32Array.from({ length: nm * 8 }, () => rng.next() - 0.5);
-    for (const p of k.params) p.grad.fill(0);
-    k.backward(dWm, nm);
-    const refG = k.params.map((p) => Float32Array.from(p.grad));
-    for (const p of k.params) p.grad.fill(0);
-    const gG = gk.buffer(mulfaGradLayout(k).total * 4);
-    gk.mulfaBackward(gk.packMulFA(k, Rm), k, gk.buffer(pm), nm, Rm, gk.buffer(dWm), gG, 512);
-    addMulFAGrads(k, new Float32Array(await gk.read(gG)));
-    let worst = 0;
-    // c's gradient is Σ ds = 0 up to rounding (c cancels in the normalisation): measured in units of a's gradient
-    const aScale = Math.max(...Array.from(refG[k.params.indexOf(k.a)], Math.abs));
-    k.params.forEach((p, j) => {
-      const e = relErr(refG[j], p.grad, p.grad.length, p === k.c ? aScale : 1e-6);
-      worst = Math.max(worst, e);
-      out[`mulfa_bwd_${p.name}`] = e;
-    });
-    out.mulfa_bwd = worst;
-    // dL/dw of a gather (the learned kernel's input): gatherDot against gatherBackward's dW
-    const Fm = Float32Array.from({ length: Rm ** 3 * 3 }, () => rng.normal()), dOutM = Float32Array.from({ length: nm * 3 }, () => rng.normal());
-    const refDw = new Float32Array(nm * 8).fill(0.25);
-    gatherBackward(Fm, new Float32Array(Fm.length), 3, 8, refS, nm, dOutM, refDw);
-    const bDw = gk.buffer(new Float32Array(nm * 8).fill(0.25));
-    gk.gatherDot(gk.buffer(Fm), 3, 8, bI, nm, gk.buffer(dOutM), bDw);
-    out.gather_dot = relErr(refDw, new Float32Array(await gk.read(bDw, nm * 32)), nm * 8);
-  }
+  await mulfaSupport(ctx);
 
-  // hash support (levels dense and hashed)
-  {
-    const { HashGrid } = await import('../../core/field/HashGrid');
-    const hg = new HashGrid({ levels: 6, log2TableSize: 12, minResolution: 4, resolution: 64 }, 2);
-    const nh = 1500, ph = edgePoints(nh, 64, rng), K = hg.K;
-    const refH = makeSupport(hg, nh);
-    hg.computeSupport(ph, nh, refH);
-    const bI = gk.buffer(nh * K * 4), bWh = gk.buffer(nh * K * 4);
-    gk.hashSupport(hg, gk.buffer(ph), nh, bI, bWh);
-    // f32 (GPU) and f64 (reference) cell lookups may pick neighbouring cells for a point on a cell face, with
-    // the same interpolated value: compare what the support is for, the interpolation of random features
-    const Fh = Float32Array.from({ length: hg.rows * 2 }, () => rng.normal());
-    const refO = new Float32Array(nh * 2), gpuO = new Float32Array(nh * 2);
-    gatherForward(Fh, 2, K, refH, nh, refO);
-    const gS = { capacity: nh, idx: new Int32Array(await gk.read(bI, nh * K * 4)), w: new Float32Array(await gk.read(bWh, nh * K * 4)) };
-    gatherForward(Fh, 2, K, gS, nh, gpuO);
-    out.hash_interpolation = relErr(refO, gpuO, nh * 2);
-    let mis = 0;
-    for (let i = 0; i < nh * K; i++) if (gS.idx[i] !== refH.idx[i]) mis++;
-    out.hash_face_cell_choices = mis;
-  }
+  await hashSupport(ctx);
 
-  // ray sampling with an occupancy grid (half its cells empty) against core/render/sampling.ts
-  {
-    const { countSamples, placeSamples } = await import('../../core/render/sampling');
-    const { Occupancy } = await import('../../core/render/Occupancy');
-    const nr = 800, aabb: [number[], number[]] = [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], step = 0.05;
-    const occ = new Occupancy(16);
-    for (let i = 0; i < occ.cells.length; i++) occ.cells[i] = rng.next() < 0.5 ? 1 : 0;
-    const origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3), jit = new Float32Array(nr);
-    for (let r = 0; r < nr; r++) {
-      const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d);
-      dirs.set(d.map((v) => v / l), r * 3);
-      origins.set(d.map((v) => (-4 * v) / l + (rng.next() - 0.5) * 2), r * 3);
-      jit[r] = rng.next();
-    }
-    const tStart = new Float32Array(nr), tCount = new Int32Array(nr), box = new Float64Array(2);
-    let q = 0;
-    const jitOf = (r: number) => jit[r];
-    // the reference draws jitter only for rays that hit the box: hand it the per-ray values in ray order
-    const hits: number[] = [];
-    countSamples(nr, origins, dirs, aabb as never, 2, 6, step, null, tStart, tCount, box);
-    for (let r = 0; r < nr; r++) if (tCount[r] > 0 || tStart[r] !== 0) hits.push(r);
-    const total = countSamples(nr, origins, dirs, aabb as never, 2, 6, step, () => jitOf(hits[q++]), tStart, tCount, box);
-    const rs = new Int32Array(nr + 1), pts = new Float32Array(total * 3), sRay = new Int32Array(total), sT = new Float32Array(total);
-    const S = placeSamples(nr, origins, dirs, aabb as never, step, occ, tStart, tCount, rs, pts, sRay, sT);
-    const rays = new Float32Array(nr * 6);
-    for (let r = 0; r < nr; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
-    const sb = gk.sampleBuffers(nr, total + 16);
-    gk.sample(nr, gk.buffer(rays), gk.buffer(jit), gk.buffer(Int32Array.from(occ.cells)), 16, aabb as never, 2, 6, step, sb);
-    const grs = new Int32Array(await gk.read(sb.rayStart, (nr + 1) * 4)), gp = new Float32Array(await gk.read(sb.pts, (total + 16) * 12));
-    let raysDiffer = 0, worst = 0;
-    for (let r = 0; r < nr; r++) {
-      const k = rs[r + 1] - rs[r];
-      if (grs[r + 1] - grs[r] !== k) { raysDiffer++; continue; }
-      for (let j = 0; j < k * 3; j++) worst = Math.max(worst, Math.abs(gp[grs[r] * 3 + j] - pts[rs[r] * 3 + j]));
-    }
-    out.sampling_total = `${grs[nr]} vs ${S}`;
-    out.sampling_rays_differing = raysDiffer / nr;
-    out.sampling_point_error = worst;
-  }
+  await sampling(ctx);
 
-  // occupancy refresh against RadianceField.refreshOccupancy (dense density grid, R = 33, 16³ cells)
-  {
-    const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
-    const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: 33, occupancyRes: 16, decoderHidden: [8] }, [[-1, -1, -1], [1, 1, 1]], new Rng(1));
-    const Fd = f.density.features.data;
-    for (let i = 0; i < Fd.length; i++) Fd[i] = rng.normal() * 3 - 6;
-    f.refreshOccupancy();
-    const cellsB = gk.buffer(16 ** 3 * 4), countB = gk.buffer(4);
-    gk.refreshOccupancy(gk.buffer(Fd), 33, 16, f.occupancyRawThreshold, cellsB, countB);
-    const gc = new Uint32Array(await gk.read(cellsB, 16 ** 3 * 4));
-    let mis = 0;
-    for (let i = 0; i < gc.length; i++) if (gc[i] !== f.occupancy.cells[i]) mis++;
-    out.occupancy_mismatches = mis;
-    out.occupancy_count = `${new Uint32Array(await gk.read(countB, 4))[0]} vs ${f.occupancy.occupiedCount}`;
-  }
+  await occupancyRefresh(ctx);
 
-  // a whole forward render on the GPU (sampling → support → density → alpha → colour features → view
-  // encoding → decoder → sigmoid → composite) against RadianceField.render of a dense field
-  {
-    const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
-    const R = 17, C = 12, hidden = 32, aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
-    const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: R, colorChannels: C, decoderHidden: [hidden], occupancyRes: 16 },
-      aabb as never, new Rng(2));
-    const r2 = new Rng(4);
-    f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r2.normal() * 2 - 1));
-    f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r2.normal()));
-    f.refreshOccupancy();
-    const nr = 300, { origins, dirs } = inwardRays(nr, r2);
-    const bg: [number, number, number] = [1, 1, 1], near = 0.1, far = 10;
-    const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, near, far, bg, null).subarray(0, nr * 3));
-    const cap = f.stats.samples + 64;
-    // GPU
-    const rays = new Float32Array(nr * 6);
-    for (let r = 0; r < nr; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
-    const bRays = gk.buffer(rays), sb = gk.sampleBuffers(nr, cap);
-    gk.sample(nr, bRays, gk.buffer(new Float32Array(nr).fill(0.5)), gk.buffer(Int32Array.from(f.occupancy.cells)), 16, aabb as never, near, far, f.stepSize, sb);
-    const S = new Int32Array(await gk.read(sb.rayStart, (nr + 1) * 4))[nr];
-    const bIdx = gk.buffer(cap * 32), bW = gk.buffer(cap * 32), raw = gk.buffer(cap * 4), feats = gk.buffer(cap * C * 4);
-    gk.trilinear(sb.pts, S, R, bIdx, bW);
-    gk.gather(gk.buffer(f.density.features.data), 1, 8, bIdx, bW, S, raw);
-    gk.gather(gk.buffer(f.color.features.data), C, 8, bIdx, bW, S, feats);
-    const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
-    const Dp = 39, X = gk.buffer(cap * Dp * 4), H = gk.buffer(cap * hidden * 4), Y = gk.buffer(cap * 3 * 4), rgb = gk.buffer(cap * 12);
-    gk.encode(S, feats, C, bRays, sb.rayT, 4, Dp, X);
-    gk.mlpLayer(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, S, Dp, hidden, true);
-    gk.mlpLayer(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, S, hidden, 3, false);
-    gk.sigmoid(S, Y, 3, rgb);
-    const cb = gk.compositeBuffers(nr, cap);
-    gk.compositeForward(nr, sb.rayStart, raw, rgb, cb,
-      { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg });
-    out.render_samples = `${S} vs ${f.stats.samples}`;
-    out.render = relErr(ref, new Float32Array(await gk.read(cb.io, nr * 12)), nr * 3);
-  }
+  await forwardRender(ctx);
 
-  // a whole forward + backward through GpuField against RadianceField.render/backward, per model
-  {
-    const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
-    const { GpuField } = await import('../../core/gpu/GpuField');
-    const aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
-    const variants = [['dense', {}], ['mulfagrid', {}], ['mulfagrid_separate', { sharedKernel: false }], ['hash', { hash: { levels: 4, log2TableSize: 10, minResolution: 4 } }],
-      ['dense_2layers', { decoderHidden: [32, 24] as number[] }]] as const;
-    for (const [name, extra] of variants) {
-      const model = name === 'mulfagrid_separate' ? 'mulfagrid' : name === 'dense_2layers' ? 'dense' : name;
-      const f = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: 13, colorChannels: 12, decoderHidden: [32], occupancyRes: 16,
-        mulfa: { ...FIELD_DEFAULTS.mulfa, omegaScale: 4 }, ...extra }, aabb as never, new Rng(6));
-      const r3 = new Rng(8);
-      f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r3.normal() * 2 - 1));
-      f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r3.normal()));
-      for (const k of f.kernels) k.a.data.forEach((_, i) => (k.a.data[i] = (r3.next() - 0.5) * 0.5));
-      f.refreshOccupancy();
-      const nr = 200, { origins, dirs } = inwardRays(nr, r3);
-      const bg = [1, 1, 1] as [number, number, number];
-      const gf = new GpuField(gk, f); // parameters uploaded before the CPU pass touches gradients
-      const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, 0.1, 10, bg, null).subarray(0, nr * 3));
-      const dRgb = Float32Array.from({ length: nr * 3 }, () => r3.next() - 0.5);
-      f.backward(dRgb);
-      await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5));
-      const tag = name === 'dense' ? '' : `_${name}`;
-      out[`step_render${tag}`] = relErr(ref, await gf.rgb(), nr * 3);
-      gf.backward(dRgb);
-      out[`step_grad_density${tag}`] = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.densityGrad)), f.density.features.grad.length);
-      out[`step_grad_color${tag}`] = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.colorGrad)), f.color.features.grad.length);
-      // decoder and kernel gradients: the CPU's, then the device's read into the same (zeroed) arrays
-      const net = [...f.decoder.params, ...f.kernels.flatMap((k) => k.params)];
-      const cpuG = net.map((p) => Float32Array.from(p.grad));
-      net.forEach((p) => p.grad.fill(0));
-      await gf.readNetGrads();
-      let dec = 0, ker = 0;
-      net.forEach((p, j) => {
-        const isKernel = j >= f.decoder.params.length;
-        // c's gradient cancels to rounding (normalised weights): compare it in units of a's
-        const floor = p.name === 'kernel.c' ? Math.max(...Array.from(cpuG[j - 1], Math.abs)) : 1e-6;
-        const e = relErr(cpuG[j], p.grad, p.grad.length, floor);
-        if (isKernel) ker = Math.max(ker, e); else dec = Math.max(dec, e);
-      });
-      out[`step_grad_decoder${tag}`] = dec;
-      if (f.kernels.length) out[`step_grad_kernel${tag}`] = ker;
-      out[`step_samples${tag}`] = f.stats.samples;
-      gf.dispose();
-    }
-  }
+  await fieldSteps(ctx);
 
-  // compositing forward and backward against core/render/composite.ts (the field's own loops)
-  {
-    const { alphaPass, compositePass, compositeBackward } = await import('../../core/render/composite');
-    const nr = 500, counts = Array.from({ length: nr }, () => rng.int(60));
-    const rs = new Int32Array(nr + 1);
-    for (let r = 0; r < nr; r++) rs[r + 1] = rs[r] + counts[r];
-    const S = rs[nr], raw = Float32Array.from({ length: S }, () => rng.normal() * 3);
-    const o = { shift: -4, interval: 0.5, thrW: 1e-4, thrT: 1e-3, background: [1, 0.5, 0.25] };
-    const alpha = new Float32Array(S), Tk = new Float32Array(S), colorOf = new Int32Array(S), colorSample = new Int32Array(S);
-    const rayEnd = new Int32Array(nr), opacity = new Float32Array(nr);
-    const nc = alphaPass(nr, rs, raw, o.shift, o.interval, o.thrW, o.thrT, alpha, Tk, colorOf, colorSample, rayEnd, opacity);
-    const rgbAll = Float32Array.from({ length: S * 3 }, () => rng.next()), rgbC = new Float32Array(nc * 3);
-    for (let j = 0; j < nc; j++) rgbC.set(rgbAll.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
-    const refOut = new Float32Array(nr * 3), depth = new Float32Array(nr);
-    compositePass(nr, rs, rayEnd, colorOf, Tk, alpha, rgbC, new Float32Array(S), opacity, o.background, refOut, depth);
-    const dRgb = Float32Array.from({ length: nr * 3 }, () => rng.next() - 0.5);
-    const dC = new Float32Array(nc * 3), dRaw = new Float32Array(S);
-    compositeBackward(nr, rs, rayEnd, colorOf, alpha, Tk, raw, o.shift, o.interval, rgbC, o.background, dRgb, dC, dRaw);
-    const bufs = gk.compositeBuffers(nr, S), bRaw = gk.buffer(raw), bRgb = gk.buffer(rgbAll);
-    gk.compositeForward(nr, gk.buffer(rs), bRaw, bRgb, bufs, o);
-    out.composite = relErr(refOut, new Float32Array(await gk.read(bufs.io, nr * 12)), nr * 3);
-    const range = new Int32Array(await gk.read(bufs.range, nr * 8));
-    let endMismatch = 0;
-    for (let r = 0; r < nr; r++) if (range[r * 2 + 1] !== rayEnd[r]) endMismatch++;
-    out.composite_ray_end_mismatches = endMismatch;
-    device.queue.writeBuffer(bufs.io, 0, dRgb);
-    gk.compositeBackward(nr, bRaw, bRgb, bufs, o);
-    const gC = new Float32Array(await gk.read(bufs.dSampleRgb, S * 12)), gC2 = new Float32Array(nc * 3);
-    for (let j = 0; j < nc; j++) gC2.set(gC.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
-    out.composite_bwd_rgb = relErr(dC, gC2, nc * 3);
-    out.composite_bwd_raw = relErr(dRaw, new Float32Array(await gk.read(bufs.dRaw, S * 4)), S);
-  }
+  await compositing(ctx);
 
   const err = await device.popErrorScope();
   out.validation_error = err ? err.message : 'none';
@@ -391,4 +141,298 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
     out.gather_on_tfjs_device = relErr(refOut, new Float32Array(await tk.read(o2, n * C * 4)), n * C);
   } else out.gather_on_tfjs_device = 'tfjs webgpu backend unavailable';
   return out;
+}
+
+/**
+ * decoder backward (39 → 128 → 3 reference Decoder): dX, dW, db of each layer
+ */
+async function decoderBackward(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { Decoder } = await import('../../core/field/Decoder');
+  const dec = new Decoder({ features: 12, viewFreqs: 4, hidden: [128] }, new Rng(3));
+  const rowsN = 700, feats = Float32Array.from({ length: rowsN * 12 }, () => rng.normal()), dirs = new Float32Array(rowsN * 3);
+  for (let i = 0; i < rowsN; i++) { const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d); dirs.set(d.map((v) => v / l), i * 3); }
+  dec.fillInput(rowsN, feats, dirs, null);
+  dec.forward(rowsN);
+  const X0 = Float32Array.from((dec as unknown as { acts: Float32Array[] }).acts[0].subarray(0, rowsN * 39));
+  const H = Float32Array.from((dec as unknown as { acts: Float32Array[] }).acts[1].subarray(0, rowsN * 128));
+  const dRgb = Float32Array.from({ length: rowsN * 3 }, () => rng.next() - 0.5);
+  const dX0 = Float32Array.from(dec.backward(rowsN, dRgb).subarray(0, rowsN * 39));
+  // dL/d(pre-sigmoid), as the decoder computes it
+  const dZ = new Float32Array(rowsN * 3);
+  for (let i = 0; i < rowsN * 3; i++) { const s = dec.rgb[i]; dZ[i] = dRgb[i] * s * (1 - s); }
+  const W0 = dec.weights[0].data, W1 = dec.weights[1].data;
+  const bH = gk.buffer(H), bdH = gk.buffer(rowsN * 128 * 4), bdW1 = gk.buffer(3 * 129 * 4);
+  gk.mlpLayerBackward(bH, gk.buffer(W1), gk.buffer(dZ), bdH, bdW1, rowsN, 128, 3, true);
+  const bdX0 = gk.buffer(rowsN * 39 * 4), bdW0 = gk.buffer(128 * 40 * 4);
+  gk.mlpLayerBackward(gk.buffer(X0), gk.buffer(W0), bdH, bdX0, bdW0, rowsN, 39, 128, false);
+  const gW1 = new Float32Array(await gk.read(bdW1, 3 * 129 * 4)), gW0 = new Float32Array(await gk.read(bdW0, 128 * 40 * 4));
+  const split = (g: Float32Array, outD: number, inD: number) => ({ W: Float32Array.from({ length: outD * inD }, (_, j) => g[Math.floor(j / inD) * (inD + 1) + (j % inD)]),
+    b: Float32Array.from({ length: outD }, (_, o) => g[o * (inD + 1) + inD]) });
+  const s1 = split(gW1, 3, 128), s0 = split(gW0, 128, 39);
+  out.layer_bwd_dX = relErr(dX0, new Float32Array(await gk.read(bdX0, rowsN * 39 * 4)), rowsN * 39);
+  out.layer_bwd_dW = Math.max(relErr(dec.weights[1].grad, s1.W, 3 * 128), relErr(dec.weights[0].grad, s0.W, 128 * 39));
+  out.layer_bwd_db = Math.max(relErr(dec.biases[1].grad, s1.b, 3), relErr(dec.biases[0].grad, s0.b, 128));
+}
+
+/**
+ * MulFA support with a non-trivial learned kernel, on edge points
+ */
+async function mulfaSupport(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { MulFAKernel, MULFA_DEFAULTS } = await import('../../core/field/MulFAGrid');
+  const k = new MulFAKernel({ ...MULFA_DEFAULTS, omegaScale: 4 }, new Rng(5));
+  k.a.data.forEach((_, i) => (k.a.data[i] = (rng.next() - 0.5) * 0.5));
+  k.c.data[0] = 0.3;
+  const Rm = 17, nm = 2000, pm = edgePoints(nm, Rm, rng);
+  const refS = makeSupport({ K: 8 }, nm);
+  k.computeSupport(pm, nm, Rm, refS);
+  const bI = gk.buffer(nm * 32), bWm = gk.buffer(nm * 32);
+  gk.mulfaSupport(gk.packMulFA(k, Rm), k, gk.buffer(pm), nm, Rm, bI, bWm);
+  const gI = new Int32Array(await gk.read(bI, nm * 32));
+  let mis = 0;
+  for (let i = 0; i < nm * 8; i++) if (gI[i] !== refS.idx[i]) mis++;
+  out.mulfa_idx_mismatches = mis;
+  out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
+  // backward: kernel-parameter gradients from random dL/dφ̄ (staged in chunks of 512 points to cover chunking)
+  const { mulfaGradLayout, addMulFAGrads } = await import('../../core/gpu/GpuKernels');
+  const dWm = Float32Array.from({ length: nm * 8 }, () => rng.next() - 0.5);
+  for (const p of k.params) p.grad.fill(0);
+  k.backward(dWm, nm);
+  const refG = k.params.map((p) => Float32Array.from(p.grad));
+  for (const p of k.params) p.grad.fill(0);
+  const gG = gk.buffer(mulfaGradLayout(k).total * 4);
+  gk.mulfaBackward(gk.packMulFA(k, Rm), k, gk.buffer(pm), nm, Rm, gk.buffer(dWm), gG, 512);
+  addMulFAGrads(k, new Float32Array(await gk.read(gG)));
+  let worst = 0;
+  // c's gradient is Σ ds = 0 up to rounding (c cancels in the normalisation): measured in units of a's gradient
+  const aScale = Math.max(...Array.from(refG[k.params.indexOf(k.a)], Math.abs));
+  k.params.forEach((p, j) => {
+    const e = relErr(refG[j], p.grad, p.grad.length, p === k.c ? aScale : 1e-6);
+    worst = Math.max(worst, e);
+    out[`mulfa_bwd_${p.name}`] = e;
+  });
+  out.mulfa_bwd = worst;
+  // dL/dw of a gather (the learned kernel's input): gatherDot against gatherBackward's dW
+  const Fm = Float32Array.from({ length: Rm ** 3 * 3 }, () => rng.normal()), dOutM = Float32Array.from({ length: nm * 3 }, () => rng.normal());
+  const refDw = new Float32Array(nm * 8).fill(0.25);
+  gatherBackward(Fm, new Float32Array(Fm.length), 3, 8, refS, nm, dOutM, refDw);
+  const bDw = gk.buffer(new Float32Array(nm * 8).fill(0.25));
+  gk.gatherDot(gk.buffer(Fm), 3, 8, bI, nm, gk.buffer(dOutM), bDw);
+  out.gather_dot = relErr(refDw, new Float32Array(await gk.read(bDw, nm * 32)), nm * 8);
+}
+
+/**
+ * hash support (levels dense and hashed)
+ */
+async function hashSupport(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { HashGrid } = await import('../../core/field/HashGrid');
+  const hg = new HashGrid({ levels: 6, log2TableSize: 12, minResolution: 4, resolution: 64 }, 2);
+  const nh = 1500, ph = edgePoints(nh, 64, rng), K = hg.K;
+  const refH = makeSupport(hg, nh);
+  hg.computeSupport(ph, nh, refH);
+  const bI = gk.buffer(nh * K * 4), bWh = gk.buffer(nh * K * 4);
+  gk.hashSupport(hg, gk.buffer(ph), nh, bI, bWh);
+  // f32 (GPU) and f64 (reference) cell lookups may pick neighbouring cells for a point on a cell face, with
+  // the same interpolated value: compare what the support is for, the interpolation of random features
+  const Fh = Float32Array.from({ length: hg.rows * 2 }, () => rng.normal());
+  const refO = new Float32Array(nh * 2), gpuO = new Float32Array(nh * 2);
+  gatherForward(Fh, 2, K, refH, nh, refO);
+  const gS = { capacity: nh, idx: new Int32Array(await gk.read(bI, nh * K * 4)), w: new Float32Array(await gk.read(bWh, nh * K * 4)) };
+  gatherForward(Fh, 2, K, gS, nh, gpuO);
+  out.hash_interpolation = relErr(refO, gpuO, nh * 2);
+  let mis = 0;
+  for (let i = 0; i < nh * K; i++) if (gS.idx[i] !== refH.idx[i]) mis++;
+  out.hash_face_cell_choices = mis;
+}
+
+/**
+ * ray sampling with an occupancy grid (half its cells empty) against core/render/sampling.ts
+ */
+async function sampling(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { countSamples, placeSamples } = await import('../../core/render/sampling');
+  const { Occupancy } = await import('../../core/render/Occupancy');
+  const nr = 800, aabb: [number[], number[]] = [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], step = 0.05;
+  const occ = new Occupancy(16);
+  for (let i = 0; i < occ.cells.length; i++) occ.cells[i] = rng.next() < 0.5 ? 1 : 0;
+  const origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3), jit = new Float32Array(nr);
+  for (let r = 0; r < nr; r++) {
+    const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d);
+    dirs.set(d.map((v) => v / l), r * 3);
+    origins.set(d.map((v) => (-4 * v) / l + (rng.next() - 0.5) * 2), r * 3);
+    jit[r] = rng.next();
+  }
+  const tStart = new Float32Array(nr), tCount = new Int32Array(nr), box = new Float64Array(2);
+  let q = 0;
+  const jitOf = (r: number) => jit[r];
+  // the reference draws jitter only for rays that hit the box: hand it the per-ray values in ray order
+  const hits: number[] = [];
+  countSamples(nr, origins, dirs, aabb as never, 2, 6, step, null, tStart, tCount, box);
+  for (let r = 0; r < nr; r++) if (tCount[r] > 0 || tStart[r] !== 0) hits.push(r);
+  const total = countSamples(nr, origins, dirs, aabb as never, 2, 6, step, () => jitOf(hits[q++]), tStart, tCount, box);
+  const rs = new Int32Array(nr + 1), pts = new Float32Array(total * 3), sRay = new Int32Array(total), sT = new Float32Array(total);
+  const S = placeSamples(nr, origins, dirs, aabb as never, step, occ, tStart, tCount, rs, pts, sRay, sT);
+  const rays = new Float32Array(nr * 6);
+  for (let r = 0; r < nr; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
+  const sb = gk.sampleBuffers(nr, total + 16);
+  gk.sample(nr, gk.buffer(rays), gk.buffer(jit), gk.buffer(Int32Array.from(occ.cells)), 16, aabb as never, 2, 6, step, sb);
+  const grs = new Int32Array(await gk.read(sb.rayStart, (nr + 1) * 4)), gp = new Float32Array(await gk.read(sb.pts, (total + 16) * 12));
+  let raysDiffer = 0, worst = 0;
+  for (let r = 0; r < nr; r++) {
+    const k = rs[r + 1] - rs[r];
+    if (grs[r + 1] - grs[r] !== k) { raysDiffer++; continue; }
+    for (let j = 0; j < k * 3; j++) worst = Math.max(worst, Math.abs(gp[grs[r] * 3 + j] - pts[rs[r] * 3 + j]));
+  }
+  out.sampling_total = `${grs[nr]} vs ${S}`;
+  out.sampling_rays_differing = raysDiffer / nr;
+  out.sampling_point_error = worst;
+}
+
+/**
+ * occupancy refresh against RadianceField.refreshOccupancy (dense density grid, R = 33, 16³ cells)
+ */
+async function occupancyRefresh(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
+  const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: 33, occupancyRes: 16, decoderHidden: [8] }, [[-1, -1, -1], [1, 1, 1]], new Rng(1));
+  const Fd = f.density.features.data;
+  for (let i = 0; i < Fd.length; i++) Fd[i] = rng.normal() * 3 - 6;
+  f.refreshOccupancy();
+  const cellsB = gk.buffer(16 ** 3 * 4), countB = gk.buffer(4);
+  gk.refreshOccupancy(gk.buffer(Fd), 33, 16, f.occupancyRawThreshold, cellsB, countB);
+  const gc = new Uint32Array(await gk.read(cellsB, 16 ** 3 * 4));
+  let mis = 0;
+  for (let i = 0; i < gc.length; i++) if (gc[i] !== f.occupancy.cells[i]) mis++;
+  out.occupancy_mismatches = mis;
+  out.occupancy_count = `${new Uint32Array(await gk.read(countB, 4))[0]} vs ${f.occupancy.occupiedCount}`;
+}
+
+/**
+ * a whole forward render on the GPU (sampling → support → density → alpha → colour features → view
+ * encoding → decoder → sigmoid → composite) against RadianceField.render of a dense field
+ */
+async function forwardRender(ctx: Ctx): Promise<void> {
+  const { gk, out, n } = ctx;
+  const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
+  const R = 17, C = 12, hidden = 32, aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
+  const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: R, colorChannels: C, decoderHidden: [hidden], occupancyRes: 16 },
+    aabb as never, new Rng(2));
+  const r2 = new Rng(4);
+  f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r2.normal() * 2 - 1));
+  f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r2.normal()));
+  f.refreshOccupancy();
+  const nr = 300, { origins, dirs } = inwardRays(nr, r2);
+  const bg: [number, number, number] = [1, 1, 1], near = 0.1, far = 10;
+  const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, near, far, bg, null).subarray(0, nr * 3));
+  const cap = f.stats.samples + 64;
+  // GPU
+  const rays = new Float32Array(nr * 6);
+  for (let r = 0; r < nr; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
+  const bRays = gk.buffer(rays), sb = gk.sampleBuffers(nr, cap);
+  gk.sample(nr, bRays, gk.buffer(new Float32Array(nr).fill(0.5)), gk.buffer(Int32Array.from(f.occupancy.cells)), 16, aabb as never, near, far, f.stepSize, sb);
+  const S = new Int32Array(await gk.read(sb.rayStart, (nr + 1) * 4))[nr];
+  const bIdx = gk.buffer(cap * 32), bW = gk.buffer(cap * 32), raw = gk.buffer(cap * 4), feats = gk.buffer(cap * C * 4);
+  gk.trilinear(sb.pts, S, R, bIdx, bW);
+  gk.gather(gk.buffer(f.density.features.data), 1, 8, bIdx, bW, S, raw);
+  gk.gather(gk.buffer(f.color.features.data), C, 8, bIdx, bW, S, feats);
+  const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
+  const Dp = 39, X = gk.buffer(cap * Dp * 4), H = gk.buffer(cap * hidden * 4), Y = gk.buffer(cap * 3 * 4), rgb = gk.buffer(cap * 12);
+  gk.encode(S, feats, C, bRays, sb.rayT, 4, Dp, X);
+  gk.mlpLayer(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, S, Dp, hidden, true);
+  gk.mlpLayer(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, S, hidden, 3, false);
+  gk.sigmoid(S, Y, 3, rgb);
+  const cb = gk.compositeBuffers(nr, cap);
+  gk.compositeForward(nr, sb.rayStart, raw, rgb, cb,
+    { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg });
+  out.render_samples = `${S} vs ${f.stats.samples}`;
+  out.render = relErr(ref, new Float32Array(await gk.read(cb.io, nr * 12)), nr * 3);
+}
+
+/**
+ * a whole forward + backward through GpuField against RadianceField.render/backward, per model
+ */
+async function fieldSteps(ctx: Ctx): Promise<void> {
+  const { gk, device, out, n } = ctx;
+  const { RadianceField, FIELD_DEFAULTS } = await import('../../core/field/RadianceField');
+  const { GpuField } = await import('../../core/gpu/GpuField');
+  const aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
+  const variants = [['dense', {}], ['mulfagrid', {}], ['mulfagrid_separate', { sharedKernel: false }], ['hash', { hash: { levels: 4, log2TableSize: 10, minResolution: 4 } }],
+    ['dense_2layers', { decoderHidden: [32, 24] as number[] }]] as const;
+  for (const [name, extra] of variants) {
+    const model = name === 'mulfagrid_separate' ? 'mulfagrid' : name === 'dense_2layers' ? 'dense' : name;
+    const f = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: 13, colorChannels: 12, decoderHidden: [32], occupancyRes: 16,
+      mulfa: { ...FIELD_DEFAULTS.mulfa, omegaScale: 4 }, ...extra }, aabb as never, new Rng(6));
+    const r3 = new Rng(8);
+    f.density.features.data.forEach((_, i) => (f.density.features.data[i] = r3.normal() * 2 - 1));
+    f.color.features.data.forEach((_, i) => (f.color.features.data[i] = r3.normal()));
+    for (const k of f.kernels) k.a.data.forEach((_, i) => (k.a.data[i] = (r3.next() - 0.5) * 0.5));
+    f.refreshOccupancy();
+    const nr = 200, { origins, dirs } = inwardRays(nr, r3);
+    const bg = [1, 1, 1] as [number, number, number];
+    const gf = new GpuField(gk, f); // parameters uploaded before the CPU pass touches gradients
+    const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, 0.1, 10, bg, null).subarray(0, nr * 3));
+    const dRgb = Float32Array.from({ length: nr * 3 }, () => r3.next() - 0.5);
+    f.backward(dRgb);
+    await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5));
+    const tag = name === 'dense' ? '' : `_${name}`;
+    out[`step_render${tag}`] = relErr(ref, await gf.rgb(), nr * 3);
+    gf.backward(dRgb);
+    out[`step_grad_density${tag}`] = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.densityGrad)), f.density.features.grad.length);
+    out[`step_grad_color${tag}`] = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.colorGrad)), f.color.features.grad.length);
+    // decoder and kernel gradients: the CPU's, then the device's read into the same (zeroed) arrays
+    const net = [...f.decoder.params, ...f.kernels.flatMap((k) => k.params)];
+    const cpuG = net.map((p) => Float32Array.from(p.grad));
+    net.forEach((p) => p.grad.fill(0));
+    await gf.readNetGrads();
+    let dec = 0, ker = 0;
+    net.forEach((p, j) => {
+      const isKernel = j >= f.decoder.params.length;
+      // c's gradient cancels to rounding (normalised weights): compare it in units of a's
+      const floor = p.name === 'kernel.c' ? Math.max(...Array.from(cpuG[j - 1], Math.abs)) : 1e-6;
+      const e = relErr(cpuG[j], p.grad, p.grad.length, floor);
+      if (isKernel) ker = Math.max(ker, e); else dec = Math.max(dec, e);
+    });
+    out[`step_grad_decoder${tag}`] = dec;
+    if (f.kernels.length) out[`step_grad_kernel${tag}`] = ker;
+    out[`step_samples${tag}`] = f.stats.samples;
+    gf.dispose();
+  }
+}
+
+/**
+ * compositing forward and backward against core/render/composite.ts (the field's own loops)
+ */
+async function compositing(ctx: Ctx): Promise<void> {
+  const { gk, device, out, rng } = ctx;
+  const { alphaPass, compositePass, compositeBackward } = await import('../../core/render/composite');
+  const nr = 500, counts = Array.from({ length: nr }, () => rng.int(60));
+  const rs = new Int32Array(nr + 1);
+  for (let r = 0; r < nr; r++) rs[r + 1] = rs[r] + counts[r];
+  const S = rs[nr], raw = Float32Array.from({ length: S }, () => rng.normal() * 3);
+  const o = { shift: -4, interval: 0.5, thrW: 1e-4, thrT: 1e-3, background: [1, 0.5, 0.25] };
+  const alpha = new Float32Array(S), Tk = new Float32Array(S), colorOf = new Int32Array(S), colorSample = new Int32Array(S);
+  const rayEnd = new Int32Array(nr), opacity = new Float32Array(nr);
+  const nc = alphaPass(nr, rs, raw, o.shift, o.interval, o.thrW, o.thrT, alpha, Tk, colorOf, colorSample, rayEnd, opacity);
+  const rgbAll = Float32Array.from({ length: S * 3 }, () => rng.next()), rgbC = new Float32Array(nc * 3);
+  for (let j = 0; j < nc; j++) rgbC.set(rgbAll.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
+  const refOut = new Float32Array(nr * 3), depth = new Float32Array(nr);
+  compositePass(nr, rs, rayEnd, colorOf, Tk, alpha, rgbC, new Float32Array(S), opacity, o.background, refOut, depth);
+  const dRgb = Float32Array.from({ length: nr * 3 }, () => rng.next() - 0.5);
+  const dC = new Float32Array(nc * 3), dRaw = new Float32Array(S);
+  compositeBackward(nr, rs, rayEnd, colorOf, alpha, Tk, raw, o.shift, o.interval, rgbC, o.background, dRgb, dC, dRaw);
+  const bufs = gk.compositeBuffers(nr, S), bRaw = gk.buffer(raw), bRgb = gk.buffer(rgbAll);
+  gk.compositeForward(nr, gk.buffer(rs), bRaw, bRgb, bufs, o);
+  out.composite = relErr(refOut, new Float32Array(await gk.read(bufs.io, nr * 12)), nr * 3);
+  const range = new Int32Array(await gk.read(bufs.range, nr * 8));
+  let endMismatch = 0;
+  for (let r = 0; r < nr; r++) if (range[r * 2 + 1] !== rayEnd[r]) endMismatch++;
+  out.composite_ray_end_mismatches = endMismatch;
+  device.queue.writeBuffer(bufs.io, 0, dRgb);
+  gk.compositeBackward(nr, bRaw, bRgb, bufs, o);
+  const gC = new Float32Array(await gk.read(bufs.dSampleRgb, S * 12)), gC2 = new Float32Array(nc * 3);
+  for (let j = 0; j < nc; j++) gC2.set(gC.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
+  out.composite_bwd_rgb = relErr(dC, gC2, nc * 3);
+  out.composite_bwd_raw = relErr(dRaw, new Float32Array(await gk.read(bufs.dRaw, S * 4)), S);
 }
