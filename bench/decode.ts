@@ -15,6 +15,8 @@ import { NodeFS } from '../datasets/node/NodeFS';
 
 export interface DecodeBench {
   images: number;
+  /** How many different images the files hold (the rest are copies). */
+  distinct_images: number;
   size: string;
   png_bytes_mean: number;
   ms_per_image: Record<string, number>;
@@ -48,7 +50,7 @@ export async function benchDecode(log: (s: string) => void): Promise<DecodeBench
     }
     writeFileSync(path.join(dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: 0.6911112070083618, frames }));
     const files = Array.from({ length: N }, (_, i) => new Uint8Array(readFileSync(path.join(dir, 'train', `r_${i}.png`))));
-    log(`${N} PNGs ${S}×${S} RGBA, mean ${(files.reduce((a, f) => a + f.length, 0) / N / 1024).toFixed(0)} KiB`);
+    log(`${N} PNGs ${S}×${S} RGBA (${distinct} distinct renders, each written ${N / distinct}×), mean ${(files.reduce((a, f) => a + f.length, 0) / N / 1024).toFixed(0)} KiB`);
 
     const time = async (fn: (b: Uint8Array) => unknown, count = 20): Promise<number> => {
       fn(files[0]);
@@ -80,7 +82,7 @@ export async function benchDecode(log: (s: string) => void): Promise<DecodeBench
     log(`load scene (probe ${N} PNGs): ${loadSec.toFixed(2)} s; decode all ${N}: ${decodeSec.toFixed(2)} s`);
     const r = (x: number) => Number(x.toFixed(2));
     return {
-      images: N, size: `${S}x${S}`, png_bytes_mean: Math.round(files.reduce((a, f) => a + f.length, 0) / N),
+      images: N, distinct_images: distinct, size: `${S}x${S}`, png_bytes_mean: Math.round(files.reduce((a, f) => a + f.length, 0) / N),
       ms_per_image: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, r(v)])),
       jpeg_ms_per_image: r(jpegMs), load_100_png_scene_sec: r(loadSec), decode_100_png_sec: r(decodeSec),
     };
