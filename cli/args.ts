@@ -6,6 +6,7 @@ import type { Scene } from '../core/scene/Scene';
 import { loadScene, loadDemo, isDemoName, type LoadOptions } from '../datasets/load';
 import { NodeFS } from '../datasets/node/NodeFS';
 import { InputError } from '../core/errors';
+import { nearestOption } from './help';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -16,7 +17,13 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+    let msg = (e as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    if (unknown) {
+      const near = nearestOption(unknown[1], Object.keys(options));
+      msg = `unknown option ${unknown[1]}${near ? ` (did you mean --${near}?)` : ''}; see --help`;
+    }
+    throw new UsageError(msg);
   }
   if (parsed.positionals.length !== positionals) {
     throw new UsageError(`expected ${positionals} argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length} (see mulfa --help)`);

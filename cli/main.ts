@@ -6,6 +6,7 @@ import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
 import { renderCommand } from './commands/render';
 import { gtkCommand } from './commands/gtk';
+import { formatHelp } from './help';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -26,7 +27,8 @@ Usage:
   mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png|out.svg]
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
-format; "demo" is the built-in procedural scene. Add --debug to see stack traces.`;
+format; "demo" is the built-in procedural scene. Add --debug to see stack traces; mulfa <command> --help
+for a command's options, defaults and an example.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   info: infoCommand,
@@ -44,7 +46,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return cmd ? EXIT_OK : EXIT_BAD_INPUT;
   }
-  const run = COMMANDS[cmd];
+  const run = COMMANDS[cmd] as (typeof COMMANDS)[string] | undefined;
+  if (run && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(formatHelp(cmd) + '\n');
+    return EXIT_OK;
+  }
   if (!run) {
     process.stderr.write(`mulfa: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(', ')}; see mulfa --help)\n`);
     return EXIT_BAD_INPUT;

@@ -25,6 +25,9 @@ export function cameraMeta(scene: Scene): StoredCamera[] {
     fx: v.camera.fx, fy: v.camera.fy, cx: v.camera.cx, cy: v.camera.cy, distortion: v.camera.distortion }));
 }
 
+/** The options `mulfa eval` takes (cli/help.ts documents each). */
+export const EVAL_OPTIONS = { downscale: { type: 'string' }, holdout: { type: 'string' }, json: { type: 'boolean' } } as const;
+
 export async function loadTrainer(file: string, kernels?: FieldKernels): Promise<Trainer> {
   return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, kernels ?? (await cpuKernels()));
 }
@@ -35,7 +38,7 @@ export function storedCamera(s: StoredCamera): Camera {
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { downscale: { type: 'string' }, holdout: { type: 'string' }, json: { type: 'boolean' } }, 2);
+  const { values, positionals } = parse(args, EVAL_OPTIONS, 2);
   const trainer = await loadTrainer(positionals[0]);
   const scene = await openScene(positionals[1], { downscale: intFlag(values.downscale, 'downscale', 1), holdout: intFlag(values.holdout, 'holdout', 2) });
   const idx = evalIndices(scene);

@@ -15,9 +15,12 @@ import type { GridKind } from '../../core/field/GridModel';
 import { JS_KERNELS } from '../../core/field/kernels';
 import { svgToPng } from '../plot';
 
+/** The options `mulfa gtk` takes (cli/help.ts documents each). */
+export const GTK_OPTIONS = { grid: { type: 'string' }, points: { type: 'string' }, seed: { type: 'string' },
+    baseline: { type: 'string' }, json: { type: 'boolean' }, png: { type: 'string' }, line: { type: 'string' } } as const;
+
 export async function gtkCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { grid: { type: 'string' }, points: { type: 'string' }, seed: { type: 'string' },
-    baseline: { type: 'string' }, json: { type: 'boolean' }, png: { type: 'string' }, line: { type: 'string' } }, 1);
+  const { values, positionals } = parse(args, GTK_OPTIONS, 1);
   const which = values.grid ?? 'density';
   if (which !== 'density' && which !== 'color') throw new UsageError(`--grid must be density or color, got "${values.grid}"`);
   const n = intFlag(values.points, 'points', 2) ?? 1024;

@@ -2,12 +2,15 @@
 import { sceneInfo } from '../../datasets/info';
 import { parse, intFlag, openScene } from '../args';
 
+/** The options `mulfa info` takes (cli/help.ts documents each). */
+export const INFO_OPTIONS = {
+  downscale: { type: 'string' },
+  holdout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export async function infoCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    downscale: { type: 'string' },
-    holdout: { type: 'string' },
-    json: { type: 'boolean' },
-  }, 1);
+  const { values, positionals } = parse(args, INFO_OPTIONS, 1);
   const scene = await openScene(positionals[0], {
     downscale: intFlag(values.downscale, 'downscale', 1),
     holdout: intFlag(values.holdout, 'holdout', 2),

@@ -14,10 +14,13 @@ import { writeFileAtomic } from '../../datasets/node/files';
 import { loadTrainer, storedCamera, type StoredCamera } from './eval';
 import { matrix4, asObject, positive } from '../../datasets/validate';
 
-export async function renderCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { view: { type: 'string' }, pose: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' },
+/** The options `mulfa render` takes (cli/help.ts documents each). */
+export const RENDER_OPTIONS = { view: { type: 'string' }, pose: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' },
     orbit: { type: 'boolean' }, path: { type: 'string' }, frames: { type: 'string' }, fps: { type: 'string' }, 'save-path': { type: 'string' },
-    elevation: { type: 'string' }, radius: { type: 'string' } }, 1);
+    elevation: { type: 'string' }, radius: { type: 'string' } } as const;
+
+export async function renderCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, RENDER_OPTIONS, 1);
   if (!values.out) throw new UsageError('--out image.png (or video.mp4 with --orbit/--path) is required');
   if (values.orbit || values.path) return renderVideo(positionals[0], values);
   if ((values.view === undefined) === (values.pose === undefined)) throw new UsageError('give exactly one of --view i or --pose <json>');

@@ -16,13 +16,16 @@ import { evaluateViews, cameraMeta } from './eval';
 
 const MODELS: GridKind[] = ['mulfagrid', 'dense', 'fouriergrid', 'hash'];
 
-export async function trainCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
+/** The options `mulfa train` takes (cli/help.ts documents each). */
+export const TRAIN_OPTIONS = {
     model: { type: 'string' }, downscale: { type: 'string' }, holdout: { type: 'string' },
     'time-budget': { type: 'string' }, 'max-steps': { type: 'string' }, resolution: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
     'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' },
-  }, 1);
+  } as const;
+
+export async function trainCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, TRAIN_OPTIONS, 1);
   const model = (values.model ?? 'mulfagrid') as GridKind;
   if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}, got "${values.model}"`);
   const maxSteps = intFlag(values['max-steps'], 'max-steps', 1);

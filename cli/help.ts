@@ -1,0 +1,118 @@
+/**
+ * `mulfa <command> --help`: each command's usage, options with units and defaults, and an example; and the
+ * nearest known option for a mistyped one. The option lists here are checked against what each command
+ * parses (test/cli/help.test.ts), so help cannot drift from the code.
+ */
+
+export interface CommandHelp {
+  usage: string;
+  about: string;
+  /** [flag with its argument, what it does (units, default)] */
+  options: [string, string][];
+  example: string;
+}
+
+const DATASET_OPTIONS: [string, string][] = [
+  ['--downscale n', 'divide images and intrinsics by the integer n (area average; LLFF images_n/ used when present); default 1'],
+  ['--holdout k', 'for a scene with only a training split: views i with i % k == k − 1 become the test split; default none'],
+];
+
+export const HELP: Record<string, CommandHelp> = {
+  info: {
+    usage: 'mulfa info <dataset|demo> [options]',
+    about: 'Reads a dataset (Blender, instant-ngp/nerfstudio, LLFF, COLMAP) and prints what the loaders found: format, images, splits, size, intrinsics, distortion, box, near/far.',
+    options: [...DATASET_OPTIONS, ['--json', 'print one JSON object instead of a table']],
+    example: 'mulfa info ../shared/data/fern --downscale 8 --holdout 8',
+  },
+  train: {
+    usage: 'mulfa train <dataset|demo> [options]',
+    about: 'Trains a radiance field with progress, periodic snapshots (<out>/latest.mulfa) and a final one (<out>/final.mulfa), then evaluates the held-out views.',
+    options: [
+      ['--model m', 'mulfagrid | dense | fouriergrid | hash; default mulfagrid'],
+      ...DATASET_OPTIONS,
+      ['--time-budget sec', 'seconds of training; default 300 (none when --max-steps is given)'],
+      ['--max-steps n', 'stop at step n (absolute, also when resuming); also sets the learning-rate decay length; default none'],
+      ['--resolution r', 'final grid resolution, vertices per axis (≥ 8); default 96'],
+      ['--seed s', 'random seed; runs with --max-steps are reproducible from it; default 0'],
+      ['--out dir', 'folder for the snapshots; default mulfa-out'],
+      ['--resume file.mulfa', 'continue from a snapshot exactly where it stopped'],
+      ['--snapshot-every sec', 'seconds of training between periodic snapshots (≥ 1); default 60'],
+      ['--json', 'print the result as one JSON line last on stdout'],
+      ['--quiet', 'no progress lines'],
+    ],
+    example: 'mulfa train demo --model dense --time-budget 60 --out runs/demo',
+  },
+  eval: {
+    usage: 'mulfa eval <snapshot.mulfa> <dataset|demo> [options]',
+    about: 'PSNR and SSIM of a trained field on the held-out views (the test split, or the views --holdout sets aside), per view and mean.',
+    options: [...DATASET_OPTIONS, ['--json', 'print {psnr, ssim, views, per_view} as JSON']],
+    example: 'mulfa eval runs/demo/final.mulfa demo',
+  },
+  render: {
+    usage: 'mulfa render <snapshot.mulfa> (--view i | --pose json | --orbit | --path file) --out file [options]',
+    about: 'Renders an image of a stored camera or a pose with the engine, or a video (MP4/H.264 built in, WebM/VP9 with ffmpeg) of an orbit or a nerfstudio camera path.',
+    options: [
+      ['--view i', 'render stored training camera i'],
+      ['--pose json|file', '{"transform_matrix": 4×4 OpenGL camera-to-world, "camera_angle_x": radians}'],
+      ['--orbit', 'a full turn around the box centre (radius, elevation, field of view from the training cameras)'],
+      ['--path camera_path.json', 'a nerfstudio camera path'],
+      ['--out file', 'image.png, or video.mp4 / video.webm with --orbit/--path (required)'],
+      ['--size WxH', 'output size in pixels; default the training images\' (made even for video)'],
+      ['--frames n', 'orbit frames; default 120'],
+      ['--fps f', 'frames per second; default 30'],
+      ['--elevation deg', 'orbit elevation above its plane, degrees; default the cameras\' mean'],
+      ['--radius r', 'orbit radius, scene units; default the cameras\' mean distance'],
+      ['--save-path file.json', 'also write the frames\' cameras as a nerfstudio camera path'],
+    ],
+    example: 'mulfa render runs/demo/final.mulfa --orbit --frames 60 --out orbit.mp4',
+  },
+  gtk: {
+    usage: 'mulfa gtk <snapshot.mulfa> [options]',
+    about: 'Grid tangent kernel of the trained density or colour grid on points chosen by rendering weight: eigenvalues, Fourier spectrum along a line, spectral breadth and Δ.',
+    options: [
+      ['--grid g', 'density | color; default density'],
+      ['--points n', 'GTK size n × n (2..4096); default 1024'],
+      ['--line m', 'points on the line for the Fourier spectrum (≥ 8); default 256'],
+      ['--baseline m', 'also the same for a fixed-kernel model: dense | fouriergrid | hash'],
+      ['--seed s', 'point selection seed; default 0'],
+      ['--json', 'print the report as JSON'],
+      ['--png file', 'plots: .svg (no dependency) or .png (needs the optional package sharp)'],
+    ],
+    example: 'mulfa gtk runs/demo/final.mulfa --grid color --points 512 --baseline dense --png gtk.svg',
+  },
+};
+
+export function formatHelp(cmd: string): string {
+  const h = HELP[cmd];
+  const width = Math.max(...h.options.map(([f]) => f.length));
+  return [`Usage: ${h.usage}`, '', h.about, '', 'Options:',
+    ...h.options.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`),
+    `  ${'--debug'.padEnd(width)}  show stack traces of errors`,
+    `  ${'--help'.padEnd(width)}  this text`, '', `Example: ${h.example}`].join('\n');
+}
+
+/** Edit distance (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length];
+}
+
+/** The known option nearest to a mistyped one (within a third of its length), or null. */
+export function nearestOption(typed: string, known: string[]): string | null {
+  const t = typed.replace(/^-+/, '');
+  let best: string | null = null, bestD = Infinity;
+  for (const k of known) {
+    const dd = k.startsWith(t) || t.startsWith(k) ? Math.min(1, distance(t, k)) : distance(t, k);
+    if (dd < bestD) { bestD = dd; best = k; }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(t.length / 3)) ? best : null;
+}
