@@ -19,12 +19,12 @@ import { FourierGrid } from '../core/field/FourierGrid';
 import { HashGrid } from '../core/field/HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS } from '../core/field/MulFAGrid';
 import { Adam } from '../core/optim/Adam';
-import type { FieldKernels } from '../core/field/kernels';
+import type { FieldOps } from '../core/field/ops';
 import { fullGtk, gtkDelta, rowSpectrum, spectralBreadth, linePoints } from '../core/gtk/gtk';
 import { linePlot, heatmap, panels } from '../core/gtk/plot';
 import { decodeImage } from '../datasets/image/decode';
 import { renderDemoView, demoCameras } from '../datasets/demo/DemoScene';
-import { cpuKernels } from '../cli/kernels';
+import { cpuOps } from '../cli/ops';
 import { svgToPng } from '../cli/plot';
 
 const MODELS: GridKind[] = ['dense', 'fouriergrid', 'hash', 'mulfagrid'];
@@ -62,7 +62,7 @@ function touchedParams(g: GridModel): number {
 }
 
 /** Moves a grid's features into the kernels' memory (so the fused kernels work in place). */
-function adopt(g: GridModel, k: FieldKernels): void {
+function adopt(g: GridModel, k: FieldOps): void {
   const d = k.alloc.f32(g.features.data.length);
   d.set(g.features.data);
   g.features.data = d;
@@ -70,7 +70,7 @@ function adopt(g: GridModel, k: FieldKernels): void {
 }
 
 /** Trains g(x) ≈ target on points with Adam (MSE); returns the final predictions on `evalPts`. */
-function fit(g: GridModel, k: FieldKernels, pts: Float32Array, n: number, target: Float32Array, steps: number, lr: number,
+function fit(g: GridModel, k: FieldOps, pts: Float32Array, n: number, target: Float32Array, steps: number, lr: number,
   evalPts: Float32Array, nEval: number): Float32Array {
   adopt(g, k);
   const C = g.channels, K = g.K;
@@ -139,7 +139,7 @@ async function loadTarget(file: string | undefined, size: number): Promise<{ rgb
  * line, Δ on two-point datasets, and 1D regression from few samples; figures and report.json in opts.out.
  */
 export async function benchGtk(log: (s: string) => void, opts: { image?: string; out: string; steps: number; size: number }) {
-  const k = await cpuKernels();
+  const k = await cpuOps();
   mkdirSync(opts.out, { recursive: true });
   const { rgb: target, source } = await loadTarget(opts.image, opts.size);
   const budget = Math.round((opts.size * opts.size) / 4); // 4 pixels per parameter and channel: a compressed fit
@@ -156,7 +156,7 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
 }
 
 /** Every model fitted to the image at the same budget; the fits side by side in image-fit.png (target first). */
-function imageFit(k: FieldKernels, target: Float32Array, opts: { out: string; steps: number; size: number }, budget: number, log: (s: string) => void) {
+function imageFit(k: FieldOps, target: Float32Array, opts: { out: string; steps: number; size: number }, budget: number, log: (s: string) => void) {
   const { size, steps } = opts;
   const N = size * size;
   const pix = new Float32Array(N * 3);
@@ -234,7 +234,7 @@ function twoPointDelta(trained: Record<string, GridModel>, log: (s: string) => v
 }
 
 /** 1D regression from few samples: f(x) = Σ sines up to 12 cycles, 48 random training points, 512 test points. */
-async function regression1d(k: FieldKernels, out: string, log: (s: string) => void) {
+async function regression1d(k: FieldOps, out: string, log: (s: string) => void) {
   const rng = new Rng(3), nTrain = 48, nTest = 512;
   const f1 = (x: number) => Math.sin(2 * Math.PI * 2 * x) + 0.5 * Math.sin(2 * Math.PI * 7 * x + 1) + 0.25 * Math.sin(2 * Math.PI * 12 * x + 2);
   const trP = new Float32Array(nTrain * 3), trY = new Float32Array(nTrain), teP = linePoints([0, 0.5, 0], [1, 0.5, 0], nTest), teY = new Float32Array(nTest);

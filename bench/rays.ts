@@ -1,7 +1,7 @@
 import type { Rng } from '../core/math/rng';
 
 /**
- * The standard step's rays (bench/step.ts, bench/gpuKernels.ts): axis-aligned, cycling x, y, z, from
+ * The standard step's rays (bench/step.ts, bench/gpuPrograms.ts): axis-aligned, cycling x, y, z, from
  * outside the ±1.5 box across all of it, so every ray gets the same number of samples.
  */
 export function axisRays(n: number, rng: Rng): { origins: Float32Array; dirs: Float32Array } {

@@ -8,9 +8,9 @@ import { Rng } from '../core/math/rng';
 import { axisRays } from './rays';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../core/field/RadianceField';
 import { Adam } from '../core/optim/Adam';
-import type { FieldKernels } from '../core/field/kernels';
+import type { FieldOps } from '../core/field/ops';
 import type { GridKind } from '../core/field/GridModel';
-import { cpuKernels } from '../cli/kernels';
+import { cpuOps } from '../cli/ops';
 import { loadDemo } from '../datasets/load';
 import { Trainer, TRAIN_DEFAULTS } from '../core/train/Trainer';
 import { trainDataFromScene, loadViews, evalIndices } from '../core/train/data';
@@ -36,8 +36,8 @@ function timeMethod(obj: Record<string, unknown>, name: string, times: Timed, la
 }
 
 /** The kernels with every hot entry point timed into `times` (per-kernel shares of the step). */
-function timedKernels(k: FieldKernels, times: Timed): FieldKernels {
-  const t = Object.create(k) as FieldKernels & Record<string, unknown>;
+function timedKernels(k: FieldOps, times: Timed): FieldOps {
+  const t = Object.create(k) as FieldOps & Record<string, unknown>;
   for (const [name, label] of [['support', 'grid support (index + kernel weights)'], ['kernelBackward', 'learned kernel backward'],
     ['gatherForward', 'gather (interpolation)'], ['gatherBackward', 'scatter (interpolation backward)'], ['adam', 'Adam']]) {
     t[name] = (k as unknown as Record<string, unknown>)[name];
@@ -46,11 +46,11 @@ function timedKernels(k: FieldKernels, times: Timed): FieldKernels {
   return t;
 }
 
-export async function standardStep(model: GridKind, reps: number, log: (s: string) => void, kernels?: FieldKernels) {
+export async function standardStep(model: GridKind, reps: number, log: (s: string) => void, kernels?: FieldOps) {
   const cfg: FieldConfig = { ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 };
   const rng = new Rng(1);
-  const base = kernels ?? (await cpuKernels());
+  const base = kernels ?? (await cpuOps());
   const parts: Timed = {};
   const k = timedKernels(base, parts);
   const field = new RadianceField(cfg, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R, k);
@@ -116,7 +116,7 @@ export async function benchTrain(log: (s: string) => void, opts: { seconds?: num
   const data = await trainDataFromScene(scene);
   const out: Record<string, unknown> = {};
   for (const model of opts.models ?? (['dense', 'mulfagrid'] as GridKind[])) {
-    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await cpuKernels());
+    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await cpuOps());
     const t0 = performance.now();
     let samples = 0, colorSamples = 0;
     while (performance.now() - t0 < seconds * 1000) { const r = t.trainStep(); samples += r.samples; colorSamples += r.colorSamples; }
@@ -139,7 +139,7 @@ export async function benchPsnr(log: (s: string) => void, opts: { models?: GridK
   const held = await loadViews(scene, evalIndices(scene));
   const out: Record<string, Record<string, number>> = {};
   for (const model of opts.models ?? (['mulfagrid', 'dense'] as GridKind[])) {
-    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await cpuKernels());
+    const t = new Trainer({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model } }, data, await cpuOps());
     out[model] = {};
     let trained = 0;
     for (const c of checkpoints) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:web [-- --points n] [--rows n] [--reps n] [--step-rays n] [--train-steps n]`: WGSL kernel throughput in
+ * `npm run bench:web [-- --points n] [--rows n] [--reps n] [--step-rays n] [--train-steps n]`: WGSL program throughput in
  * Chromium (WebGPU; SwiftShader on machines without a GPU) side by side with the same kernels on the CPU
  * backend in Node (WebAssembly, all cores), and the ratio; the engine's standard step (dense and MulFAGrid;
  * `--step-rays` rays × 128 samples on the GPU — 4096 is the standard, SwiftShader needs fewer — against the
@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startWebApp, REPO } from '../test/browser/harness';
-import { cpuKernels } from '../cli/kernels';
+import { cpuOps } from '../cli/ops';
 import type { Support } from '../core/field/GridModel';
 import { MulFAKernel, MulFAGrid, MULFA_DEFAULTS } from '../core/field/MulFAGrid';
 import { Rng } from '../core/math/rng';
@@ -21,7 +21,7 @@ const points = Number(values.points ?? 524288), rows = Number(values.rows ?? 655
 const log = (s: string) => process.stderr.write(s + '\n');
 
 /** The MulFA kernel (defaults) on an eighth of the points, as on the GPU side. */
-function mulfa(k: Awaited<ReturnType<typeof cpuKernels>>, pts: Float32Array, s: Support): Record<string, number> {
+function mulfa(k: Awaited<ReturnType<typeof cpuOps>>, pts: Float32Array, s: Support): Record<string, number> {
   const mp = Math.max(256, points >> 3), R = 96;
   const grid = new MulFAGrid(R, 1, new MulFAKernel(MULFA_DEFAULTS, new Rng(1)));
   const dW = k.alloc.f32(mp * 8).fill(0.01);
@@ -32,7 +32,7 @@ function mulfa(k: Awaited<ReturnType<typeof cpuKernels>>, pts: Float32Array, s: 
 }
 
 async function cpu(): Promise<Record<string, number>> {
-  const k = await cpuKernels();
+  const k = await cpuOps();
   const R = 96, C = 12, a = k.alloc;
   const grid = new DenseGrid(R, C);
   const pts = a.f32(points * 3);
@@ -66,7 +66,7 @@ try {
   const page = await app.browser.newPage();
   await page.goto(app.url);
   log(`WebGPU kernels in Chromium: ${points} points, ${rows} decoder rows, median of ${reps}`);
-  const gpu = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuKernels(${points}, ${rows}, ${reps}))()`) as {
+  const gpu = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuPrograms.ts')).benchGpuPrograms(${points}, ${rows}, ${reps}))()`) as {
     samples_per_sec: Record<string, number>; adapter: unknown };
   log(`webgpu: ${JSON.stringify(gpu.samples_per_sec)}`);
   const c = await cpu();
@@ -76,7 +76,7 @@ try {
   const { standardStep } = await import('./step');
   const step: Record<string, unknown> = {};
   for (const model of ['dense', 'mulfagrid'] as const) {
-    const g = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuStep('${model}', ${stepRays}, 2))()`) as { samples_per_sec: number };
+    const g = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuPrograms.ts')).benchGpuStep('${model}', ${stepRays}, 2))()`) as { samples_per_sec: number };
     log(`webgpu standard step ${model}: ${JSON.stringify(g)}`);
     const c2 = await standardStep(model, 2, log);
     step[model] = { webgpu: g, cpu: { samples_per_sec: c2.samples_per_sec, ms_per_step: c2.ms_per_step, backend: c2.backend },
@@ -90,11 +90,11 @@ try {
   const train: Record<string, unknown> = {};
   for (const model of ['dense', 'mulfagrid'] as const) {
     const E = { model, steps: trainSteps, batch: 1024, resolution: 48 };
-    const gpuTrain = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuKernels.ts')).benchGpuTraining(${E.steps}, ${E.batch}, ${E.resolution}, '${model}'))()`) as
+    const gpuTrain = await page.evaluate(`(async () => (await import('/@fs${REPO}/bench/gpuPrograms.ts')).benchGpuTraining(${E.steps}, ${E.batch}, ${E.resolution}, '${model}'))()`) as
       { rays_per_sec: number };
     log(`webgpu training ${model}: ${JSON.stringify(gpuTrain)}`);
     const t = new Trainer({ ...TRAIN_DEFAULTS, batchRays: E.batch, upsampleSteps: [], field: { ...TRAIN_DEFAULTS.field, model, resolution: E.resolution } },
-      await trainDataFromScene(loadDemo()), await cpuKernels());
+      await trainDataFromScene(loadDemo()), await cpuOps());
     t.trainStep();
     const t0 = performance.now();
     for (let s2 = 0; s2 < 30; s2++) t.trainStep();

@@ -5,8 +5,8 @@ import { Trainer, type TrainView } from '../../core/train/Trainer';
 import { loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { parse, intFlag, openScene } from '../args';
-import { cpuKernels } from '../kernels';
-import type { FieldKernels } from '../../core/field/kernels';
+import { cpuOps } from '../ops';
+import type { FieldOps } from '../../core/field/ops';
 import type { Camera } from '../../core/scene/Camera';
 import { readFileOrFail } from '../../datasets/node/files';
 
@@ -28,8 +28,8 @@ export function cameraMeta(scene: Scene): StoredCamera[] {
 /** The options `mulfa eval` takes (cli/help.ts documents each). */
 export const EVAL_OPTIONS = { downscale: { type: 'string' }, holdout: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-export async function loadTrainer(file: string, kernels?: FieldKernels): Promise<Trainer> {
-  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, kernels ?? (await cpuKernels()));
+export async function loadTrainer(file: string, kernels?: FieldOps): Promise<Trainer> {
+  return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, kernels ?? (await cpuOps()));
 }
 
 /** A camera stored in a snapshot header. */

@@ -12,7 +12,7 @@ import { selectFieldPoints } from '../../core/gtk/points';
 import { gtkReport, type GtkReport, baselineGrid } from '../../core/gtk/report';
 import { linePlot, heatmap, panels } from '../../core/gtk/plot';
 import type { GridKind } from '../../core/field/GridModel';
-import { JS_KERNELS } from '../../core/field/kernels';
+import { JS_OPS } from '../../core/field/ops';
 import { svgToPng } from '../plot';
 
 /** The options `mulfa gtk` takes (cli/help.ts documents each). */
@@ -32,7 +32,7 @@ export async function gtkCommand(args: string[]): Promise<number> {
   const log = (s: string) => process.stderr.write(s + '\n');
   const t0 = performance.now();
 
-  const trainer = await loadTrainer(positionals[0], JS_KERNELS);
+  const trainer = await loadTrainer(positionals[0], JS_OPS);
   const field = trainer.field, grid = which === 'density' ? field.density : field.color;
   const cams = ((trainer.meta.cameras ?? []) as StoredCamera[]).map(storedCamera);
   const sel = selectFieldPoints(field, cams, trainer.data, n, seed);

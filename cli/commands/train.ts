@@ -8,7 +8,7 @@ import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/dat
 import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
 import { parse, intFlag, numFlag, openScene, UsageError } from '../args';
-import { cpuKernels } from '../kernels';
+import { cpuOps } from '../ops';
 import * as os from 'node:os';
 import { InputError } from '../../core/errors';
 import { writeFileAtomic, readFileOrFail, checkWritableFolder } from '../../datasets/node/files';
@@ -41,11 +41,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   });
   const data = await trainDataFromScene(scene);
   if (data.views.length === 0) throw new UsageError('the dataset has no training views');
-  const kernels = await cpuKernels();
+  const ops = await cpuOps();
   const meta = { dataset: scene.label, format: scene.format, cameras: cameraMeta(scene) };
   const trainer = values.resume
-    ? Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, kernels)
-    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0 }), data, kernels);
+    ? Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, ops)
+    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0 }), data, ops);
   if (values.resume) log(`resumed ${values.resume} at step ${trainer.step}`);
   checkWritableFolder(out); // before a long run, not at its first snapshot
   const session = new TrainingSession(new CpuBackend(trainer), { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,

@@ -8,7 +8,7 @@
 import type { AABB } from '../scene/Scene';
 import type { Rng } from '../math/rng';
 import { type GridKind, type GridModel, type Param, type Support, makeSupport, gatherForward } from './GridModel';
-import { type FieldKernels, JS_KERNELS } from './kernels';
+import { type FieldOps, JS_OPS } from './ops';
 import type { Allocator } from '../wasm/Arena';
 import { DenseGrid } from './DenseGrid';
 import { FourierGrid } from './FourierGrid';
@@ -137,7 +137,7 @@ export class RadianceField {
   stats = { samples: 0, colorSamples: 0 };
 
   constructor(readonly config: FieldConfig, readonly aabb: AABB, rng: Rng, startResolution = config.resolution,
-    readonly k: FieldKernels = JS_KERNELS, makeDecoder: DecoderFactory = k.makeDecoder) {
+    readonly k: FieldOps = JS_OPS, makeDecoder: DecoderFactory = k.makeDecoder) {
     this.ws = new Growable(k.alloc);
     this.kernels = [];
     let dk: MulFAKernel | null = null, ck: MulFAKernel | null = null;

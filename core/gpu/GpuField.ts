@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 /**
- * A radiance field rendered and differentiated on the GPU, chaining the WGSL kernels exactly as
+ * A radiance field rendered and differentiated on the GPU, chaining the WGSL programs exactly as
  * RadianceField does on the CPU: sampling with occupancy → support (dense, MulFAGrid or hash) → density →
  * alpha → colour features → view encoding → decoder → sigmoid → composite, and back (composite → sigmoid →
  * decoder layers → feature and density scatters → the MulFA kernel's weight gradients and backward).
@@ -12,7 +12,7 @@ import type { RadianceField } from '../field/RadianceField';
 import type { Adam } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
-import { GpuKernels, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuKernels';
+import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuPrograms';
 
 interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number }
 
@@ -56,7 +56,7 @@ export class GpuField {
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
 
   /** Uploads the field's parameters (and the grid optimiser's moments when given: [density, colour] features). */
-  constructor(readonly gk: GpuKernels, readonly field: RadianceField, gridOpt?: Adam) {
+  constructor(readonly gk: GpuPrograms, readonly field: RadianceField, gridOpt?: Adam) {
     const d = field.density, c = field.color;
     if (d.kind === 'fouriergrid') throw new Error('the WebGPU backend trains dense, MulFAGrid and hash models (not fouriergrid); use the CPU backend');
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
@@ -73,7 +73,7 @@ export class GpuField {
     this.occCount = buf(4);
     if (d instanceof MulFAGrid && c instanceof MulFAGrid) {
       for (const k of field.kernels) {
-        const p = GpuKernels.packMulFAData(k, d.resolution), total = mulfaGradLayout(k).total;
+        const p = GpuPrograms.packMulFAData(k, d.resolution), total = mulfaGradLayout(k).total;
         this.deviceKernels.push({ k, params: buf(p.params), tables: buf(p.tables), grads: buf(total * 4), total });
       }
     }
@@ -224,7 +224,7 @@ export class GpuField {
     // copies: the CPU arrays may live in shared WebAssembly memory, which writeBuffer does not take
     for (let l = 0; l < this.W.length; l++) { q.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data)); q.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data)); }
     for (const m of this.deviceKernels) {
-      const p = GpuKernels.packMulFAData(m.k, this.field.density.resolution);
+      const p = GpuPrograms.packMulFAData(m.k, this.field.density.resolution);
       q.writeBuffer(m.params, 0, p.params); q.writeBuffer(m.tables, 0, p.tables);
     }
   }

@@ -9,9 +9,9 @@
  */
 import { Trainer, mseLoss, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
 import { psnrFromMse } from '../metrics';
-import { type FieldKernels, JS_KERNELS } from '../field/kernels';
+import { type FieldOps, JS_OPS } from '../field/ops';
 import type { TrainBackend } from '../train/backend';
-import { GpuKernels } from './GpuKernels';
+import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
 
 /** Bytes the device must hold for a configuration (grids with gradients and Adam state, batch buffers). */
@@ -35,7 +35,7 @@ export class GpuTrainer implements TrainBackend {
   private dirty = false;
   private dRgb = new Float32Array(0);
 
-  private constructor(readonly gk: GpuKernels, readonly trainer: Trainer) {
+  private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
     this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid);
   }
 
@@ -57,16 +57,16 @@ export class GpuTrainer implements TrainBackend {
     }
   }
 
-  /** A new run on the device (see check). `kernels` serve the CPU side (renders, bakes, evaluation). */
-  static create(device: GPUDevice, config: TrainConfig, data: TrainData, kernels: FieldKernels = JS_KERNELS): GpuTrainer {
+  /** A new run on the device (see check). `ops` serve the CPU side (renders, bakes, evaluation). */
+  static create(device: GPUDevice, config: TrainConfig, data: TrainData, ops: FieldOps = JS_OPS): GpuTrainer {
     GpuTrainer.check(device, config);
-    return new GpuTrainer(new GpuKernels(device), new Trainer(config, data, kernels));
+    return new GpuTrainer(new GpuPrograms(device), new Trainer(config, data, ops));
   }
 
   /** Continues a trainer (e.g. restored from a snapshot) on the device. */
   static resume(device: GPUDevice, trainer: Trainer): GpuTrainer {
     GpuTrainer.check(device, trainer.config);
-    return new GpuTrainer(new GpuKernels(device), trainer);
+    return new GpuTrainer(new GpuPrograms(device), trainer);
   }
 
   get step(): number { return this.trainer.step; }

@@ -1,11 +1,11 @@
 import type { Param } from '../field/GridModel';
-import { type FieldKernels, JS_KERNELS } from '../field/kernels';
+import { type FieldOps, JS_OPS } from '../field/ops';
 
 /**
  * Adam over groups of parameters, each with its own base learning rate. Entries whose gradient is exactly
  * zero are skipped (no moment decay, no step), as in DVGO's masked Adam: grid vertices that no ray touched
  * this step keep their values and moments. Gradients are zeroed after the step. The update runs on the
- * field's kernels (in place, threaded, when the arrays live in their memory).
+ * field's ops (in place, threaded, when the arrays live in their memory).
  */
 export interface AdamGroup { params: Param[]; lr: number }
 
@@ -23,8 +23,8 @@ export class Adam {
   private c1: Float32Array;
   private c2: Float32Array;
 
-  constructor(readonly groups: AdamGroup[], readonly kernels: FieldKernels = JS_KERNELS) {
-    const a = kernels.alloc;
+  constructor(readonly groups: AdamGroup[], readonly ops: FieldOps = JS_OPS) {
+    const a = ops.alloc;
     this.params = groups.flatMap((g, gi) => g.params.map((p) => ({ p, group: gi })));
     this.m = this.params.map(({ p }) => a.f32(p.data.length));
     this.v = this.params.map(({ p }) => a.f32(p.data.length));
@@ -32,9 +32,9 @@ export class Adam {
     this.c1 = a.f32(0); this.c2 = a.f32(0);
   }
 
-  /** Returns the moment buffers to the kernels' allocator. */
+  /** Returns the moment buffers to the ops' allocator. */
   dispose(): void {
-    const a = this.kernels.alloc;
+    const a = this.ops.alloc;
     for (const x of [...this.m, ...this.v, ...this.t, this.c1, this.c2]) a.free(x);
   }
 
@@ -43,14 +43,14 @@ export class Adam {
     this.step++;
     const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
     if (this.c1.length <= this.step) {
-      const a = this.kernels.alloc, n = Math.max(1024, this.c1.length * 2);
+      const a = this.ops.alloc, n = Math.max(1024, this.c1.length * 2);
       a.free(this.c1); a.free(this.c2);
       this.c1 = a.f32(n); this.c2 = a.f32(n);
       for (let t = 1; t < n; t++) { this.c1[t] = 1 / (1 - b1 ** t); this.c2[t] = 1 / (1 - b2 ** t); }
     }
     this.params.forEach(({ p, group }, j) => {
       const lr = this.groups[group].lr * p.lrScale * lrFactor;
-      this.kernels.adam(p.data, p.grad, this.m[j], this.v[j], this.t[j], lr, b1, b2, eps, this.c1, this.c2);
+      this.ops.adam(p.data, p.grad, this.m[j], this.v[j], this.t[j], lr, b1, b2, eps, this.c1, this.c2);
     });
   }
 }

@@ -10,7 +10,7 @@ import { Rng } from '../math/rng';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig, type RayBatch } from '../field/RadianceField';
 import type { DecoderFactory } from '../field/Decoder';
 import { Adam } from '../optim/Adam';
-import { type FieldKernels, JS_KERNELS } from '../field/kernels';
+import { type FieldOps, JS_OPS } from '../field/ops';
 import { cameraRays, makeRayBatch } from '../render/rays';
 import { psnrFromMse, psnr, ssim } from '../metrics';
 import type { Param } from '../field/GridModel';
@@ -96,10 +96,10 @@ export class Trainer {
   private readonly dRgb: Float32Array;
   private readonly pixelCount: number[];
 
-  constructor(readonly config: TrainConfig, readonly data: TrainData, readonly kernels: FieldKernels = JS_KERNELS,
+  constructor(readonly config: TrainConfig, readonly data: TrainData, readonly ops: FieldOps = JS_OPS,
     makeDecoder?: DecoderFactory) {
     this.rng = new Rng(config.seed);
-    this.field = new RadianceField(config.field, data.aabb, this.rng, this.resolutionAtLevel(0), kernels, makeDecoder);
+    this.field = new RadianceField(config.field, data.aabb, this.rng, this.resolutionAtLevel(0), ops, makeDecoder);
     this.gridOpt = this.makeGridOpt();
     this.netOpt = new Adam([{ params: [...this.field.decoder.params, ...this.field.kernels.flatMap((k) => k.params)], lr: config.lrDecoder }]);
     this.batch = makeRayBatch(config.batchRays);
@@ -115,7 +115,7 @@ export class Trainer {
   }
 
   private makeGridOpt(): Adam {
-    return new Adam([{ params: [this.field.density.features, this.field.color.features], lr: this.config.lrGrid }], this.kernels);
+    return new Adam([{ params: [this.field.density.features, this.field.color.features], lr: this.config.lrGrid }], this.ops);
   }
 
   /** Learning-rate factor at the current step. */
@@ -246,10 +246,10 @@ export class Trainer {
    * had not stopped. With `data.views` empty it can render and evaluate. The header is checked before
    * anything is allocated from it (snapshotHeader.ts), every array's length and values before they are used.
    */
-  static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, kernels?: FieldKernels, makeDecoder?: DecoderFactory): Trainer {
+  static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, ops?: FieldOps, makeDecoder?: DecoderFactory): Trainer {
     const h = readTrainerHeader(snap, file);
     const sceneData: TrainData = data ?? { views: [], ...h.scene };
-    const t = new Trainer(h.config, sceneData, kernels, makeDecoder);
+    const t = new Trainer(h.config, sceneData, ops, makeDecoder);
     if (t.field.density.resolution !== h.resolution) {
       t.field.upsample(h.resolution);
       t.gridOpt.dispose();

@@ -21,7 +21,7 @@ export const CTRL_BYTES = 32 + 16 * 8;
 /**
  * The worker program: defines `serve(init, post)`, which instantiates the module on the shared memory and
  * serves calls until told to quit. The platform's spawner appends the line that hands it the first message
- * and a way to post back (see cli/kernels.ts, renderer for Web Workers).
+ * and a way to post back (see cli/ops.ts, renderer for Web Workers).
  */
 export const WORKER_SOURCE = `
 function serve({ module, memory, ctrl, names }, post) {

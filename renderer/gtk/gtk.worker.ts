@@ -5,7 +5,7 @@
  */
 import { Trainer } from '../../core/train/Trainer';
 import { decodeSnapshot } from '../../core/io/snapshot';
-import { JS_KERNELS } from '../../core/field/kernels';
+import { JS_OPS } from '../../core/field/ops';
 import { selectFieldPoints } from '../../core/gtk/points';
 import { gtkReport, baselineGrid } from '../../core/gtk/report';
 import type { Camera } from '../../core/scene/Camera';
@@ -23,7 +23,7 @@ self.onmessage = (e: MessageEvent<GtkRequest>) => {
   try {
     const t0 = performance.now();
     post({ type: 'progress', text: 'restoring the field…' });
-    const t = Trainer.fromSnapshot(decodeSnapshot(r.bytes, 'current field'), 'current field', null, JS_KERNELS);
+    const t = Trainer.fromSnapshot(decodeSnapshot(r.bytes, 'current field'), 'current field', null, JS_OPS);
     const grid = r.grid === 'density' ? t.field.density : t.field.color;
     const sel = selectFieldPoints(t.field, r.cameras, t.data, r.points, r.seed);
     const strip = (x: ReturnType<typeof gtkReport>): GtkSeries => ({ model: x.model, eigenvalues: x.eigenvalues, fourier: x.fourier, lineGtk: x.lineGtk,

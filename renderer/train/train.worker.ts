@@ -3,7 +3,7 @@
  * cross-origin isolated, else one) or WebGPU, and core's TrainingSession run in slices of ~100 ms so pause,
  * stop, render and snapshot requests are answered between slices. Progress is posted after each slice.
  */
-import { WasmKernels } from '../../core/wasm/WasmKernels';
+import { WasmOps } from '../../core/wasm/WasmOps';
 import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/wasm/Threads';
 import { Trainer } from '../../core/train/Trainer';
 import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
@@ -22,13 +22,13 @@ const spawn: SpawnWorker = (source, onMessage) => {
   return { postMessage: (m) => w.postMessage(m), terminate: () => w.terminate() };
 };
 
-let kernels: Promise<WasmKernels> | null = null;
-function getKernels(): Promise<WasmKernels> {
-  kernels ??= WasmKernels.create({
+let ops: Promise<WasmOps> | null = null;
+function getOps(): Promise<WasmOps> {
+  ops ??= WasmOps.create({
     threads: (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated ? Math.min(8, navigator.hardwareConcurrency || 1) : 1,
     spawn,
   });
-  return kernels;
+  return ops;
 }
 
 let trainer: Trainer | null = null;
@@ -91,7 +91,7 @@ async function loop(): Promise<void> {
       break;
     }
     const p = s.progress();
-    const progress: Progress = { ...p, memory: s.backend.name === 'webgpu' ? 0 : (await getKernels()).arena.inUse };
+    const progress: Progress = { ...p, memory: s.backend.name === 'webgpu' ? 0 : (await getOps()).arena.inUse };
     post({ type: 'progress', progress });
     if (end === 'budget') { setState('done'); break; }
     await new Promise((r) => setTimeout(r, 0)); // let queued messages (pause, stop, render) in
@@ -106,7 +106,7 @@ function disposeRun(): void {
 }
 
 /** A new session for the backend now running (the budgets of the user's settings; none when loaded); tells the UI. */
-function startSession(backend: TrainBackend, k: WasmKernels, timeBudget: number, maxSteps: number): void {
+function startSession(backend: TrainBackend, k: WasmOps, timeBudget: number, maxSteps: number): void {
   run = backend;
   trainer = backend.trainer;
   session = new TrainingSession(backend, { timeBudgetSec: timeBudget > 0 ? timeBudget : Infinity, maxSteps: maxSteps > 0 ? maxSteps : Infinity,
@@ -120,7 +120,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   try {
     switch (msg.type) {
       case 'start': {
-        const k = await getKernels();
+        const k = await getOps();
         disposeRun();
         const s = msg.settings;
         const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps });
@@ -131,7 +131,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         break;
       }
       case 'load': {
-        const k = await getKernels();
+        const k = await getOps();
         disposeRun();
         const loaded = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
         startSession(msg.backend === 'webgpu' ? GpuTrainer.resume(await gpuDevice(), loaded) : new CpuBackend(loaded), k, 0, 0);

@@ -1,12 +1,12 @@
 /**
- * Runs in the page (imported by gpu.test.ts through Vite): every WGSL kernel against the TypeScript
+ * Runs in the page (imported by gpu.test.ts through Vite): every WGSL program against the TypeScript
  * reference on the same inputs — random points plus edge cases (box corners and faces, grid vertices and
  * cell faces), scatter under heavy contention (many points in one cell) — and once on TF.js's own WebGPU
  * device. Returns the worst relative error per kernel.
  */
-import { GpuKernels } from '../../core/gpu/GpuKernels';
+import { GpuPrograms } from '../../core/gpu/GpuPrograms';
 import { trilinearSupport, gatherForward, gatherBackward, makeSupport } from '../../core/field/GridModel';
-import { adamMasked } from '../../core/field/kernels';
+import { adamMasked } from '../../core/field/ops';
 import { Rng } from '../../core/math/rng';
 
 function relErr(ref: ArrayLike<number>, got: ArrayLike<number>, n: number, floor = 1e-6): number {
@@ -37,13 +37,13 @@ function inwardRays(n: number, rng: Rng): { origins: Float32Array; dirs: Float32
 }
 
 /** What every parity section shares: the kernels, the results, one random stream (sections run in order). */
-interface Ctx { gk: GpuKernels; device: GPUDevice; out: Record<string, number | string>; rng: Rng; R: number; n: number; C: number }
+interface Ctx { gk: GpuPrograms; device: GPUDevice; out: Record<string, number | string>; rng: Rng; R: number; n: number; C: number }
 
 export async function runGpuParity(): Promise<Record<string, number | string>> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
   const device = await adapter.requestDevice();
-  const gk = new GpuKernels(device);
+  const gk = new GpuPrograms(device);
   device.pushErrorScope('validation'); // a validation error makes a dispatch a silent no-op: report it
   const out: Record<string, number | string> = { adapter: (adapter as unknown as { info?: { description?: string; vendor?: string } }).info?.description || 'unknown' };
   const rng = new Rng(5), R = 9, n = 3000, C = 12;
@@ -135,7 +135,7 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   await import('@tensorflow/tfjs-backend-webgpu');
   if (await tf.setBackend('webgpu')) {
     await tf.ready();
-    const tk = GpuKernels.fromTf(tf.backend());
+    const tk = GpuPrograms.fromTf(tf.backend());
     const o2 = tk.buffer(n * C * 4);
     tk.gather(tk.buffer(F), C, 8, tk.buffer(ref.idx), tk.buffer(ref.w), n, o2);
     out.gather_on_tfjs_device = relErr(refOut, new Float32Array(await tk.read(o2, n * C * 4)), n * C);
@@ -195,7 +195,7 @@ async function mulfaSupport(ctx: Ctx): Promise<void> {
   out.mulfa_idx_mismatches = mis;
   out.mulfa_w = relErr(refS.w, new Float32Array(await gk.read(bWm, nm * 32)), nm * 8);
   // backward: kernel-parameter gradients from random dL/dφ̄ (staged in chunks of 512 points to cover chunking)
-  const { mulfaGradLayout, addMulFAGrads } = await import('../../core/gpu/GpuKernels');
+  const { mulfaGradLayout, addMulFAGrads } = await import('../../core/gpu/GpuPrograms');
   const dWm = Float32Array.from({ length: nm * 8 }, () => rng.next() - 0.5);
   for (const p of k.params) p.grad.fill(0);
   k.backward(dWm, nm);

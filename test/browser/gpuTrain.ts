@@ -3,20 +3,20 @@
  * with GpuTrainer on WebGPU (same configuration, same number of steps, rays drawn the same way), and the
  * held-out PSNR each reaches.
  */
-import { GpuKernels } from '../../core/gpu/GpuKernels';
+import { GpuPrograms } from '../../core/gpu/GpuPrograms';
 import { GpuTrainer } from '../../core/gpu/GpuTrainer';
 import { Trainer, TRAIN_DEFAULTS, type TrainConfig } from '../../core/train/Trainer';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { loadDemo } from '../../datasets/load';
 import { cameraRays, makeRayBatch } from '../../core/render/rays';
 import { psnr } from '../../core/metrics';
-import { JS_KERNELS } from '../../core/field/kernels';
+import { JS_OPS } from '../../core/field/ops';
 
 export async function runGpuTraining(steps: number, batch: number, model: 'dense' | 'mulfagrid' | 'hash' = 'dense',
   upsampleSteps: number[] = []): Promise<Record<string, number | string>> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
-  const gk = new GpuKernels(await adapter.requestDevice());
+  const gk = new GpuPrograms(await adapter.requestDevice());
   const scene = loadDemo({ downscale: 4 });
   const data = await trainDataFromScene(scene), held = (await loadViews(scene, evalIndices(scene))).slice(0, 4);
   const config: TrainConfig = { ...TRAIN_DEFAULTS, batchRays: batch, upsampleSteps, decaySteps: steps,
@@ -24,7 +24,7 @@ export async function runGpuTraining(steps: number, batch: number, model: 'dense
   const out: Record<string, number | string> = {};
   // CPU
   let t0 = performance.now();
-  const cpu = new Trainer(config, data, JS_KERNELS);
+  const cpu = new Trainer(config, data, JS_OPS);
   for (let s = 0; s < steps; s++) cpu.trainStep();
   out.cpu_psnr = held.reduce((a, v) => a + cpu.evaluate(v).psnr, 0) / held.length;
   out.cpu_seconds = (performance.now() - t0) / 1000;

@@ -7,7 +7,7 @@ import { TempDir } from '../fixtures/datasets';
 import { runProcess } from './run';
 import { Trainer } from '../../core/train/Trainer';
 import { decodeSnapshot } from '../../core/io/snapshot';
-import { JS_KERNELS } from '../../core/field/kernels';
+import { JS_OPS } from '../../core/field/ops';
 import { orbitPath, keyframeCamera, parseCameraPathJson } from '../../core/paths/CameraPath';
 import { storedCamera, type StoredCamera } from '../../cli/commands/eval';
 
@@ -50,7 +50,7 @@ describe.skipIf(!hasFfprobe && !process.env.CI)('mulfa render videos', () => {
     expect(probe(out)).toMatchObject({ codec: 'h264', width: 48, height: 32, frames: 12 });
     expect(probe(out).duration).toBeCloseTo(2, 1);
     // the same cameras rendered here with the engine
-    const t = Trainer.fromSnapshot(decodeSnapshot(new Uint8Array(readFileSync(snap)), snap), snap, null, JS_KERNELS);
+    const t = Trainer.fromSnapshot(decodeSnapshot(new Uint8Array(readFileSync(snap)), snap), snap, null, JS_OPS);
     const cams = ((t.meta.cameras ?? []) as StoredCamera[]).map(storedCamera);
     const { frames } = orbitPath(t.data.aabb, cams, { frames: 12, fps: 6, width: 48, height: 32 });
     const decoded = decodeFrames(out, 48, 32);

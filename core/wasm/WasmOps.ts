@@ -1,5 +1,5 @@
 /**
- * The engine's fused CPU kernels (kernels.c, WebAssembly SIMD) behind FieldKernels, on one memory shared by
+ * The engine's fused CPU kernels (kernels.c, WebAssembly SIMD) behind FieldOps, on one memory shared by
  * `threads` threads. Grids, batch buffers and optimiser state are allocated in that memory (Arena), so the
  * kernels work in place; small parameters (decoder weights, the MulFA kernel) are packed per call.
  * Arrays that are not in the arena (a caller's own buffers) fall back to the TypeScript reference.
@@ -7,7 +7,7 @@
 import { KERNELS_WASM } from './kernelsBinary';
 import { Arena, type WasmMemory } from './Arena';
 import { ThreadPool, WORKER_SOURCE, CTRL_BYTES, type SpawnWorker } from './Threads';
-import { type FieldKernels, JS_KERNELS, adamMasked } from '../field/kernels';
+import { type FieldOps, JS_OPS, adamMasked } from '../field/ops';
 import type { GridModel, Support, Param } from '../field/GridModel';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { type DecoderConfig, type DecoderImpl, decoderDims, initDecoderParams, encodeDecoderInput } from '../field/Decoder';
@@ -41,7 +41,7 @@ function base64(s: string): Uint8Array {
 /** Exports callable on workers (index = position). */
 const POOL_FNS = ['gather_fwd', 'scatter_rows', 'gather_dw', 'mlp_forward', 'mlp_backward', 'mulfa_support', 'mulfa_backward', 'adam_masked'];
 
-export interface WasmKernelsOptions {
+export interface WasmOpsOptions {
   /** Threads in all (1 = no workers). Needs SharedArrayBuffer and `spawn`. */
   threads?: number;
   spawn?: SpawnWorker;
@@ -80,7 +80,7 @@ const STRUCT_CHECKS: [q: number, what: string, bytes: number][] = [
   [6, 'offsetof(MulFAGrad, psi)', 64], [7, 'sizeof(Layer)', LAYER_WORDS * 4],
 ];
 
-export class WasmKernels implements FieldKernels {
+export class WasmOps implements FieldOps {
   readonly name = 'wasm';
   readonly arena: Arena;
   private readonly fn: Record<string, Fn>;
@@ -99,7 +99,7 @@ export class WasmKernels implements FieldKernels {
       typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
     for (const [q, what, bytes] of STRUCT_CHECKS) {
       const got = this.fn.layout(q);
-      if (got !== bytes) throw new Error(`kernel struct layout: ${what} is ${got} bytes in kernels.c, ${bytes} in WasmKernels.ts`);
+      if (got !== bytes) throw new Error(`kernel struct layout: ${what} is ${got} bytes in kernels.c, ${bytes} in WasmOps.ts`);
     }
     for (let t = 0; t < this.threads; t++) {
       this.mulfaState.push(this.arena.alloc(this.fn.layout(8)));
@@ -108,7 +108,7 @@ export class WasmKernels implements FieldKernels {
   }
 
   /** Loads the kernels; with threads > 1 and a spawner, starts threads − 1 workers on shared memory. */
-  static async create(opts: WasmKernelsOptions = {}): Promise<WasmKernels> {
+  static async create(opts: WasmOpsOptions = {}): Promise<WasmOps> {
     const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const canShare = typeof SharedArrayBuffer !== 'undefined';
     const T = canShare && opts.spawn ? Math.max(1, Math.min(16, opts.threads ?? 1)) : 1;
@@ -139,7 +139,7 @@ export class WasmKernels implements FieldKernels {
       await Promise.all(readies);
       pool = new ThreadPool(workers, views, POOL_FNS);
     }
-    return new WasmKernels(memory, inst.exports, pool, variant);
+    return new WasmOps(memory, inst.exports, pool, variant);
   }
 
   get alloc(): Arena { return this.arena; }
@@ -160,14 +160,14 @@ export class WasmKernels implements FieldKernels {
   }
 
   gatherForward(F: Float32Array, C: number, K: number, s: Support, n: number, out: Float32Array): void {
-    if (!this.owns(F, s.idx, s.w, out)) return JS_KERNELS.gatherForward(F, C, K, s, n, out);
+    if (!this.owns(F, s.idx, s.w, out)) return JS_OPS.gatherForward(F, C, K, s, n, out);
     const T = this.threads;
     this.par('gather_fwd', (t) => [F.byteOffset, C, K, s.idx.byteOffset, s.w.byteOffset, ...split(n, T, t), out.byteOffset]);
   }
 
   gatherBackward(F: Float32Array, dF: Float32Array, C: number, K: number, s: Support, n: number, dOut: Float32Array,
     dW: Float32Array | null): void {
-    if (!this.owns(F, dF, s.idx, s.w, dOut) || (dW && !this.owns(dW))) return JS_KERNELS.gatherBackward(F, dF, C, K, s, n, dOut, dW);
+    if (!this.owns(F, dF, s.idx, s.w, dOut) || (dW && !this.owns(dW))) return JS_OPS.gatherBackward(F, dF, C, K, s, n, dOut, dW);
     const T = this.threads, rows = F.length / C;
     this.par('scatter_rows', (t) => [dF.byteOffset, C, K, s.idx.byteOffset, s.w.byteOffset, n, dOut.byteOffset, ...split(rows, T, t, 1)]);
     if (dW) this.par('gather_dw', (t) => [F.byteOffset, C, K, s.idx.byteOffset, ...split(n, T, t), dOut.byteOffset, dW.byteOffset]);
@@ -237,7 +237,7 @@ class MulFABlock {
   private readonly grads: { A1: Float32Array; b1: Float32Array; A: Float32Array[]; b: Float32Array[]; a: Float32Array; c: Float32Array;
     omega: Float32Array[]; psi: Float32Array[]; all: Float32Array[] }[] = [];
 
-  constructor(private readonly wk: WasmKernels, readonly k: MulFAKernel) {
+  constructor(private readonly wk: WasmOps, readonly k: MulFAKernel) {
     const { L, M, H } = k.config, Z = k.Z, al = wk.arena;
     if (H % 4 || Z % 4 || H > 32 || Z > 48 || M > 4) throw new Error(`MulFA kernel L=${L} M=${M} H=${H} is outside the fused kernel's limits`);
     this.ptr = al.alloc(MULFA.words * 4);
@@ -339,7 +339,7 @@ export class WasmDecoder implements DecoderImpl {
   private readonly dW: Float32Array[][] = []; private readonly db: Float32Array[][] = [];
   private readonly ptrs: Int32Array[] = [];
 
-  constructor(private readonly wk: WasmKernels, readonly config: DecoderConfig, rng: Rng) {
+  constructor(private readonly wk: WasmOps, readonly config: DecoderConfig, rng: Rng) {
     this.dims = decoderDims(config);
     this.pdims = this.dims.map(pad4);
     ({ weights: this.weights, biases: this.biases } = initDecoderParams(this.dims, rng));

@@ -1,17 +1,17 @@
 /**
- * Runs in the page (bench/web.ts): WGSL kernel throughput at the standard step's sizes on whatever WebGPU
+ * Runs in the page (bench/web.ts): WGSL program throughput at the standard step's sizes on whatever WebGPU
  * adapter the browser has (SwiftShader here). Each kernel: one warm-up, then the median of `reps` timed
  * dispatches (submit → onSubmittedWorkDone).
  */
-import { GpuKernels } from '../core/gpu/GpuKernels';
+import { GpuPrograms } from '../core/gpu/GpuPrograms';
 import { axisRays } from './rays';
 
-export async function benchGpuKernels(points: number, rows: number, reps: number): Promise<Record<string, unknown>> {
+export async function benchGpuPrograms(points: number, rows: number, reps: number): Promise<Record<string, unknown>> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
   const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
     maxBufferSize: adapter.limits.maxBufferSize } });
-  const gk = new GpuKernels(device);
+  const gk = new GpuPrograms(device);
   const R = 96, C = 12;
   const pts = new Float32Array(points * 3);
   for (let i = 0; i < pts.length; i++) pts[i] = Math.random();
@@ -41,7 +41,7 @@ export async function benchGpuKernels(points: number, rows: number, reps: number
   // the MulFA kernel (L = 4, M = 3, H = 16) on an eighth of the points: support, and backward from dL/dφ̄
   const { MulFAKernel, MULFA_DEFAULTS } = await import('../core/field/MulFAGrid');
   const { Rng } = await import('../core/math/rng');
-  const { mulfaGradLayout } = await import('../core/gpu/GpuKernels');
+  const { mulfaGradLayout } = await import('../core/gpu/GpuPrograms');
   const mk = new MulFAKernel(MULFA_DEFAULTS, new Rng(1)), mp = Math.max(256, points >> 3), packed = gk.packMulFA(mk, R);
   const bDw = gk.buffer(new Float32Array(mp * 8).fill(0.01)), bG = gk.buffer(mulfaGradLayout(mk).total * 4);
   const msM = {
@@ -100,7 +100,7 @@ export async function benchGpuStep(model: 'dense' | 'mulfagrid' | 'hash', rays: 
   const R = 96, SAMPLES = 128, rng = new Rng(1);
   const field = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 }, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R);
-  const gf = new GpuField(new GpuKernels(device), field);
+  const gf = new GpuField(new GpuPrograms(device), field);
   const net = new Adam([{ params: [...field.decoder.params, ...field.kernels.flatMap((k) => k.params)], lr: 1e-3 }]);
   const { origins, dirs } = axisRays(rays, rng);
   const dRgb = Float32Array.from({ length: rays * 3 }, () => (rng.next() - 0.5) * 1e-3), jitter = new Float32Array(rays).fill(0.5);

@@ -2,7 +2,7 @@
 /// <reference path="../../shaders/wgsl.d.ts" />
 /**
  * The engine's kernels in WGSL (shaders/*.wgsl) on a WebGPU device — TF.js's own when its webgpu backend
- * is active (GpuKernels.fromTf), so tensors and these kernels share buffers. Each method records one
+ * is active (GpuPrograms.fromTf), so tensors and these kernels share buffers. Each method records one
  * compute pass; data stays on the device. The WebAssembly/TypeScript kernels are the reference these
  * are tested against (test/browser/gpu.test.ts).
  */
@@ -28,7 +28,7 @@ import type { MulFAKernel } from '../field/MulFAGrid';
 
 const ROW = 65535; // workgroups per dispatch dimension
 
-export class GpuKernels {
+export class GpuPrograms {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
   constructor(readonly device: GPUDevice) {
@@ -46,10 +46,10 @@ export class GpuKernels {
   }
 
   /** The device of TF.js's active webgpu backend (`tf.backend()` after `tf.setBackend('webgpu')`). */
-  static fromTf(backend: unknown): GpuKernels {
+  static fromTf(backend: unknown): GpuPrograms {
     const device = (backend as { device?: GPUDevice }).device;
     if (!device) throw new Error('TF.js is not on its webgpu backend');
-    return new GpuKernels(device);
+    return new GpuPrograms(device);
   }
 
   /** A storage buffer holding `data` (or `bytes` zeros). */
@@ -165,7 +165,7 @@ export class GpuKernels {
   }
 
   packMulFA(k: MulFAKernel, R: number): { params: GPUBuffer; tables: GPUBuffer } {
-    const d = GpuKernels.packMulFAData(k, R);
+    const d = GpuPrograms.packMulFAData(k, R);
     return { params: this.buffer(d.params), tables: this.buffer(d.tables) };
   }
 

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
-import { WasmKernels } from '../core/wasm/WasmKernels';
+import { WasmOps } from '../core/wasm/WasmOps';
 import type { SpawnWorker } from '../core/wasm/Threads';
 
 export const spawnNodeWorker: SpawnWorker = (source, onMessage) => {
@@ -18,14 +18,14 @@ parentPort.once('message', (m) => serve(m, (x) => parentPort.postMessage(x)));`;
 // Set before any module is compiled; harmless where it is already on.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const cache = new Map<string, Promise<WasmKernels>>();
+const cache = new Map<string, Promise<WasmOps>>();
 
 /** Kernels with `threads` threads in all (default: every core; MULFA_THREADS overrides). Shared per process. */
-export function cpuKernels(threads?: number, relaxed = true): Promise<WasmKernels> {
+export function cpuOps(threads?: number, relaxed = true): Promise<WasmOps> {
   const env = Number(process.env.MULFA_THREADS);
   const T = threads ?? (Number.isInteger(env) && env > 0 ? env : os.availableParallelism());
   const key = `${T}:${relaxed}`;
   let k = cache.get(key);
-  if (!k) cache.set(key, (k = WasmKernels.create({ threads: T, spawn: spawnNodeWorker, relaxed })));
+  if (!k) cache.set(key, (k = WasmOps.create({ threads: T, spawn: spawnNodeWorker, relaxed })));
   return k;
 }

@@ -1,7 +1,7 @@
 /**
  * The hot loops of the radiance field behind one interface: grid supports, gather/scatter, the learned
- * kernel's backward pass, the decoder and Adam. JS_KERNELS is the TypedArray reference (core/field);
- * WasmKernels (core/wasm) runs the same math as fused WebAssembly SIMD kernels on several threads and
+ * kernel's backward pass, the decoder and Adam. JS_OPS is the TypedArray reference (core/field);
+ * WasmOps (core/wasm) runs the same math as fused WebAssembly SIMD kernels on several threads and
  * is tested against this reference. The field and trainer do not know which one they have.
  */
 import { type GridModel, type Support, gatherForward, gatherBackward } from './GridModel';
@@ -9,7 +9,7 @@ import type { DecoderFactory } from './Decoder';
 import { Decoder } from './Decoder';
 import { type Allocator, JS_ALLOCATOR } from '../wasm/Arena';
 
-export interface FieldKernels {
+export interface FieldOps {
   readonly name: string;
   /** Where the field's grids and batch buffers live (kernels may need them in their memory). */
   readonly alloc: Allocator;
@@ -39,7 +39,7 @@ export function adamMasked(x: Float32Array, g: Float32Array, m: Float32Array, v:
   }
 }
 
-export const JS_KERNELS: FieldKernels = {
+export const JS_OPS: FieldOps = {
   name: 'js',
   alloc: JS_ALLOCATOR,
   threads: 1,

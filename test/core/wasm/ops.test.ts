@@ -6,10 +6,10 @@ import { type Support, gatherForward, gatherBackward } from '../../../core/field
 import { MulFAKernel, MulFAGrid, MULFA_DEFAULTS } from '../../../core/field/MulFAGrid';
 import { Decoder } from '../../../core/field/Decoder';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../../../core/field/RadianceField';
-import { JS_KERNELS, adamMasked } from '../../../core/field/kernels';
+import { JS_OPS, adamMasked } from '../../../core/field/ops';
 import type { GridKind } from '../../../core/field/GridModel';
-import { WasmKernels } from '../../../core/wasm/WasmKernels';
-import { cpuKernels } from '../../../cli/kernels';
+import { WasmOps } from '../../../core/wasm/WasmOps';
+import { cpuOps } from '../../../cli/ops';
 
 /** |a − b| ≤ tol · max(max|a|, floor) elementwise. */
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, n: number, tol: number, what: string, floor = 1e-6): void {
@@ -23,10 +23,10 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, n: number, tol:
   expect(worst / scale, `${what}: worst at ${at}: ${a[at]} vs ${b[at]} (scale ${scale})`).toBeLessThanOrEqual(tol);
 }
 
-const configs: [string, () => Promise<WasmKernels>][] = [
-  ['1 thread', () => cpuKernels(1)],
-  ['2 threads', () => cpuKernels(2)],
-  ['2 threads, plain SIMD (no fused multiply-add)', () => cpuKernels(2, false)],
+const configs: [string, () => Promise<WasmOps>][] = [
+  ['1 thread', () => cpuOps(1)],
+  ['2 threads', () => cpuOps(2)],
+  ['2 threads, plain SIMD (no fused multiply-add)', () => cpuOps(2, false)],
 ];
 
 /** Points with edge cases: box corners and faces, vertices and cell faces of an R grid, and random ones. */
@@ -135,7 +135,7 @@ describe.each(configs)('WebAssembly kernels, %s', (label, make) => {
     const cfg: FieldConfig = { ...FIELD_DEFAULTS, model, resolution: 12, colorChannels: 4, decoderHidden: [16],
       hash: { levels: 3, log2TableSize: 8, minResolution: 4 } };
     const aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
-    const fields = [JS_KERNELS, wk].map((k) => new RadianceField(cfg, aabb as never, new Rng(7), 12, k));
+    const fields = [JS_OPS, wk].map((k) => new RadianceField(cfg, aabb as never, new Rng(7), 12, k));
     const rng = new Rng(1), n = 64;
     // non-trivial density and colour
     for (const f of fields) {
