@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json] [--only decode,step,train,psnr] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
+ * `npm run bench [-- --json] [--only decode,decoder,step,train,psnr] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
  * with --json, one JSON object as the last stdout line. Benchmarks never fail because a machine is slow.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { benchDecode } from './decode';
+import { benchDecoder } from './decoder';
 import { benchStep, benchTrain, benchPsnr } from './step';
 import type { GridKind } from '../core/field/GridModel';
 
@@ -14,6 +15,7 @@ const models = values.models ? (values.models.split(',') as GridKind[]) : undefi
 
 const BENCHES: Record<string, (log: (s: string) => void) => Promise<unknown>> = {
   decode: benchDecode,
+  decoder: (log) => benchDecoder(log, { reps: values.reps ? Number(values.reps) : undefined }),
   step: (log) => benchStep(log, { reps: values.reps ? Number(values.reps) : undefined, models }),
   train: (log) => benchTrain(log, { seconds: values.seconds ? Number(values.seconds) : undefined, models }),
   psnr: (log) => benchPsnr(log, { models }),
