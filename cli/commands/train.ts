@@ -50,7 +50,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   checkWritableFolder(out); // before a long run, not at its first snapshot
   const session = new TrainingSession(new CpuBackend(trainer), { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,
     clock: () => performance.now() });
-  const { stopped, psnr } = await runInTerminal(session, log, !values.quiet, () => {
+  const stopped = await runInTerminal(session, log, !values.quiet, () => {
     // a periodic snapshot that cannot be written is reported; training goes on (the last good one stays)
     try { writeFileAtomic(path.join(out, 'latest.mulfa'), trainer.toSnapshot(meta)); } catch (e) { log(`\nwarning: ${(e as Error).message}; training goes on`); }
   });
@@ -62,7 +62,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (held.length > 0) log(`held-out views: ${held.length}  PSNR ${ev.psnr.toFixed(2)}  SSIM ${ev.ssim.toFixed(4)}`);
   const p = session.progress();
   const result = {
-    steps: trainer.step, seconds: Number(p.seconds.toFixed(2)), train_psnr: Number(psnr.toFixed(3)),
+    steps: trainer.step, seconds: Number(p.seconds.toFixed(2)), train_psnr: Number(p.psnr.toFixed(3)),
     holdout_psnr: held.length ? Number(ev.psnr.toFixed(3)) : null, holdout_ssim: held.length ? Number(ev.ssim.toFixed(4)) : null,
     holdout_views: held.length, rays_per_sec: Math.round(p.raysPerSec),
     model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile,
@@ -99,9 +99,9 @@ async function saveFinal(bytes: Uint8Array, file: string, log: (s: string) => vo
 /**
  * Runs the session to its end in the terminal: a progress bar on a TTY (a line every 5 s otherwise), periodic
  * snapshots through `snapshot`, Ctrl-C asking the session to stop after the current step (a second Ctrl-C
- * quits at once). Slices of 50 ms keep Ctrl-C answered while steps are synchronous.
+ * quits at once). Slices of 50 ms keep Ctrl-C answered while steps are synchronous. True when stopped by Ctrl-C.
  */
-async function runInTerminal(session: TrainingSession, log: (s: string) => void, show: boolean, snapshot: () => void): Promise<{ stopped: boolean; psnr: number }> {
+async function runInTerminal(session: TrainingSession, log: (s: string) => void, show: boolean, snapshot: () => void): Promise<boolean> {
   const onSigint = () => {
     if (session.stopping) process.exit(130);
     session.requestStop();
@@ -125,7 +125,7 @@ async function runInTerminal(session: TrainingSession, log: (s: string) => void,
     process.off('SIGINT', onSigint);
   }
   if (tty) process.stderr.write('\n');
-  return { stopped: end === 'stopped', psnr: session.progress().psnr };
+  return end === 'stopped';
 }
 
 function formatSec(s: number): string {

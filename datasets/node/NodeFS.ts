@@ -61,14 +61,7 @@ export class NodeFS implements DatasetFS {
     const { fh, size } = await this.open(path);
     try {
       checkFileSize(confinePath(path), size, maxBytes);
-      const out = new Uint8Array(size);
-      let off = 0;
-      while (off < size) {
-        const { bytesRead } = await fh.read(out, off, size - off, off);
-        if (bytesRead === 0) break; // shrank while reading
-        off += bytesRead;
-      }
-      return off === size ? out : out.subarray(0, off);
+      return await readAt(fh, 0, size, size);
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError(confinePath(path), '', describeFsError(e));
@@ -80,17 +73,7 @@ export class NodeFS implements DatasetFS {
   async readEnds(path: string, headBytes: number, tailBytes: number): Promise<FileEnds> {
     const { fh, size } = await this.open(path);
     try {
-      const read = async (pos: number, n: number) => {
-        const b = new Uint8Array(Math.max(0, Math.min(n, size - pos)));
-        let off = 0;
-        while (off < b.length) {
-          const { bytesRead } = await fh.read(b, off, b.length - off, pos + off);
-          if (bytesRead === 0) break;
-          off += bytesRead;
-        }
-        return b.subarray(0, off);
-      };
-      return { head: await read(0, headBytes), tail: await read(Math.max(0, size - tailBytes), tailBytes), size };
+      return { head: await readAt(fh, 0, headBytes, size), tail: await readAt(fh, Math.max(0, size - tailBytes), tailBytes, size), size };
     } catch (e) {
       throw new InputError(confinePath(path), '', describeFsError(e));
     } finally {
@@ -132,6 +115,18 @@ export class NodeFS implements DatasetFS {
       throw new InputError(confinePath(path) || '.', '', describeFsError(e));
     }
   }
+}
+
+/** Up to n bytes at pos of a file of `size` bytes (fewer if it shrank while reading). */
+async function readAt(fh: fsp.FileHandle, pos: number, n: number, size: number): Promise<Uint8Array> {
+  const b = new Uint8Array(Math.max(0, Math.min(n, size - pos)));
+  let off = 0;
+  while (off < b.length) {
+    const { bytesRead } = await fh.read(b, off, b.length - off, pos + off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return off === b.length ? b : b.subarray(0, off);
 }
 
 function describeFsError(e: unknown): string {
