@@ -80,6 +80,20 @@ export const HELP: Record<string, CommandHelp> = {
     ],
     example: 'mulfa gtk runs/demo/final.mulfa --grid color --points 512 --baseline dense --png gtk.svg',
   },
+  export: {
+    usage: 'mulfa export <snapshot.mulfa> [--mesh out.glb|.ply|.obj] [--points out.ply] [options]',
+    about: 'Geometry of the trained field: a closed, vertex-coloured triangle mesh of the density by marching cubes (glTF binary, PLY or OBJ, through three.js\'s exporters), and a point cloud (PLY) of the samples carrying the most weight along rays of the stored training cameras. Files are written atomically.',
+    options: [
+      ['--mesh file', 'write the mesh; the format follows the extension: .glb, .ply or .obj'],
+      ['--resolution n', 'marching-cubes lattice points along the box\'s longest side (16..512); default 256'],
+      ['--threshold t', 'surface level: the opacity light from outside has met there, in (0, 1) (0.5: half the light is gone); default 0.5'],
+      ['--points file', 'write a point cloud (.ply)'],
+      ['--rays n', 'rays cast through random pixels of the training cameras for the point cloud; default 200000'],
+      ['--min-weight w', 'keep samples carrying at least this fraction of their ray\'s colour, in (0, 1]; default 0.1'],
+      ['--quiet', 'no progress lines'],
+    ],
+    example: 'mulfa export runs/demo/final.mulfa --mesh demo.glb --resolution 192 --points demo-points.ply',
+  },
 };
 
 export function formatHelp(cmd: string): string {

@@ -6,6 +6,7 @@ import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
 import { renderCommand } from './commands/render';
 import { gtkCommand } from './commands/gtk';
+import { exportCommand } from './commands/export';
 import { formatHelp } from './help';
 
 export const EXIT_OK = 0;
@@ -25,6 +26,7 @@ Usage:
   mulfa render <snapshot> --orbit | --path camera_path.json [--frames n] [--fps f] [--size WxH] [--elevation deg]
                [--radius r] [--save-path path.json] --out video.mp4|video.webm
   mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png|out.svg]
+  mulfa export <snapshot> [--mesh out.glb|out.ply|out.obj] [--resolution n] [--threshold t] [--points out.ply] [--rays n] [--min-weight w]
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
 format; "demo" is the built-in procedural scene. Add --debug to see stack traces; mulfa <command> --help
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   eval: evalCommand,
   render: renderCommand,
   gtk: gtkCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -287,18 +287,21 @@ export class RadianceField {
   }
 
   /**
-   * The samples of the last render and their compositing weights T·α (0 after early termination): points
-   * in normalised box coordinates [S, 3] and weights [S] (copies). Used to pick points where the field matters.
+   * The samples of the last render, their compositing weights T·α (0 after early termination) and their rays:
+   * points in normalised box coordinates [S, 3], weights [S], ray index [S] (copies). Used to pick points where
+   * the field matters (GTK points, point-cloud export).
    */
-  lastSamples(): { pts: Float32Array; weight: Float32Array; n: number } {
+  lastSamples(): { pts: Float32Array; weight: Float32Array; ray: Int32Array; n: number } {
     const ws = this.ws, S = this.nSamples, n = this.nRays;
-    const pts = Float32Array.from(ws.f32('pts', 0).subarray(0, S * 3)), weight = new Float32Array(S);
+    const pts = Float32Array.from(ws.f32('pts', 0).subarray(0, S * 3)), weight = new Float32Array(S), ray = new Int32Array(S);
     const rayStart = ws.i32('rayStart', 0), rayEnd = ws.i32('rayEnd', 0), alpha = ws.f32('alpha', 0), Tk = ws.f32('Tk', 0);
-    for (let r = 0; r < n; r++) for (let s = rayStart[r]; s < rayEnd[r]; s++) weight[s] = Tk[s] * alpha[s];
-    return { pts, weight, n: S };
+    for (let r = 0; r < n; r++) {
+      for (let s = rayStart[r]; s < rayStart[r + 1]; s++) ray[s] = r;
+      for (let s = rayStart[r]; s < rayEnd[r]; s++) weight[s] = Tk[s] * alpha[s];
+    }
+    return { pts, weight, ray, n: S };
   }
 
-  /** Backward of the last render given dL/drgb [n, 3]: accumulates gradients of grids, kernel and decoder. */
   backward(dRgb: Float32Array): void {
     const ws = this.ws, n = this.nRays, S = this.nSamples, nc = this.nColor;
     const rayStart = ws.i32('rayStart', 0), rayEnd = ws.i32('rayEnd', 0);

@@ -6,7 +6,7 @@
  * Colour is decoded only where one step of the final grid would be visible (α > 1e-4).
  */
 import type { RadianceField } from '../field/RadianceField';
-import { makeSupport } from '../field/GridModel';
+import { FieldQuery, toWorld } from '../field/query';
 
 export interface BakedField {
   /** Lattice vertices per axis. */
@@ -24,48 +24,28 @@ export interface BakedField {
 export function bakeField(field: RadianceField, size: number, eye: readonly number[], chunk = 32768): BakedField {
   const N = size ** 3, aabb = field.aabb;
   const density = new Float32Array(N), rgb = new Uint8Array(N * 4);
-  const d = field.density, c = field.color, C = c.channels;
-  const pts = new Float32Array(chunk * 3), raw = new Float32Array(chunk), feats = new Float32Array(chunk * C), dirs = new Float32Array(chunk * 3);
-  const dSup = makeSupport(d, chunk), cSup = makeSupport(c, chunk);
-  const idx = new Int32Array(chunk);
-  const sigmaVisible = -Math.log(1 - 1e-4) / field.interval;
-  const xVisible = Math.log(Math.expm1(sigmaVisible));
+  const q = new FieldQuery(field, chunk);
+  const pts = new Float32Array(chunk * 3), dirs = new Float32Array(chunk * 3), idx = new Int32Array(chunk), w = [0, 0, 0];
+  const xVisible = FieldQuery.xForStepAlpha(field, 1e-4);
   for (let start = 0; start < N; start += chunk) {
     const n = Math.min(chunk, N - start);
     for (let j = 0; j < n; j++) {
       const v = start + j, x = v % size, y = Math.floor(v / size) % size, z = Math.floor(v / (size * size));
       pts[j * 3] = x / (size - 1); pts[j * 3 + 1] = y / (size - 1); pts[j * 3 + 2] = z / (size - 1);
     }
-    d.computeSupport(pts, n, dSup);
-    raw.fill(0);
-    for (let j = 0; j < n; j++) {
-      let acc = 0;
-      for (let k = j * d.K; k < (j + 1) * d.K; k++) acc += dSup.w[k] * d.features.data[dSup.idx[k]];
-      density[start + j] = acc + field.shift;
-    }
+    q.density(pts, n, density, start);
     // colour where visible
     let m = 0;
     for (let j = 0; j < n; j++) if (density[start + j] > xVisible) {
       idx[m] = start + j;
       pts.copyWithin(m * 3, j * 3, j * 3 + 3);
+      toWorld(aabb, pts[m * 3], pts[m * 3 + 1], pts[m * 3 + 2], w);
+      const wx = w[0] - eye[0], wy = w[1] - eye[1], wz = w[2] - eye[2], l = Math.hypot(wx, wy, wz) || 1;
+      dirs[m * 3] = wx / l; dirs[m * 3 + 1] = wy / l; dirs[m * 3 + 2] = wz / l;
       m++;
     }
     if (m === 0) continue;
-    c.computeSupport(pts, m, cSup);
-    feats.fill(0, 0, m * C);
-    for (let j = 0; j < m; j++) {
-      for (let k = j * c.K; k < (j + 1) * c.K; k++) {
-        const w = cSup.w[k], r = cSup.idx[k] * C;
-        for (let ch = 0; ch < C; ch++) feats[j * C + ch] += w * c.features.data[r + ch];
-      }
-      const wx = aabb[0][0] + pts[j * 3] * (aabb[1][0] - aabb[0][0]) - eye[0];
-      const wy = aabb[0][1] + pts[j * 3 + 1] * (aabb[1][1] - aabb[0][1]) - eye[1];
-      const wz = aabb[0][2] + pts[j * 3 + 2] * (aabb[1][2] - aabb[0][2]) - eye[2];
-      const l = Math.hypot(wx, wy, wz) || 1;
-      dirs[j * 3] = wx / l; dirs[j * 3 + 1] = wy / l; dirs[j * 3 + 2] = wz / l;
-    }
-    field.decoder.fillInput(m, feats, dirs, null);
-    const out = field.decoder.forward(m);
+    const out = q.color(pts, dirs, m);
     for (let j = 0; j < m; j++) for (let ch = 0; ch < 3; ch++) rgb[idx[j] * 4 + ch] = Math.round(Math.min(1, Math.max(0, out[j * 3 + ch])) * 255);
   }
   return { size, density, rgb, voxel: field.voxelSize, step: field.stepSize };

@@ -130,6 +130,16 @@ function nearestHit(o: Vec3, d: Vec3): Hit {
   return best;
 }
 
+/** Distance from a world point to the nearest demo surface (exact for sphere, box and torus; the analytic geometry). */
+export function demoSurfaceDistance(p: readonly number[]): number {
+  const sphere = Math.abs(Math.hypot(p[0], p[1], p[2] - 0.3) - 0.5);
+  const tx = p[0] - BOX_C[0], ty = p[1] - BOX_C[1], tz = p[2] - BOX_C[2];
+  const q = [Math.abs(BOX_COS * tx + BOX_SIN * ty) - BOX_H, Math.abs(-BOX_SIN * tx + BOX_COS * ty) - BOX_H, Math.abs(tz) - BOX_H];
+  const box = Math.abs(Math.hypot(...q.map((v) => Math.max(v, 0))) + Math.min(Math.max(q[0], q[1], q[2]), 0));
+  const torus = Math.abs(torusSdf(p[0] - TOR_C[0], p[1] - TOR_C[1], p[2] - TOR_C[2]));
+  return Math.min(sphere, box, torus);
+}
+
 /** Distance along the unit ray (o, d) to the first surface, Infinity on a miss (ground-truth depth). */
 export function demoHitDistance(o: Vec3, d: Vec3): number {
   return nearestHit(o, d).t;
