@@ -4,27 +4,32 @@
  * every IPC message from the app's own top frame only and validated (folderAccess.ts); the policy itself
  * (CSP, external links, dev server URL, trusted senders) is in policy.ts; fuses for packaged builds in fuses.ts.
  */
-import { app, BrowserWindow, Menu, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, Menu, Notification, dialog, ipcMain, session, shell } from 'electron';
 import * as path from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../datasets/node/files';
 import { FolderAccess } from './folderAccess';
 import { isInputError } from '../core/errors';
 import { pathToFileURL } from 'node:url';
-import { allowedExternalUrl, contentSecurityPolicy, devRendererUrl, trustedSenderUrl } from './policy';
+import { allowedExternalUrl, contentSecurityPolicy, devRendererUrl, noticeText, progressValue, trustedSenderUrl } from './policy';
 
 const access = new FolderAccess();
 let win: BrowserWindow | null = null;
 
 const devUrl = devRendererUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
 const indexFile = path.join(__dirname, '../renderer/index.html');
+/** The app icon (renderer/public/icon.png, copied next to index.html by the renderer build). */
+const iconFile = path.join(__dirname, '../renderer/icon.png');
 export const CSP = contentSecurityPolicy({ dev: devUrl !== null, meta: false });
 
 function createWindow(): void {
   win = new BrowserWindow({
     width: 1400,
     height: 900,
+    minWidth: 1024,
+    minHeight: 700,
     title: 'MulFA Studio',
+    ...(existsSync(iconFile) ? { icon: iconFile } : {}),
     webPreferences: {
       preload: path.join(__dirname, '../preload/preload.cjs'),
       contextIsolation: true,
@@ -107,11 +112,16 @@ function buildMenu(): void {
       { label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+Shift+O', click: () => win?.webContents.send('menu:open-snapshot') },
       { label: 'Save Snapshot', accelerator: 'CmdOrCtrl+S', click: () => win?.webContents.send('menu:save-snapshot') },
       { label: 'Export Video…', accelerator: 'CmdOrCtrl+E', click: () => win?.webContents.send('menu:export-video') },
+      { label: 'Export Mesh…', accelerator: 'CmdOrCtrl+Shift+E', click: () => win?.webContents.send('menu:export-mesh') },
       { type: 'separator' },
       { role: 'quit' },
     ] },
     { role: 'viewMenu' },
     { role: 'windowMenu' },
+    { role: 'help', submenu: [
+      { label: 'Keyboard Shortcuts', accelerator: 'Shift+/', click: () => win?.webContents.send('menu:shortcuts') },
+      { label: 'MulFAGrid Paper (arXiv)', click: () => void shell.openExternal('https://arxiv.org/abs/2403.20002') },
+    ] },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
@@ -129,6 +139,17 @@ app.whenReady().then(() => {
   handle('dataset:readEnds', (token, p, head, tail) => access.readEnds(token, p, head, tail));
   handle('dataset:stat', (token, p) => access.stat(token, p));
   handle('dataset:list', (token, p) => access.list(token, p));
+  handle('app:progress', (x) => {
+    const v = progressValue(x);
+    if (v === null) throw new Error('progress must be a number in [0, 1] or -1');
+    win?.setProgressBar(v);
+  });
+  handle('app:notify', (title, body) => {
+    const n = noticeText(title, body);
+    if (!n) throw new Error('a notification needs a title and a body');
+    if (Notification.isSupported()) new Notification({ ...n, ...(existsSync(iconFile) ? { icon: iconFile } : {}) }).show();
+    if (win && !win.isFocused()) win.flashFrame(true);
+  });
   buildMenu();
   createWindow();
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow(); });

@@ -74,3 +74,16 @@ export function trustedSenderUrl(frameUrl: string, app: { indexFileUrl: string; 
   if (app.devUrl) return u.origin === new URL(app.devUrl).origin;
   return u.protocol === 'file:' && u.pathname === new URL(app.indexFileUrl).pathname;
 }
+
+/** A taskbar progress value from the renderer: a number in [0, 1], or −1 to clear; anything else is refused (null). */
+export function progressValue(x: unknown): number | null {
+  return typeof x === 'number' && (x === -1 || (x >= 0 && x <= 1)) ? x : null;
+}
+
+/** Notification text from the renderer: two strings, trimmed to 120 and 400 characters, no control characters. */
+export function noticeText(title: unknown, body: unknown): { title: string; body: string } | null {
+  if (typeof title !== 'string' || typeof body !== 'string' || title.trim() === '') return null;
+  // eslint-disable-next-line no-control-regex
+  const clean = (s: string, n: number) => s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, n);
+  return { title: clean(title, 120), body: clean(body, 400) };
+}

@@ -6,6 +6,9 @@ import { contextBridge, ipcRenderer } from 'electron';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
+const MENU_EVENTS = ['open-demo', 'open-snapshot', 'save-snapshot', 'export-video', 'export-mesh', 'shortcuts'] as const;
+type MenuEvent = (typeof MENU_EVENTS)[number];
+
 async function call<T>(channel: string, ...args: unknown[]): Promise<Result<T>> {
   return ipcRenderer.invoke(channel, ...args) as Promise<Result<T>>;
 }
@@ -17,13 +20,13 @@ const bridge = {
     call<{ head: Uint8Array; tail: Uint8Array; size: number }>('dataset:readEnds', token, path, headBytes, tailBytes),
   stat: (token: string, path: string) => call<'file' | 'dir' | null>('dataset:stat', token, path),
   list: (token: string, path: string) => call<{ name: string; isDirectory: boolean }[]>('dataset:list', token, path),
-  onMenu: (cb: (event: 'open-demo' | 'dataset-opened' | 'open-snapshot' | 'save-snapshot' | 'export-video', payload?: unknown) => void) => {
-    ipcRenderer.on('menu:open-demo', () => cb('open-demo'));
+  onMenu: (cb: (event: MenuEvent | 'dataset-opened', payload?: unknown) => void) => {
+    for (const event of MENU_EVENTS) ipcRenderer.on(`menu:${event}`, () => cb(event));
     ipcRenderer.on('menu:dataset-opened', (_e, p) => cb('dataset-opened', p));
-    ipcRenderer.on('menu:open-snapshot', () => cb('open-snapshot'));
-    ipcRenderer.on('menu:save-snapshot', () => cb('save-snapshot'));
-    ipcRenderer.on('menu:export-video', () => cb('export-video'));
   },
+  /** Taskbar/dock progress in [0, 1]; −1 clears it. */
+  setProgress: (fraction: number) => call<void>('app:progress', fraction),
+  notify: (title: string, body: string) => call<void>('app:notify', title, body),
 };
 
 export type MulfaBridge = typeof bridge;

@@ -12,17 +12,35 @@ import { Viewport } from './viewport/Viewport';
 import { GtkPanel } from './gtk/GtkPanel';
 import { drawRgb } from './draw';
 import { PathPanel } from './video/PathPanel';
+import { GeometryPanel } from './export/GeometryPanel';
+import { AppChrome, key, formatSeconds } from './chrome';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const host: Host = ElectronHost.available() ? ElectronHost.fromWindow() : new BrowserHost($<HTMLInputElement>('folder-input'));
 
+const chrome = new AppChrome(host);
 const panel = new TrainPanel();
 panel.onError = (m) => showError(m);
 panel.onSnapshot = (bytes) => host.saveFile('mulfa-snapshot.mulfa', bytes);
 const gtkPanel = new GtkPanel(() => panel.snapshotBytes(), () => currentScene ? currentScene.splits.train.map((i) => currentScene!.views[i].camera) : []);
 let pathPanel: PathPanel | null = null;
-panel.onStateChange = (s) => { gtkPanel.setEnabled(s !== 'idle'); pathPanel?.setCanRender(s !== 'idle'); if (s === 'training') showError(null); };
+const geometry = new GeometryPanel(panel);
+geometry.onSave = (name, bytes) => host.saveFile(name, bytes);
+geometry.onError = (m) => showError(m);
+geometry.onProgress = (f, label) => chrome.task(label, f);
+geometry.onDone = (m, seconds) => chrome.toast(`Exported ${m} in ${seconds.toFixed(1)} s`, seconds >= 10);
+let trainedSeconds = 0;
+panel.onProgress = (p, backend) => { trainedSeconds = p.seconds; chrome.progress(p, backend); };
+panel.onStateChange = (s) => {
+  gtkPanel.setEnabled(s !== 'idle');
+  pathPanel?.setCanRender(s !== 'idle');
+  geometry.setEnabled(s !== 'idle');
+  chrome.setState(s);
+  if (s === 'training') showError(null);
+  // a finished run worth hearing about: the budget ran out
+  if (s === 'done') chrome.toast(`Training finished: ${document.getElementById('sb-psnr')?.textContent ?? ''} after ${formatSeconds(trainedSeconds)}`, trainedSeconds >= 20);
+};
 
 function showError(message: string | null): void {
   const box = $('error');
@@ -48,18 +66,51 @@ async function show(scene: Scene): Promise<void> {
     for (const text of [k, v]) { const td = document.createElement('td'); td.textContent = text; tr.append(td); }
     return tr;
   }));
+  chrome.setScene(scene.label);
   const thumbs = $('thumbs');
   thumbs.replaceChildren();
-  for (const i of scene.splits.train.slice(0, 12)) {
+  for (const [k, i] of scene.splits.train.slice(0, 12).entries()) {
     const img = await scene.loadImage(i);
     const rgb = compositeOnBackground(img, scene.background ?? [0, 0, 0]);
     const canvas = document.createElement('canvas');
-    canvas.title = scene.views[i].name;
+    canvas.title = `${scene.views[i].name}: click to look through this camera`;
     drawRgb(canvas, rgb, img.width, img.height);
+    canvas.addEventListener('click', () => lookThroughTraining(k));
     thumbs.append(canvas);
   }
   document.body.dataset.state = 'loaded';
 }
+
+let imageGeneration = 0;
+/** The training images in their frusta, small, in the background (up to 64 views, newest scene only). */
+async function hangImages(scene: Scene): Promise<void> {
+  const generation = ++imageGeneration;
+  const train = scene.splits.train, step = Math.max(1, Math.ceil(train.length / 64));
+  for (let k = 0; k < train.length; k += step) {
+    const img = await scene.loadImage(train[k]);
+    if (generation !== imageGeneration) return;
+    const rgb = compositeOnBackground(img, scene.background ?? [0, 0, 0]);
+    const s = Math.max(1, Math.ceil(Math.max(img.width, img.height) / 128));
+    const w = Math.max(1, Math.floor(img.width / s)), h = Math.max(1, Math.floor(img.height / s));
+    const small = new Float32Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) small[(y * w + x) * 3 + c] = rgb[((y * s) * img.width + x * s) * 3 + c];
+    const canvas = document.createElement('canvas');
+    drawRgb(canvas, small, w, h);
+    viewport.addCameraImage(k, canvas);
+  }
+  document.body.dataset.images = 'hung';
+}
+
+/** Looks through training camera k (an index into the training split), shows its image and, with a field, compares. */
+function lookThroughTraining(k: number): void {
+  if (!currentScene) return;
+  const train = currentScene.splits.train;
+  const i = ((k % train.length) + train.length) % train.length;
+  currentCamera = i;
+  viewport.lookThrough(currentScene.views[train[i]].camera);
+  void viewport.onPick(i);
+}
+let currentCamera = -1;
 
 /** Loads a scene; a bad dataset shows the CLI's message and leaves the current scene in place. */
 async function open(load: () => Promise<Scene> | Scene): Promise<void> {
@@ -71,7 +122,10 @@ async function open(load: () => Promise<Scene> | Scene): Promise<void> {
     await panel.setScene(scene);
     currentScene = scene;
     viewport.setDataset(scene, scene.splits.train.map((i) => scene.views[i].camera));
+    currentCamera = -1;
+    $('pick-thumb').hidden = true;
     pathPanel?.setScene(scene);
+    void hangImages(scene).catch(() => {}); // a preview: a view that fails to load just stays empty
   } catch (e) {
     showError(e instanceof Error ? e.message : String(e));
     document.body.dataset.state = 'error';
@@ -110,7 +164,9 @@ host.onMenu((event, fs) => {
   if (event === 'open-demo') void open(() => loadDemo());
   else if (event === 'open-snapshot') $('open-snapshot').click();
   else if (event === 'save-snapshot') { if (panel.trainingState !== 'idle') void panel.snapshot(); }
-  else if (event === 'export-video') $('camera-path').scrollIntoView();
+  else if (event === 'export-video') reveal('camera-path');
+  else if (event === 'export-mesh') reveal('geometry');
+  else if (event === 'shortcuts') chrome.toggleHelp(true);
   else if (fs) void openFolder(fs);
 });
 
@@ -126,12 +182,23 @@ document.addEventListener('drop', (e) => {
 });
 
 
+/** Opens a panel (and its dock) and scrolls it into view. */
+function reveal(id: string): void {
+  const el = $<HTMLDetailsElement>(id);
+  const dock = el.closest('.dock')?.id === 'left-dock' ? 'left' : 'right';
+  if (document.body.dataset[dock] === 'hidden') chrome.toggleDock(dock);
+  el.open = true;
+  el.scrollIntoView({ block: 'nearest' });
+}
+
 // ---- viewport: baked field while training, exact render at rest, camera pick
 const viewport = new Viewport($<HTMLCanvasElement>('viewport'));
-viewport.setSize(640, 400);
+viewport.onScaleChange = (s) => { $('render-scale').textContent = s < 1 ? `render ${(s * 100).toFixed(0)} %` : ''; };
 pathPanel = new PathPanel(viewport, panel);
 pathPanel.onSave = (name, bytes) => host.saveFile(name, bytes);
 pathPanel.onError = (m) => showError(m);
+pathPanel.onProgress = (f) => chrome.task('video', f);
+pathPanel.onDone = (m, seconds) => chrome.toast(`Exported ${m} in ${seconds.toFixed(1)} s`, seconds >= 10);
 let currentScene: Scene | null = null;
 let baking = false;
 
@@ -155,7 +222,8 @@ viewport.onRest = async () => {
   if (panel.trainingState !== 'training') await rebake(); // re-bake colour for the new view direction
   const overlay = $<HTMLCanvasElement>('exact-overlay');
   if (!$<HTMLInputElement>('exact').checked) { overlay.hidden = true; return; }
-  const cam = viewport.engineCamera(320, 200);
+  const w = 320, h = Math.max(2, Math.round(w * viewport.canvas.height / Math.max(1, viewport.canvas.width)));
+  const cam = viewport.engineCamera(w, h);
   const r = await panel.render(cam);
   if (!r) return;
   drawRgb(overlay, r.rgb, r.width, r.height);
@@ -164,6 +232,7 @@ viewport.onRest = async () => {
 $('exact').addEventListener('change', () => { if (!$<HTMLInputElement>('exact').checked) $('exact-overlay').hidden = true; else viewport.onRest(); });
 $('helpers').addEventListener('change', () => viewport.showHelpers($<HTMLInputElement>('helpers').checked));
 viewport.controls.addEventListener('start', () => { $('exact-overlay').hidden = true; });
+viewport.onPickCamera = (i) => lookThroughTraining(i);
 viewport.onPick = async (i) => {
   if (!currentScene) return;
   const train = currentScene.splits.train;
@@ -213,6 +282,32 @@ async function bakedVsExact(view = 0): Promise<{ psnr: number; psnrGroundTruth: 
   return { psnr: -10 * Math.log10(se / n), psnrGroundTruth: -10 * Math.log10(seGt / n), width: cam.width, height: cam.height };
 }
 
-(window as unknown as { __mulfa: unknown }).__mulfa = { panel, viewport, bakedVsExact, restoreViewport: () => viewport.setSize(640, 400) };
+$('reset-view').addEventListener('click', () => viewport.frame());
+
+chrome.setShortcuts([
+  { keys: '?', what: 'show or hide this list', match: (e) => e.key === '?', run: () => chrome.toggleHelp() },
+  { keys: 'Space', what: 'train · pause · resume', match: (e) => e.key === ' ' && !e.ctrlKey && !e.metaKey, run: () => {
+    const s = panel.trainingState;
+    const id = s === 'training' ? 'train-pause' : s === 'paused' ? 'train-resume' : 'train-start';
+    const b = $<HTMLButtonElement>(id);
+    if (!b.disabled) b.click();
+  } },
+  { keys: 'C', what: 'render the held-out comparison', match: key('c'), run: () => { if (!$<HTMLButtonElement>('compare-render').disabled) $('compare-render').click(); } },
+  { keys: 'F', what: 'frame the whole scene', match: key('f'), run: () => viewport.frame() },
+  { keys: 'H', what: 'cameras and box on or off', match: key('h'), run: () => $('helpers').click() },
+  { keys: 'N / P', what: 'look through the next / previous training camera', match: (e) => key('n')(e) || key('p')(e),
+    run: () => lookThroughTraining(currentCamera + (document.body.dataset.lastKey === 'p' ? -1 : 1)) },
+  { keys: '[ / ]', what: 'hide or show the left / right panels', match: (e) => e.key === '[' || e.key === ']', run: () => chrome.toggleDock(document.body.dataset.lastKey === '[' ? 'left' : 'right') },
+  { keys: 'Ctrl+O', what: 'open a dataset folder', match: host.kind === 'browser' ? (e) => (e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'o' : null, run: () => $('open-dataset').click() },
+  { keys: 'Ctrl+Shift+O', what: 'open a snapshot', match: host.kind === 'browser' ? (e) => (e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'o' : null, run: () => $('open-snapshot').click() },
+  { keys: 'Ctrl+S', what: 'save a snapshot', match: host.kind === 'browser' ? (e) => (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's' : null, run: () => { if (panel.trainingState !== 'idle') void panel.snapshot(); } },
+  { keys: 'drag · right-drag · wheel', what: 'orbit · pan · zoom the viewport', match: null },
+  { keys: 'W A S D Q E', what: 'fly (click the viewport first; Shift: faster)', match: null },
+  { keys: 'Esc', what: 'close this list', match: null },
+]);
+// which of a two-key shortcut was pressed
+document.addEventListener('keydown', (e) => { document.body.dataset.lastKey = e.key.toLowerCase(); }, { capture: true });
+
+(window as unknown as { __mulfa: unknown }).__mulfa = { panel, viewport, bakedVsExact, restoreViewport: () => viewport.autoSize() };
 
 void open(() => loadDemo());

@@ -22,6 +22,13 @@ export class BrowserHost implements Host {
   saveFile(name: string, bytes: Uint8Array): void {
     downloadFile(name, bytes);
   }
+
+  setProgress(): void {}
+
+  notify(title: string, body: string): void {
+    // never asks for permission (that would be a prompt out of nowhere); the app shows its own toast as well
+    if (typeof Notification !== 'undefined' && Notification.permission === 'granted' && document.hidden) new Notification(title, { body });
+  }
 }
 
 /** Files from a folder <input> (webkitRelativePath "folder/sub/file") as a DatasetFS rooted at "folder". */

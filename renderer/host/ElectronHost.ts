@@ -10,7 +10,9 @@ interface Bridge {
   readEnds(token: string, path: string, headBytes: number, tailBytes: number): Promise<Result<FileEnds>>;
   stat(token: string, path: string): Promise<Result<'file' | 'dir' | null>>;
   list(token: string, path: string): Promise<Result<DirEntry[]>>;
-  onMenu(cb: (event: 'open-demo' | 'dataset-opened', payload?: unknown) => void): void;
+  onMenu(cb: (event: MenuEvent | 'dataset-opened', payload?: unknown) => void): void;
+  setProgress(fraction: number): Promise<Result<void>>;
+  notify(title: string, body: string): Promise<Result<void>>;
 }
 
 function unwrap<T>(r: Result<T>): T {
@@ -58,5 +60,13 @@ export class ElectronHost implements Host {
 
   saveFile(name: string, bytes: Uint8Array): void {
     downloadFile(name, bytes);
+  }
+
+  setProgress(fraction: number | null): void {
+    void this.bridge.setProgress(fraction === null ? -1 : Math.min(1, Math.max(0, fraction)));
+  }
+
+  notify(title: string, body: string): void {
+    void this.bridge.notify(title, body);
   }
 }

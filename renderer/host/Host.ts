@@ -4,7 +4,7 @@
  */
 import type { DatasetFS } from '../../datasets/fs';
 
-export type MenuEvent = 'open-demo' | 'dataset' | 'open-snapshot' | 'save-snapshot' | 'export-video';
+export type MenuEvent = 'open-demo' | 'dataset' | 'open-snapshot' | 'save-snapshot' | 'export-video' | 'export-mesh' | 'shortcuts';
 
 export interface Host {
   readonly kind: 'electron' | 'browser';
@@ -14,6 +14,10 @@ export interface Host {
   onMenu(cb: (event: MenuEvent, fs?: DatasetFS) => void): void;
   /** Offers bytes to the user as a file (a download in the browser, the save dialog of Electron's downloads). */
   saveFile(name: string, bytes: Uint8Array): void;
+  /** Progress of a long task in the taskbar/dock (Electron); null clears it. The window title shows it everywhere. */
+  setProgress(fraction: number | null): void;
+  /** A system notification when a long run or export finishes (Electron; a browser tab only if already permitted). */
+  notify(title: string, body: string): void;
 }
 
 /** Saves through a download link (both hosts: Electron shows its save dialog for downloads). */

@@ -12,6 +12,8 @@ import { TRAIN_DEFAULTS } from '../../core/train/Trainer';
 import { estimateMemory } from '../../core/train/memory';
 import type { FromWorker, ToWorker, Progress, TrainSettings } from './protocol';
 import { drawRgb } from '../draw';
+import { chooseBackend } from './backendChoice';
+import { decodeSnapshot } from '../../core/io/snapshot';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -27,6 +29,9 @@ export class TrainPanel {
   onSnapshot: (bytes: Uint8Array) => void = () => {};
   onError: (message: string) => void = () => {};
   onStateChange: (state: TrainPanel['state']) => void = () => {};
+  /** Each progress report, with where the steps run. */
+  onProgress: (p: Progress, backend: string) => void = () => {};
+  private readonly exportListeners = new Map<number, (fraction: number) => void>();
 
   constructor() {
     $('train-start').addEventListener('click', () => void this.start());
@@ -104,9 +109,13 @@ export class TrainPanel {
 
   async start(): Promise<void> {
     if (!this.data) return;
+    const settings = this.settings();
+    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, settings.model);
+    settings.backend = choice.backend;
+    document.body.dataset.backendNote = choice.note;
     this.newWorker();
     // the worker gets copies: the panel keeps its data for the next run
-    this.send({ type: 'start', data: this.data, settings: this.settings() });
+    this.send({ type: 'start', data: this.data, settings });
   }
 
   /** Opens a .mulfa snapshot on the current scene's data: paused, ready to render or to resume training. */
@@ -123,13 +132,16 @@ export class TrainPanel {
         if (m.type === 'state' || m.type === 'error') w.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
       };
     });
-    this.send({ type: 'load', bytes, name, data: this.data, backend: $<HTMLSelectElement>('backend').value === 'webgpu' ? 'webgpu' : 'cpu' });
+    const meta = decodeSnapshot(bytes, name).header as { config?: { field?: { model?: GridKind } } };
+    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, meta.config?.field?.model ?? 'dense');
+    document.body.dataset.backendNote = choice.note;
+    this.send({ type: 'load', bytes, name, data: this.data, backend: choice.backend });
     await state;
   }
 
   private onMessage(m: FromWorker): void {
     switch (m.type) {
-      case 'ready': document.body.dataset.backend = `${m.backend}, ${m.threads} thread(s)`; break;
+      case 'ready': document.body.dataset.backend = `${m.backend}, ${m.threads} thread${m.threads === 1 ? '' : 's'}`; break;
       case 'state': this.setState(m.state); break;
       case 'progress': {
         const p = m.progress;
@@ -140,15 +152,21 @@ export class TrainPanel {
           `res ${p.resolution} · occupancy ${(p.occupancy * 100).toFixed(0)} % · ${(p.memory / 2 ** 20).toFixed(0)} MiB · ` +
           `${p.seconds.toFixed(0)} s${Number.isFinite(p.eta) ? ` · ETA ${p.eta.toFixed(0)} s` : ''} · ${document.body.dataset.backend ?? ''}`;
         this.drawChart();
+        this.onProgress(p, document.body.dataset.backend ?? '');
         break;
       }
-      case 'rendered': case 'snapshot': case 'baked': {
+      case 'exportProgress': this.exportListeners.get(m.id)?.(m.fraction); break;
+      case 'rendered': case 'snapshot': case 'baked': case 'mesh': case 'points': {
         const cb = this.pending.get(m.id);
         this.pending.delete(m.id);
         cb?.(m);
         break;
       }
-      case 'error': this.onError(m.message); break;
+      case 'error': {
+        const cb = m.id !== undefined ? this.pending.get(m.id) : undefined;
+        if (cb) { this.pending.delete(m.id!); cb(m); } else this.onError(m.message);
+        break;
+      }
     }
   }
 
@@ -192,6 +210,30 @@ export class TrainPanel {
   async render(camera: import('../../core/scene/Camera').Camera): Promise<Extract<FromWorker, { type: 'rendered' }> | null> {
     if (!this.worker || this.state === 'idle') return null;
     return this.request<Extract<FromWorker, { type: 'rendered' }>>({ type: 'render', id: this.nextId++, camera });
+  }
+
+  /** A coloured mesh of the current field (marching cubes in the worker); null before training. */
+  async mesh(resolution: number, threshold: number, onProgress: (f: number) => void): Promise<import('../../core/mesh/extract').MeshData | null> {
+    const r = await this.exportRequest({ type: 'mesh', id: this.nextId++, resolution, threshold }, onProgress);
+    return r && r.type === 'mesh' ? r.mesh : null;
+  }
+
+  /** A point cloud of high-weight samples along training rays; null before training. */
+  async points(rays: number, minWeight: number, onProgress: (f: number) => void): Promise<import('../../core/mesh/extract').PointCloud | null> {
+    const r = await this.exportRequest({ type: 'points', id: this.nextId++, rays, minWeight }, onProgress);
+    return r && r.type === 'points' ? r.cloud : null;
+  }
+
+  private async exportRequest(m: Extract<ToWorker, { type: 'mesh' | 'points' }>, onProgress: (f: number) => void): Promise<FromWorker | null> {
+    if (!this.worker || this.state === 'idle') return null;
+    this.exportListeners.set(m.id, onProgress);
+    try {
+      const r = await this.request<FromWorker>(m);
+      if (r.type === 'error') throw new Error(r.message);
+      return r;
+    } finally {
+      this.exportListeners.delete(m.id);
+    }
   }
 
   get heldOut(): TrainView[] { return this.held; }

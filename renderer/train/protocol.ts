@@ -4,6 +4,7 @@ import type { GridKind } from '../../core/field/GridModel';
 import type { Camera } from '../../core/scene/Camera';
 import type { BakedField } from '../../core/render/bake';
 import type { SessionProgress } from '../../core/train/TrainingSession';
+import type { MeshData, PointCloud } from '../../core/mesh/extract';
 
 export interface TrainSettings {
   model: GridKind;
@@ -28,7 +29,11 @@ export type ToWorker =
   /** The whole training state as a .mulfa snapshot; answered by 'snapshot'. */
   | { type: 'snapshot'; id: number }
   /** The field baked into 3D textures for the viewport (core/render/bake.ts); answered by 'baked'. */
-  | { type: 'bake'; id: number; size: number; eye: number[] };
+  | { type: 'bake'; id: number; size: number; eye: number[] }
+  /** Marching cubes of the field (core/mesh/extract.ts); 'exportProgress' while it runs, then 'mesh'. */
+  | { type: 'mesh'; id: number; resolution: number; threshold: number }
+  /** A point cloud of high-weight samples along training rays; 'exportProgress', then 'points'. */
+  | { type: 'points'; id: number; rays: number; minWeight: number };
 
 /** A training session's progress (core/train/TrainingSession.ts) and the kernel memory in use (bytes). */
 export type Progress = SessionProgress & { memory: number };
@@ -40,4 +45,7 @@ export type FromWorker =
   | { type: 'rendered'; id: number; rgb: Float32Array; width: number; height: number; ms: number }
   | { type: 'snapshot'; id: number; bytes: Uint8Array }
   | { type: 'baked'; id: number; baked: BakedField; near: number; far: number; background: [number, number, number]; ms: number }
-  | { type: 'error'; message: string };
+  | { type: 'exportProgress'; id: number; fraction: number }
+  | { type: 'mesh'; id: number; mesh: MeshData }
+  | { type: 'points'; id: number; cloud: PointCloud }
+  | { type: 'error'; message: string; id?: number };

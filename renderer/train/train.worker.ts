@@ -8,6 +8,7 @@ import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/was
 import { Trainer } from '../../core/train/Trainer';
 import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
 import type { FromWorker, ToWorker, Progress } from './protocol';
+import { extractMesh, extractPoints } from '../../core/mesh/extract';
 import { bakeField } from '../../core/render/bake';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { GpuTrainer } from '../../core/gpu/GpuTrainer';
@@ -156,6 +157,24 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         post({ type: 'baked', id: msg.id, baked, near, far, background, ms: performance.now() - t0 }, [baked.density.buffer, baked.rgb.buffer]);
         break;
       }
+      case 'mesh': case 'points': {
+        const t = await current();
+        let last = -1;
+        const onProgress = (f: number) => {
+          const pct = Math.floor(f * 100);
+          if (pct !== last) { last = pct; post({ type: 'exportProgress', id: msg.id, fraction: f }); }
+        };
+        const cams = t.data.views.map((v) => v.camera);
+        if (msg.type === 'mesh') {
+          const mesh = extractMesh(t.field, { resolution: msg.resolution, threshold: msg.threshold, onProgress,
+            viewpoints: cams.map((c) => [c.c2w[12], c.c2w[13], c.c2w[14]]) });
+          post({ type: 'mesh', id: msg.id, mesh }, [mesh.positions.buffer, mesh.normals.buffer, mesh.colors.buffer, mesh.indices.buffer]);
+        } else {
+          const cloud = extractPoints(t.field, cams, t.data, { rays: msg.rays, minWeight: msg.minWeight, onProgress });
+          post({ type: 'points', id: msg.id, cloud }, [cloud.positions.buffer, cloud.colors.buffer]);
+        }
+        break;
+      }
       case 'snapshot': {
         if (inStep) await inStep;
         const t = run ? await run.syncToCpu(true) : await current();
@@ -165,7 +184,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
     }
   } catch (err) {
-    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    post({ type: 'error', message: err instanceof Error ? err.message : String(err), ...('id' in msg ? { id: msg.id } : {}) });
   }
 };
 

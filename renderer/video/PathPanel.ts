@@ -18,6 +18,10 @@ export class PathPanel {
   private cancelled = false;
   onSave: (name: string, bytes: Uint8Array) => void = () => {};
   onError: (message: string) => void = () => {};
+  /** Progress of a running video export (null: none), for the taskbar and title. */
+  onProgress: (fraction: number | null) => void = () => {};
+  /** A video export finished: what was written and how long it took (seconds). */
+  onDone: (message: string, seconds: number) => void = () => {};
 
   constructor(private readonly viewport: Viewport, private readonly panel: TrainPanel) {
     $('kf-orbit').addEventListener('click', () => this.orbit());
@@ -136,17 +140,21 @@ export class PathPanel {
         await session.add(r.rgb);
         const s = (performance.now() - t0) / 1000;
         $<HTMLProgressElement>('export-bar').value = (f + 1) / frames.length;
+        this.onProgress((f + 1) / frames.length);
         progress.textContent = `frame ${f + 1}/${frames.length} · ETA ${((s / (f + 1)) * (frames.length - f - 1)).toFixed(0)} s`;
       }
       const out = await session.finish();
       this.onSave(`mulfa-video.${out.ext}`, out.bytes);
-      progress.textContent = `${frames.length} frames, ${out.codec}, ${(out.bytes.length / 1024).toFixed(0)} KiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      const seconds = (performance.now() - t0) / 1000;
+      progress.textContent = `${frames.length} frames, ${out.codec}, ${(out.bytes.length / 1024).toFixed(0)} KiB in ${seconds.toFixed(1)} s`;
       document.body.dataset.export = 'done';
+      this.onDone(`mulfa-video.${out.ext}: ${frames.length} frames`, seconds);
     } catch (e) {
       session?.cancel();
       progress.textContent = `export failed: ${e instanceof Error ? e.message : String(e)}`;
       document.body.dataset.export = 'error';
     } finally {
+      this.onProgress(null);
       $<HTMLButtonElement>('export-cancel').disabled = true;
       this.setCanRender(this.panel.trainingState !== 'idle');
     }

@@ -2,7 +2,9 @@
  * The live viewport (three.js, WebGL2): the scene's box and training-camera frusta, orbit controls, and the
  * field drawn by a GLSL ray marcher over 3D textures baked by the training worker (core/render/bake.ts),
  * marching exactly like the engine (same sample positions, DVGO alpha, early termination) so the two agree.
- * "Exact" mode overlays an engine render of the resting view. Clicking near a camera shows its image.
+ * "Exact" mode overlays an engine render of the resting view. Before a field exists, the training images hang in
+ * their frusta; clicking near a camera looks through it. The canvas follows its container's size (device-pixel-
+ * ratio aware); while the view moves the render scale drops to keep the frame rate and returns to full at rest.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -21,10 +23,22 @@ export class Viewport {
   private volume: THREE.Mesh<THREE.BoxGeometry, THREE.ShaderMaterial> | null = null;
   private cams: Camera[] = [];
   private dataset: Dataset | null = null;
+  private readonly images = new THREE.Group();
   private dirty = true;
+  /** Fixed drawing-buffer size (tests, comparisons), or null to follow the container. */
+  private fixed: [number, number] | null = null;
+  /** Fraction of the device resolution rendered (adapted while moving, 1 at rest). */
+  private scale = 1;
+  private moving = false;
+  private lastFrame = 0;
+  onScaleChange: (scale: number) => void = () => {};
   /** Called after the camera has rested (no change for a while): exact renders and view-dependent re-bakes. */
   onRest: () => void = () => {};
+  /** A training camera's image and comparison (after looking through it). */
   onPick: (view: number) => void = () => {};
+  /** A click near training camera i's centre. */
+  onPickCamera: (view: number) => void = () => {};
+  private downAt: [number, number] | null = null;
   private restTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly canvas: HTMLCanvasElement) {
@@ -34,7 +48,16 @@ export class Viewport {
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.addEventListener('change', () => this.changed());
     this.scene.add(this.helpers);
-    canvas.addEventListener('click', (e) => { canvas.focus(); this.pick(e); });
+    this.helpers.add(this.images);
+    canvas.addEventListener('pointerdown', (e) => { this.downAt = [e.clientX, e.clientY]; });
+    canvas.addEventListener('click', (e) => {
+      canvas.focus();
+      // a click, not the end of a drag
+      if (!this.downAt || Math.hypot(e.clientX - this.downAt[0], e.clientY - this.downAt[1]) < 5) this.pick(e);
+    });
+    this.controls.addEventListener('start', () => { this.moving = true; this.lastFrame = 0; });
+    this.controls.addEventListener('end', () => { this.moving = false; });
+    new ResizeObserver(() => this.fit()).observe(canvas.parentElement ?? canvas);
     // fly: W/S forward and back, A/D sideways, Q/E down and up (the orbit target moves along)
     canvas.tabIndex = 0;
     canvas.addEventListener('keydown', (e) => {
@@ -50,8 +73,12 @@ export class Viewport {
       this.controls.update();
       this.changed();
     });
-    const loop = () => {
-      if (this.dirty) { this.renderer.render(this.scene, this.camera); this.dirty = false; }
+    const loop = (now: number) => {
+      if (this.dirty) {
+        this.adapt(now);
+        this.renderer.render(this.scene, this.camera);
+        this.dirty = false;
+      } else this.lastFrame = 0;
       requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
@@ -60,22 +87,64 @@ export class Viewport {
   private changed(): void {
     this.dirty = true;
     if (this.restTimer) clearTimeout(this.restTimer);
-    this.restTimer = setTimeout(() => this.onRest(), 400);
+    this.restTimer = setTimeout(() => {
+      // at rest: full resolution again, then whatever else waits for rest
+      if (this.scale < 1) { this.scale = 1; this.fit(); this.onScaleChange(1); }
+      this.onRest();
+    }, 400);
   }
 
-  /** Drawing-buffer size in pixels. */
-  setSize(width: number, height: number): void {
+  /** While frames follow each other (the view moving): lower the render scale when they come slower than 30 fps. */
+  private adapt(now: number): void {
+    if (this.fixed) return;
+    const dt = this.lastFrame ? now - this.lastFrame : 0;
+    this.lastFrame = now;
+    if (!this.moving || dt === 0) return;
+    let s = this.scale;
+    if (dt > 34) s = Math.max(0.35, s * 0.8);
+    else if (dt < 20) s = Math.min(1, s * 1.1);
+    if (Math.abs(s - this.scale) > 0.01) { this.scale = s; this.fit(); this.onScaleChange(s); }
+  }
+
+  /** Drawing buffer = the canvas's CSS size × device pixel ratio × render scale (unless fixed). */
+  private fit(): void {
+    if (this.fixed) return;
+    const r = this.canvas.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2) return;
+    const k = (globalThis.devicePixelRatio || 1) * this.scale;
+    this.applySize(Math.max(1, Math.round(r.width * k)), Math.max(1, Math.round(r.height * k)));
+  }
+
+  private applySize(width: number, height: number): void {
     this.renderer.setSize(width, height, false);
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
+    this.dirty = true;
+  }
+
+  /** A fixed drawing-buffer size in pixels (tests compare pixels with engine renders of a camera). */
+  setSize(width: number, height: number): void {
+    this.fixed = [width, height];
+    this.applySize(width, height);
     this.changed();
   }
+
+  /** Back to following the container's size. */
+  autoSize(): void {
+    this.fixed = null;
+    this.fit();
+    this.changed();
+  }
+
+  get renderScale(): number { return this.scale; }
 
   /** A new dataset: box, frusta, a default view that frames the box. */
   setDataset(ds: Dataset, cameras: Camera[]): void {
     this.dataset = ds;
     this.cams = cameras;
     this.helpers.clear();
+    this.clearImages();
+    this.helpers.add(this.images);
     if (this.volume) { this.scene.remove(this.volume); this.volume = null; }
     const [lo, hi] = ds.aabb;
     const box = new THREE.Box3(new THREE.Vector3(...lo), new THREE.Vector3(...hi));
@@ -84,7 +153,7 @@ export class Viewport {
     const pts: number[] = [];
     for (const cam of cameras) {
       const m = new THREE.Matrix4().fromArray(Array.from(cam.c2w));
-      const depth = size * 0.06, hw = (depth * cam.width) / (2 * cam.fx), hh = (depth * cam.height) / (2 * cam.fy);
+      const depth = this.frustumDepth(), hw = (depth * cam.width) / (2 * cam.fx), hh = (depth * cam.height) / (2 * cam.fy);
       const c = new THREE.Vector3().applyMatrix4(m);
       const corners = [[-hw, -hh], [hw, -hh], [hw, hh], [-hw, hh]].map(([x, y]) => new THREE.Vector3(x, y, -depth).applyMatrix4(m));
       for (let i = 0; i < 4; i++) pts.push(...c.toArray(), ...corners[i].toArray(), ...corners[i].toArray(), ...corners[(i + 1) % 4].toArray());
@@ -93,14 +162,63 @@ export class Viewport {
     this.helpers.add(new THREE.LineSegments(geo, new THREE.LineBasicMaterial({ color: 0xffae57 })));
     const bg = ds.background ?? [0, 0, 0];
     this.renderer.setClearColor(new THREE.Color(bg[0], bg[1], bg[2]));
-    // frame the box from the first camera's side
+    this.frame();
+  }
+
+  /** Frusta drawn this deep (world units): a tenth of the box diagonal. */
+  private frustumDepth(): number {
+    if (!this.dataset) return 1;
+    const [lo, hi] = this.dataset.aabb;
+    return Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) * 0.1;
+  }
+
+  /** The default view: the whole box from behind the first training camera (its frustum and image in sight). */
+  frame(): void {
+    if (!this.dataset) return;
+    const [lo, hi] = this.dataset.aabb;
+    const box = new THREE.Box3(new THREE.Vector3(...lo), new THREE.Vector3(...hi));
+    const size = box.getSize(new THREE.Vector3()).length();
     const center = box.getCenter(new THREE.Vector3());
-    const eye = cameras[0] ? new THREE.Vector3().setFromMatrixPosition(new THREE.Matrix4().fromArray(Array.from(cameras[0].c2w))) : center.clone().add(new THREE.Vector3(0, -size, size * 0.5));
+    const first = this.cams[0];
+    const eye = first ? new THREE.Vector3().setFromMatrixPosition(new THREE.Matrix4().fromArray(Array.from(first.c2w))).sub(center).multiplyScalar(1.6).add(center)
+      : center.clone().add(new THREE.Vector3(0, -size, size * 0.5));
     this.camera.position.copy(eye);
+    this.camera.fov = 40;
+    this.camera.updateProjectionMatrix();
     this.camera.up.set(0, 0, 1);
     this.controls.target.copy(center);
     this.controls.update();
     this.changed();
+  }
+
+  /** Hangs a training image (any canvas, drawn small) in the frustum of training camera i, at the frustum's base. */
+  addCameraImage(i: number, image: HTMLCanvasElement): void {
+    const cam = this.cams[i];
+    if (!cam) return;
+    const depth = this.frustumDepth(), w = (depth * cam.width) / cam.fx, h = (depth * cam.height) / cam.fy;
+    const tex = new THREE.CanvasTexture(image);
+    tex.colorSpace = THREE.NoColorSpace; // the pixels are already display-encoded, as the field's colours
+    const plane = new THREE.Mesh(new THREE.PlaneGeometry(w, h), new THREE.MeshBasicMaterial({ map: tex, side: THREE.DoubleSide, transparent: true, opacity: 0.92 }));
+    // the plane's centre on the optical axis (the principal point's offset ignored: a preview)
+    plane.applyMatrix4(new THREE.Matrix4().makeTranslation(0, 0, -depth));
+    plane.applyMatrix4(new THREE.Matrix4().fromArray(Array.from(cam.c2w)));
+    this.images.add(plane);
+    this.dirty = true;
+  }
+
+  private clearImages(): void {
+    for (const m of this.images.children as THREE.Mesh<THREE.PlaneGeometry, THREE.MeshBasicMaterial>[]) {
+      m.geometry.dispose();
+      m.material.map?.dispose();
+      m.material.dispose();
+    }
+    this.images.clear();
+  }
+
+  /** Training images in the frusta on or off (they give way to the field once one is baked). */
+  showImages(on: boolean): void {
+    this.images.visible = on;
+    this.dirty = true;
   }
 
   /** Frusta and box on or off (off for comparisons with engine renders). */
@@ -112,6 +230,7 @@ export class Viewport {
   /** New baked textures from the training worker. */
   setBaked(b: BakedField, near: number, far: number, background: [number, number, number]): void {
     if (!this.dataset) return;
+    this.images.visible = false;
     const N = b.size;
     const half = new Uint16Array(b.density.length);
     for (let i = 0; i < half.length; i++) half[i] = THREE.DataUtils.toHalfFloat(Math.max(-60000, Math.min(60000, b.density[i])));
@@ -192,6 +311,6 @@ export class Viewport {
       const dd = Math.hypot(p.x - mx, p.y - my);
       if (dd < bestD) { bestD = dd; best = i; }
     });
-    if (best >= 0) this.onPick(best);
+    if (best >= 0) this.onPickCamera(best);
   }
 }

@@ -40,6 +40,80 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web app in Chromium', 
     await page.close();
   });
 
+  for (const [width, height] of [[1400, 900], [1024, 700]]) {
+    it(`viewer-first at ${width}×${height}: the viewport fills the window, panels dock and collapse, no console errors`, async () => {
+      const { page, errors, consoleErrors } = await newPage(app, { width, height });
+      await page.goto(app.url);
+      await page.waitForSelector('body[data-state="loaded"]', { timeout: 60_000 });
+      await page.waitForSelector('body[data-images="hung"]', { timeout: 60_000 });
+      const rect = (sel: string) => page.evaluate((s) => { const r = document.querySelector(s)!.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }, sel);
+      // the viewport: the largest thing on screen, its drawing buffer following its size × device pixel ratio
+      const vp = await rect('#viewport');
+      expect(vp.w * vp.h).toBeGreaterThan(0.3 * width * height);
+      expect(vp.h).toBeGreaterThan(0.8 * height);
+      const buffer = await page.evaluate(() => { const c = document.querySelector('#viewport') as HTMLCanvasElement; return [c.width, c.height, devicePixelRatio]; });
+      expect(Math.abs(buffer[0] - vp.w * buffer[2])).toBeLessThanOrEqual(1);
+      expect(Math.abs(buffer[1] - vp.h * buffer[2])).toBeLessThanOrEqual(1);
+      // docks beside it, the status bar at the bottom edge, nothing scrolls the page
+      const left = await rect('#left-dock'), right = await rect('#right-dock'), bar = await rect('#statusbar');
+      expect(left.x + left.w).toBeLessThanOrEqual(vp.x + 1);
+      expect(right.x).toBeGreaterThanOrEqual(vp.x + vp.w - 1);
+      expect(bar.y + bar.h).toBeCloseTo(height, 0);
+      expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(height);
+      // before training the viewport shows the training images in their frusta (not only lines on black)
+      const colourful = await page.evaluate(() => {
+        const c = document.querySelector('#viewport') as HTMLCanvasElement, gl = (window as unknown as { __mulfa: { viewport: { renderer: { getContext(): WebGL2RenderingContext }; renderNow(): void } } }).__mulfa.viewport;
+        gl.renderNow();
+        const ctx = gl.renderer.getContext(), px = new Uint8Array(c.width * c.height * 4);
+        ctx.readPixels(0, 0, c.width, c.height, ctx.RGBA, ctx.UNSIGNED_BYTE, px);
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 60) n++;
+        return n / (px.length / 4);
+      });
+      expect(colourful).toBeGreaterThan(0.01);
+      // clicking a training thumbnail looks through that camera
+      await page.click('#thumbs canvas:nth-child(3)');
+      const [eye, cam] = await page.evaluate(() => {
+        const m = (window as unknown as { __mulfa: { viewport: { camera: { position: { toArray(): number[] } } }; panel: unknown } }).__mulfa;
+        return [m.viewport.camera.position.toArray(), Array.from(document.querySelectorAll('#thumbs canvas')).length];
+      });
+      expect(cam).toBe(12);
+      const demo = (await import('../../datasets/demo/DemoScene')).demoCameras();
+      const c2w = demo.cameras[demo.splits.train[2]].c2w;
+      expect(Math.hypot(eye[0] - c2w[12], eye[1] - c2w[13], eye[2] - c2w[14])).toBeLessThan(1e-5);
+      expect(await page.isVisible('#pick-thumb')).toBe(true);
+      // panels collapse and open; docks hide
+      expect(await page.isVisible('#gtk-compute')).toBe(false);
+      await page.click('#gtk summary');
+      expect(await page.isVisible('#gtk-compute')).toBe(true);
+      await page.click('#toggle-left');
+      expect(await page.isVisible('#left-dock')).toBe(false);
+      expect((await rect('#viewport')).w).toBeGreaterThan(vp.w + 200);
+      await page.keyboard.press('[');
+      expect(await page.isVisible('#left-dock')).toBe(true);
+      // every control in the panels and the toolbar explains itself (units and defaults)
+      const untitled = await page.evaluate(() => Array.from(document.querySelectorAll('.panel input, .panel select, .panel button, #toolbar button, .overlay-bar input, .overlay-bar button'))
+        .filter((el) => !(el as HTMLElement).hidden && (el as HTMLInputElement).type !== 'file')
+        .filter((el) => !(el as HTMLElement).title && !(el.closest('label') as HTMLElement | null)?.title).map((el) => el.id || el.outerHTML.slice(0, 60)));
+      expect(untitled).toEqual([]);
+      // the keyboard help overlay
+      await page.keyboard.press('?');
+      expect(await page.isVisible('#help-overlay')).toBe(true);
+      expect(await page.locator('#shortcut-table tr').count()).toBeGreaterThanOrEqual(10);
+      await screenshot(page, `app-help-${width}x${height}`);
+      await page.keyboard.press('Escape');
+      expect(await page.isVisible('#help-overlay')).toBe(false);
+      // the title names the scene; the icon is served
+      expect(await page.title()).toBe('built-in demo scene — MulFA Studio');
+      const icon = await page.evaluate(async () => { const r = await fetch((document.querySelector('link[rel=icon]') as HTMLLinkElement).href); return [r.status, (await r.text()).slice(0, 4)]; });
+      expect(icon).toEqual([200, '<svg']);
+      await screenshot(page, `app-${width}x${height}`);
+      expect(errors).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+      await page.close();
+    });
+  }
+
   it('decodes PNG and JPEG in the browser to the same floats as in Node', async () => {
     const { page } = await newPage(app);
     await page.goto(app.url);

@@ -39,12 +39,15 @@ export async function startWebApp(): Promise<WebApp> {
   };
 }
 
-/** A new page that fails the test on uncaught page errors (collected in `errors`). */
-export async function newPage(app: WebApp): Promise<{ page: Page; errors: string[] }> {
-  const page = await app.browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
+/** A new page that fails the test on uncaught page errors (collected in `errors`); console errors (failed loads included) in `consoleErrors`. */
+export async function newPage(app: WebApp, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[]; consoleErrors: string[] }> {
+  const page = await app.browser.newPage({ viewport });
+  const errors: string[] = [], consoleErrors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`); });
+  page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()}: ${r.url()}`); });
+  return { page, errors, consoleErrors };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

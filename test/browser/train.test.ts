@@ -3,6 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startWebApp, newPage, screenshot, chromiumAvailable, ARTIFACTS, type WebApp } from './harness';
+import { Box3 } from 'three';
+import type * as THREE from 'three';
+import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js';
 
 let app: WebApp;
 
@@ -40,6 +44,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     // cross-origin isolated: the kernels use min(8, cores) threads (the worker's rule), whatever this machine has
     const cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
     expect(await page.getAttribute('body', 'data-backend')).toMatch(new RegExp(`wasm .*\\b${Math.min(8, cores)} threads?`));
+    // the default backend is Auto: SwiftShader (the only adapter here) is never picked, and the app says so
+    expect(await page.getAttribute('body', 'data-backend-note')).toMatch(/^auto → CPU: /);
     await screenshot(page, 'app-trained');
     // the viewport's baked ray marcher against the exact engine render of the same held-out pose
     const cmp = await bakedVsExact();
@@ -51,12 +57,30 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     await page.waitForTimeout(300);
     await page.locator('#viewport-section').screenshot({ path: `${ARTIFACTS}/app-viewport.png` });
     // GTK panel: spectra of the trained density grid and the dense baseline, computed in a worker
+    await page.click('#gtk summary'); // the panel starts collapsed
     await page.fill('#gtk-points', '128');
     await page.click('#gtk-compute');
     await page.waitForSelector('body[data-gtk="done"]', { timeout: 120_000 });
     expect(await page.locator('#gtk-plots svg').count()).toBe(4); // eigenvalues, Fourier, two heatmaps
     expect(Number(await page.getAttribute('#gtk-summary', 'data-delta'))).toBeGreaterThan(0);
     await page.locator('#gtk').screenshot({ path: `${ARTIFACTS}/app-gtk.png` });
+    // geometry: a closed coloured mesh and a point cloud of the trained field, as files three.js reads
+    await page.click('#geometry summary');
+    await page.fill('#mesh-resolution', '64');
+    const [meshDl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('#export-mesh')]);
+    expect(meshDl.suggestedFilename()).toBe('mulfa-mesh.glb');
+    const glb = readFileSync((await meshDl.path())!);
+    const gltf = await new Promise<{ scene: THREE.Group }>((res, rej) =>
+      new GLTFLoader().parse(glb.buffer.slice(glb.byteOffset, glb.byteOffset + glb.byteLength) as ArrayBuffer, '', res as never, rej));
+    const geo = (gltf.scene.children[0] as THREE.Mesh).geometry;
+    expect(geo.index!.count / 3).toBe(Number(await page.getAttribute('#mesh-progress', 'data-triangles')));
+    const box = new Box3().setFromBufferAttribute(geo.attributes.position as THREE.BufferAttribute);
+    expect(box.min.toArray().every((v) => v >= -1.5 - 1e-6) && box.max.toArray().every((v) => v <= 1.5 + 1e-6)).toBe(true);
+    const [pointsDl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('#export-points')]);
+    const ply = readFileSync((await pointsDl.path())!);
+    const cloud = new PLYLoader().parse(ply.buffer.slice(ply.byteOffset, ply.byteOffset + ply.byteLength) as ArrayBuffer);
+    expect(cloud.attributes.position.count).toBeGreaterThan(1000);
+    await page.locator('#geometry').screenshot({ path: `${ARTIFACTS}/app-geometry.png` });
     // snapshot: a download of a real .mulfa file
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-snapshot')]);
     const bytes = readFileSync((await download.path())!);

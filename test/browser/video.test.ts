@@ -22,6 +22,7 @@ describe.skipIf((!chromiumAvailable() || !hasFfprobe) && !process.env.CI)('video
     await page.fill('#max-steps', '60');
     await page.click('#train-start');
     await page.waitForSelector('body[data-train="done"]', { timeout: 120_000 });
+    await page.click('#camera-path summary'); // the panel starts collapsed
     await page.click('#kf-orbit');
     expect(await page.getAttribute('body', 'data-keyframes')).toBe('8');
     await page.fill('#path-seconds', '1');
