@@ -60,6 +60,15 @@ function xForSigma(sigma: number): number {
   return sigma > 30 ? sigma : Math.log(Math.expm1(sigma));
 }
 
+/** Normalised coordinates [0, 1]³ of lattice points start .. start + n − 1 of a dims lattice (x fastest) into out [n · 3]. */
+export function latticePoints(start: number, n: number, dims: readonly [number, number, number], out: Float32Array): void {
+  const [nx, ny, nz] = dims;
+  for (let j = 0; j < n; j++) {
+    const v = start + j, x = v % nx, y = Math.floor(v / nx) % ny, z = Math.floor(v / (nx * ny));
+    out[j * 3] = x / (nx - 1); out[j * 3 + 1] = y / (ny - 1); out[j * 3 + 2] = z / (nz - 1);
+  }
+}
+
 /** World position of a normalised box point. */
 export function toWorld(aabb: readonly (readonly number[])[], u: number, v: number, w: number, out: number[] | Float32Array, o = 0): void {
   out[o] = aabb[0][0] + u * (aabb[1][0] - aabb[0][0]);

@@ -5,7 +5,7 @@
  * exporters); this is platform-neutral.
  */
 import type { RadianceField } from '../field/RadianceField';
-import { FieldQuery, toWorld } from '../field/query';
+import { FieldQuery, latticePoints, toWorld } from '../field/query';
 import type { Camera } from '../scene/Camera';
 import { cameraRays, makeRayBatch } from '../render/rays';
 import { Rng } from '../math/rng';
@@ -71,10 +71,7 @@ export function extractMesh(field: RadianceField, opts: MeshOptions): MeshData {
   const values = new Float32Array(N), pts = new Float32Array(chunk * 3);
   for (let start = 0; start < N; start += chunk) {
     const n = Math.min(chunk, N - start);
-    for (let j = 0; j < n; j++) {
-      const v = start + j, x = v % nx, y = Math.floor(v / nx) % ny, z = Math.floor(v / (nx * ny));
-      pts[j * 3] = x / (nx - 1); pts[j * 3 + 1] = y / (ny - 1); pts[j * 3 + 2] = z / (nz - 1);
-    }
+    latticePoints(start, n, dims, pts);
     q.density(pts, n, values, start);
     for (let j = 0; j < n; j++) if (!occ.at(pts[j * 3], pts[j * 3 + 1], pts[j * 3 + 2])) values[start + j] = -Infinity;
     progress(0.5 * (start + n) / N);

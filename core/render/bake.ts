@@ -6,7 +6,7 @@
  * Colour is decoded only where one step of the final grid would be visible (α > 1e-4).
  */
 import type { RadianceField } from '../field/RadianceField';
-import { FieldQuery, toWorld } from '../field/query';
+import { FieldQuery, latticePoints, toWorld } from '../field/query';
 
 export interface BakedField {
   /** Lattice vertices per axis. */
@@ -29,10 +29,7 @@ export function bakeField(field: RadianceField, size: number, eye: readonly numb
   const xVisible = FieldQuery.xForStepAlpha(field, 1e-4);
   for (let start = 0; start < N; start += chunk) {
     const n = Math.min(chunk, N - start);
-    for (let j = 0; j < n; j++) {
-      const v = start + j, x = v % size, y = Math.floor(v / size) % size, z = Math.floor(v / (size * size));
-      pts[j * 3] = x / (size - 1); pts[j * 3 + 1] = y / (size - 1); pts[j * 3 + 2] = z / (size - 1);
-    }
+    latticePoints(start, n, [size, size, size], pts);
     q.density(pts, n, density, start);
     // colour where visible
     let m = 0;
