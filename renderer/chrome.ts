@@ -13,7 +13,7 @@ export interface Shortcut {
   what: string;
   /** Matches a keydown (null: documented only, handled elsewhere). */
   match: ((e: KeyboardEvent) => boolean) | null;
-  run?: () => void;
+  run?: (e: KeyboardEvent) => void;
 }
 
 /** A plain key (no Ctrl/Cmd/Alt), case-insensitive. */
@@ -49,7 +49,7 @@ export class AppChrome {
     if (e.key === 'Escape' && !$('help-overlay').hidden) { this.toggleHelp(false); e.preventDefault(); return; }
     if (typing) return;
     for (const s of this.shortcuts) {
-      if (s.match?.(e) && s.run) { e.preventDefault(); s.run(); return; }
+      if (s.match?.(e) && s.run) { e.preventDefault(); s.run(e); return; }
     }
   }
 

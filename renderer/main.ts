@@ -296,8 +296,8 @@ chrome.setShortcuts([
   { keys: 'F', what: 'frame the whole scene', match: key('f'), run: () => viewport.frame() },
   { keys: 'H', what: 'cameras and box on or off', match: key('h'), run: () => $('helpers').click() },
   { keys: 'N / P', what: 'look through the next / previous training camera', match: (e) => key('n')(e) || key('p')(e),
-    run: () => lookThroughTraining(currentCamera + (document.body.dataset.lastKey === 'p' ? -1 : 1)) },
-  { keys: '[ / ]', what: 'hide or show the left / right panels', match: (e) => e.key === '[' || e.key === ']', run: () => chrome.toggleDock(document.body.dataset.lastKey === '[' ? 'left' : 'right') },
+    run: (e) => lookThroughTraining(currentCamera + (e.key.toLowerCase() === 'p' ? -1 : 1)) },
+  { keys: '[ / ]', what: 'hide or show the left / right panels', match: (e) => e.key === '[' || e.key === ']', run: (e) => chrome.toggleDock(e.key === '[' ? 'left' : 'right') },
   { keys: 'Ctrl+O', what: 'open a dataset folder', match: host.kind === 'browser' ? (e) => (e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'o' : null, run: () => $('open-dataset').click() },
   { keys: 'Ctrl+Shift+O', what: 'open a snapshot', match: host.kind === 'browser' ? (e) => (e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'o' : null, run: () => $('open-snapshot').click() },
   { keys: 'Ctrl+S', what: 'save a snapshot', match: host.kind === 'browser' ? (e) => (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's' : null, run: () => { if (panel.trainingState !== 'idle') void panel.snapshot(); } },
@@ -305,8 +305,6 @@ chrome.setShortcuts([
   { keys: 'W A S D Q E', what: 'fly (click the viewport first; Shift: faster)', match: null },
   { keys: 'Esc', what: 'close this list', match: null },
 ]);
-// which of a two-key shortcut was pressed
-document.addEventListener('keydown', (e) => { document.body.dataset.lastKey = e.key.toLowerCase(); }, { capture: true });
 
 (window as unknown as { __mulfa: unknown }).__mulfa = { panel, viewport, bakedVsExact, restoreViewport: () => viewport.autoSize() };
 
