@@ -30,8 +30,8 @@ geometry.onSave = (name, bytes) => host.saveFile(name, bytes);
 geometry.onError = (m) => showError(m);
 geometry.onProgress = (f, label) => chrome.task(label, f);
 geometry.onDone = (m, seconds) => chrome.toast(`Exported ${m} in ${seconds.toFixed(1)} s`, seconds >= 10);
-let trainedSeconds = 0;
-panel.onProgress = (p, backend) => { trainedSeconds = p.seconds; chrome.progress(p, backend); };
+let last = { seconds: 0, psnr: 0 };
+panel.onProgress = (p, backend) => { last = p; chrome.progress(p, backend); };
 panel.onStateChange = (s) => {
   gtkPanel.setEnabled(s !== 'idle');
   pathPanel?.setCanRender(s !== 'idle');
@@ -39,7 +39,7 @@ panel.onStateChange = (s) => {
   chrome.setState(s);
   if (s === 'training') showError(null);
   // a finished run worth hearing about: the budget ran out
-  if (s === 'done') chrome.toast(`Training finished: ${document.getElementById('sb-psnr')?.textContent ?? ''} after ${formatSeconds(trainedSeconds)}`, trainedSeconds >= 20);
+  if (s === 'done') chrome.toast(`Training finished: PSNR ${last.psnr.toFixed(2)} dB after ${formatSeconds(last.seconds)}`, last.seconds >= 20);
 };
 
 function showError(message: string | null): void {

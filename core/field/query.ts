@@ -48,11 +48,6 @@ export class FieldQuery {
   static xForStepAlpha(field: RadianceField, alpha: number): number {
     return xForSigma(-Math.log(1 - alpha) / field.interval);
   }
-
-  /** x = raw + shift above which crossing one voxel of the final grid has opacity above alpha. */
-  static xForVoxelAlpha(alpha: number): number {
-    return xForSigma(-Math.log(1 - alpha));
-  }
 }
 
 /** Inverse softplus. */
