@@ -34,6 +34,8 @@ export const HELP: Record<string, CommandHelp> = {
       ['--max-steps n', 'stop at step n (absolute, also when resuming); also sets the learning-rate decay length; default none'],
       ['--resolution r', 'final grid resolution, vertices per axis (≥ 8); default 96'],
       ['--seed s', 'random seed; runs with --max-steps are reproducible from it; default 0'],
+      ['--batch-rays n', 'rays per step; default 1024 (a GPU takes 8192 or more)'],
+      ['--backend b', 'auto | cpu | webgpu: auto trains on a hardware GPU through WebGPU when the model runs there (not fouriergrid), on the CPU otherwise, saying why; default auto'],
       ['--out dir', 'folder for the snapshots; default mulfa-out'],
       ['--resume file.mulfa', 'continue from a snapshot exactly where it stopped'],
       ['--snapshot-every sec', 'seconds of training between periodic snapshots (≥ 1); default 60'],

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import type { Scene } from '../../core/scene/Scene';
 import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
 import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
-import { CpuBackend } from '../../core/train/backend';
+import { CpuBackend, type TrainBackend } from '../../core/train/backend';
+import { GpuTrainer } from '../../core/gpu/GpuTrainer';
+import { backendFlag, resolveBackend, nodeDevice } from '../gpu';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
@@ -21,7 +23,8 @@ export const TRAIN_OPTIONS = {
     model: { type: 'string' }, downscale: { type: 'string' }, holdout: { type: 'string' },
     'time-budget': { type: 'string' }, 'max-steps': { type: 'string' }, resolution: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
-    'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' },
+    'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' }, backend: { type: 'string' },
+    'batch-rays': { type: 'string' },
   } as const;
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -32,8 +35,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const budget = numFlag(values['time-budget'], 'time-budget', 0) ?? (maxSteps ? Infinity : 300);
   const resolution = intFlag(values.resolution, 'resolution', 8) ?? TRAIN_DEFAULTS.field.resolution;
   const seed = intFlag(values.seed, 'seed', 0) ?? 0;
+  const batchRays = intFlag(values['batch-rays'], 'batch-rays', 1);
   const snapshotEvery = numFlag(values['snapshot-every'], 'snapshot-every', 1) ?? 60;
   const out = values.out ?? 'mulfa-out';
+  const selected = backendFlag(values.backend);
   const log = (s: string) => process.stderr.write(s + '\n');
 
   const scene: Scene = await openScene(positionals[0], {
@@ -45,16 +50,31 @@ export async function trainCommand(args: string[]): Promise<number> {
   const meta = { dataset: scene.label, format: scene.format, cameras: cameraMeta(scene) };
   const trainer = values.resume
     ? Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, ops)
-    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0 }), data, ops);
+    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0, batchRays }), data, ops);
   if (values.resume) log(`resumed ${values.resume} at step ${trainer.step}`);
   checkWritableFolder(out); // before a long run, not at its first snapshot
-  const session = new TrainingSession(new CpuBackend(trainer), { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,
+  const latest = path.join(out, 'latest.mulfa');
+  let lost: string | null = null, wroteLatest = false;
+  const backend = await openBackend(selected, trainer, log, (message) => { lost = message; session.requestStop(); });
+  const session = new TrainingSession(backend, { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,
     clock: () => performance.now() });
-  const stopped = await runInTerminal(session, log, !values.quiet, () => {
-    // a periodic snapshot that cannot be written is reported; training goes on (the last good one stays)
-    try { writeFileAtomic(path.join(out, 'latest.mulfa'), trainer.toSnapshot(meta)); } catch (e) { log(`\nwarning: ${(e as Error).message}; training goes on`); }
-  });
-  const finalFile = await saveFinal(trainer.toSnapshot(meta), path.join(out, 'final.mulfa'), log);
+  const deviceLost = () => new UsageError(`the GPU device was lost (${lost}) at step ${trainer.step}; ` +
+    (wroteLatest ? `the last snapshot ${latest} is intact — resume with --resume ${latest}` : 'no snapshot had been written yet'));
+  let stopped: boolean;
+  try {
+    stopped = await runInTerminal(session, log, !values.quiet, async () => {
+      // a periodic snapshot that cannot be written is reported; training goes on (the last good one stays)
+      const bytes = (await backend.syncToCpu(true)).toSnapshot({ ...meta, backend: backend.name });
+      try { writeFileAtomic(latest, bytes); wroteLatest = true; } catch (e) { log(`\nwarning: ${(e as Error).message}; training goes on`); }
+    });
+  } catch (e) {
+    if (lost !== null) throw deviceLost();
+    throw e;
+  }
+  if (lost !== null) throw deviceLost();
+  const finalBytes = (await backend.syncToCpu(true)).toSnapshot({ ...meta, backend: backend.name });
+  backend.dispose();
+  const finalFile = await saveFinal(finalBytes, path.join(out, 'final.mulfa'), log);
   log(`wrote ${finalFile} after ${trainer.step} steps in ${session.seconds.toFixed(1)} s`);
   if (stopped) return 130;
   const held = await loadViews(scene, evalIndices(scene));
@@ -65,10 +85,28 @@ export async function trainCommand(args: string[]): Promise<number> {
     steps: trainer.step, seconds: Number(p.seconds.toFixed(2)), train_psnr: Number(p.psnr.toFixed(3)),
     holdout_psnr: held.length ? Number(ev.psnr.toFixed(3)) : null, holdout_ssim: held.length ? Number(ev.ssim.toFixed(4)) : null,
     holdout_views: held.length, rays_per_sec: Math.round(p.raysPerSec),
-    model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile,
+    model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile, backend: backend.name,
   };
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
   return 0;
+}
+
+/**
+ * The backend the user chose (--backend; auto: a hardware GPU when the model runs there, else the CPU,
+ * saying why). A configuration the device cannot hold, or no adapter, is a usage error (exit 2).
+ */
+async function openBackend(selected: string, trainer: Trainer, log: (s: string) => void, onLost: (message: string) => void): Promise<TrainBackend> {
+  const choice = await resolveBackend(selected, trainer.config.field.model, log);
+  if (choice.backend === 'cpu') return new CpuBackend(trainer);
+  const { device, adapter } = await nodeDevice(onLost);
+  try {
+    const b = GpuTrainer.resume(device, trainer);
+    log(`training on WebGPU (${adapter})`);
+    return b;
+  } catch (e) {
+    device.destroy();
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /**
@@ -101,7 +139,7 @@ async function saveFinal(bytes: Uint8Array, file: string, log: (s: string) => vo
  * snapshots through `snapshot`, Ctrl-C asking the session to stop after the current step (a second Ctrl-C
  * quits at once). Slices of 50 ms keep Ctrl-C answered while steps are synchronous. True when stopped by Ctrl-C.
  */
-async function runInTerminal(session: TrainingSession, log: (s: string) => void, show: boolean, snapshot: () => void): Promise<boolean> {
+async function runInTerminal(session: TrainingSession, log: (s: string) => void, show: boolean, snapshot: () => Promise<void>): Promise<boolean> {
   const onSigint = () => {
     if (session.stopping) process.exit(130);
     session.requestStop();
@@ -118,7 +156,7 @@ async function runInTerminal(session: TrainingSession, log: (s: string) => void,
         `res ${p.resolution}  occ ${(p.occupancy * 100).toFixed(0)}%  eta ${formatSec(p.eta)}`;
       if (tty) process.stderr.write(`\r${bar(1 - p.eta / (p.seconds + p.eta))} ${line}\x1b[K`);
       else if (show && p.seconds - lastLog >= 5) { log(line); lastLog = p.seconds; }
-      if (session.takeSnapshotDue()) snapshot();
+      if (session.takeSnapshotDue()) await snapshot();
       await new Promise((r) => setImmediate(r)); // let the event loop run the SIGINT handler
     }
   } finally {

@@ -1,27 +1,26 @@
 /// <reference types="@webgpu/types" />
-/// <reference path="../../shaders/wgsl.d.ts" />
 /**
  * The engine's kernels in WGSL (shaders/*.wgsl) on a WebGPU device — TF.js's own when its webgpu backend
  * is active (GpuPrograms.fromTf), so tensors and these kernels share buffers. Each method records one
  * compute pass; data stays on the device. The WebAssembly/TypeScript kernels are the reference these
  * are tested against (test/browser/gpu.test.ts).
  */
-import trilinearSrc from '../../shaders/trilinear.wgsl?raw';
-import gatherSrc from '../../shaders/gather.wgsl?raw';
-import scatterSrc from '../../shaders/scatter.wgsl?raw';
-import adamSrc from '../../shaders/adam.wgsl?raw';
-import mlpLayerSrc from '../../shaders/mlp_layer.wgsl?raw';
-import mlpLayerBwdSrc from '../../shaders/mlp_layer_bwd.wgsl?raw';
-import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl?raw';
-import compositeSrc from '../../shaders/composite.wgsl?raw';
-import hashSupportSrc from '../../shaders/hash_support.wgsl?raw';
-import samplingSrc from '../../shaders/sampling.wgsl?raw';
-import occupancySrc from '../../shaders/occupancy.wgsl?raw';
-import encodeSrc from '../../shaders/encode.wgsl?raw';
-import sincosSrc from '../../shaders/sincos.wgsl?raw';
-import mulfaCommonSrc from '../../shaders/mulfa_common.wgsl?raw';
-import mulfaBackwardSrc from '../../shaders/mulfa_backward.wgsl?raw';
-import outerReduceSrc from '../../shaders/outer_reduce.wgsl?raw';
+import trilinearSrc from '../../shaders/trilinear.wgsl';
+import gatherSrc from '../../shaders/gather.wgsl';
+import scatterSrc from '../../shaders/scatter.wgsl';
+import adamSrc from '../../shaders/adam.wgsl';
+import mlpLayerSrc from '../../shaders/mlp_layer.wgsl';
+import mlpLayerBwdSrc from '../../shaders/mlp_layer_bwd.wgsl';
+import mulfaSupportSrc from '../../shaders/mulfa_support.wgsl';
+import compositeSrc from '../../shaders/composite.wgsl';
+import hashSupportSrc from '../../shaders/hash_support.wgsl';
+import samplingSrc from '../../shaders/sampling.wgsl';
+import occupancySrc from '../../shaders/occupancy.wgsl';
+import encodeSrc from '../../shaders/encode.wgsl';
+import sincosSrc from '../../shaders/sincos.wgsl';
+import mulfaCommonSrc from '../../shaders/mulfa_common.wgsl';
+import mulfaBackwardSrc from '../../shaders/mulfa_backward.wgsl';
+import outerReduceSrc from '../../shaders/outer_reduce.wgsl';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';

@@ -15,11 +15,13 @@ export interface TrainChoices {
   seed: number;
   /** Step budget (0 or Infinity: none); also the length of the learning-rate decay when set. */
   maxSteps: number;
+  /** Rays per step (default TRAIN_DEFAULTS.batchRays; GPUs take far larger batches). */
+  batchRays?: number;
 }
 
 /** The training configuration for a user's choices (the defaults for everything else). */
 export function trainConfigFor(c: TrainChoices): TrainConfig {
-  return { ...TRAIN_DEFAULTS, seed: c.seed, field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution },
+  return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays, field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution },
     decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps };
 }
 

@@ -12,7 +12,7 @@ import { TRAIN_DEFAULTS } from '../../core/train/Trainer';
 import { estimateMemory } from '../../core/train/memory';
 import type { FromWorker, ToWorker, Progress, TrainSettings } from './protocol';
 import { drawRgb } from '../draw';
-import { chooseBackend } from './backendChoice';
+import { chooseBackend } from '../../core/gpu/adapter';
 import { decodeSnapshot } from '../../core/io/snapshot';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -110,7 +110,7 @@ export class TrainPanel {
   async start(): Promise<void> {
     if (!this.data) return;
     const settings = this.settings();
-    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, settings.model);
+    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, settings.model, navigator.gpu);
     settings.backend = choice.backend;
     document.body.dataset.backendNote = choice.note;
     this.newWorker();
@@ -133,7 +133,7 @@ export class TrainPanel {
       };
     });
     const meta = decodeSnapshot(bytes, name).header as { config?: { field?: { model?: GridKind } } };
-    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, meta.config?.field?.model ?? 'dense');
+    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, meta.config?.field?.model ?? 'dense', navigator.gpu);
     document.body.dataset.backendNote = choice.note;
     this.send({ type: 'load', bytes, name, data: this.data, backend: choice.backend });
     await state;

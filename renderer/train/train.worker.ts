@@ -12,6 +12,7 @@ import { extractMesh, extractPoints } from '../../core/mesh/extract';
 import { bakeField } from '../../core/render/bake';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { GpuTrainer } from '../../core/gpu/GpuTrainer';
+import { openDevice } from '../../core/gpu/adapter';
 import { CpuBackend, type TrainBackend } from '../../core/train/backend';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -51,18 +52,14 @@ async function current(): Promise<Trainer> {
 let device: GPUDevice | null = null;
 async function gpuDevice(): Promise<GPUDevice> {
   if (device) return device;
-  const adapter = await navigator.gpu?.requestAdapter();
-  if (!adapter) throw new Error('WebGPU is not available here: choose the CPU backend');
-  const d = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-    maxBufferSize: adapter.limits.maxBufferSize } });
-  device = d;
-  void d.lost.then((info) => {
+  const d = (await openDevice(navigator.gpu, (message) => {
     device = null;
-    if (info.reason === 'destroyed') return;
     if (run?.name === 'webgpu') run = null; // the CPU trainer keeps the last synced parameters
-    post({ type: 'error', message: `the GPU device was lost (${info.message || info.reason}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
+    post({ type: 'error', message: `the GPU device was lost (${message}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
     if (state === 'training' || state === 'paused') setState('stopped');
-  });
+  })).device;
+  device = d;
+  void d.lost.then(() => { if (device === d) device = null; });
   return d;
 }
 

@@ -1,3 +1,4 @@
+/// <reference path="../../shaders/glsl.d.ts" />
 /**
  * The live viewport (three.js, WebGL2): the scene's box and training-camera frusta, orbit controls, and the
  * field drawn by a GLSL ray marcher over 3D textures baked by the training worker (core/render/bake.ts),

@@ -21,7 +21,8 @@ export async function runMain(args: string[]): Promise<CliResult> {
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
-export function runProcess(args: string[], cwd = REPO): CliResult {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'cli/mulfa.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+export function runProcess(args: string[], cwd = REPO, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'cli/mulfa.js'), ...args], { cwd, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000,
+    env: opts.env ? { ...process.env, ...opts.env } : process.env });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Ray sampling with the occupancy grid (core/render/sampling.ts), in three passes over n rays:
 //   count: per ray, first t and candidate count (box ∩ [near, far], jitter[r] of a step), and how many land in
 //          occupied cells → kept[r]
@@ -91,3 +92,4 @@ fn place(@builtin(global_invocation_id) gid: vec3<u32>) {
     S++;
   }
 }
+`;

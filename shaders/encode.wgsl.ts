@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Decoder input and output (core/field/Decoder.ts encodeDecoderInput, sigmoid):
 //   encode:  X[s, 0:C] = colour features of sample s; X[s, C:] = PE(direction of its ray) =
 //            [d, sin(d), cos(d), sin(2d), cos(2d), …] (per frequency: sin of the 3 axes, then cos); row width Dp ≥ C + 3 + 6·freqs
@@ -62,3 +63,4 @@ fn split(@builtin(global_invocation_id) gid: vec3<u32>) {
   let s = t / P.C; let c = t % P.C;
   X[t] = Y[s * P.Dp + c];
 }
+`;

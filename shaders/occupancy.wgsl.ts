@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Occupancy refresh for dense and MulFAGrid density grids (RadianceField.refreshOccupancy): a cell is occupied
 // when the largest raw density over the grid vertices touching it exceeds rawThr (the interpolation weights
 // are convex, so this bounds the density anywhere in the cell). One invocation per cell; writes 0/1 and
@@ -27,3 +28,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   cells[i] = on;
   if (on == 1u) { atomicAdd(&count[0], 1u); }
 }
+`;

@@ -1,8 +1,9 @@
+export default /* wgsl */ `
 // Backward of one decoder layer (shaders/mlp_layer.wgsl; core/field/Decoder.ts backward).
 // entry dx: dX[i, k] = (Σ_o dY[i, o] · W[o, k]) · (X[i, k] > 0 when maskRelu = 1: the ReLU of the layer below),
 //           16×16 tiles through workgroup memory.
 // entry dw: dW[o, k] += Σ_i dY[i, o] · X[i, k] and db[o] += Σ_i dY[i, o] (k = inD), rows split in chunks of
-//           `rows` per workgroup row; chunk partial sums land with compare-exchange float adds.
+//           "rows" per workgroup row; chunk partial sums land with compare-exchange float adds.
 struct Params { n: u32, inD: u32, outD: u32, maskRelu: u32, rows: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
@@ -57,3 +58,4 @@ fn dw(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   if (acc != 0.0) { addF32(o * cols + k, acc); }
 }
+`;

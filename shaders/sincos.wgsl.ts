@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Shared by shaders that need sin/cos to f32 precision (GpuKernels prepends it): WGSL's sin/cos promise only
 // 2^-11 absolute error inside [−π, π].
 const PI = 3.14159265358979;
@@ -13,3 +14,4 @@ fn sincos(x0: f32) -> vec2<f32> {
   return vec2<f32>(s, c);
 }
 
+`;

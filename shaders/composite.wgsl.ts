@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Volume rendering along rays (core/render/composite.ts), one invocation per ray. On the GPU every sample
 // has an rgb slot (colour is cheap to compute for all), so colorOf becomes a flag: colored[s] = 1 where the
 // weight T·α exceeds the threshold (the samples the CPU decodes). Entry points:
@@ -71,3 +72,4 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     behind = a * c + (1.0 - a) * behind;
   }
 }
+`;

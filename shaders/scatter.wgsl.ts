@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // dF[idx_k·C + c] += w_k · dOut[i·C + c] (core/field/GridModel.ts gatherBackward), correct under contention:
 // WGSL has no float atomics, so each add is a compare-exchange loop on the float's bits (atomic<u32>).
 // One invocation per (point, corner, channel). Order of additions is not fixed: results agree with the
@@ -26,3 +27,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v = w[k] * dOut[i * P.C + c];
   if (v != 0.0) { atomicAddF32(u32(idx[k]) * P.C + c, v); }
 }
+`;

@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Sums of outer products over rows, deterministic and without atomics (the MulFA kernel's parameter
 // gradients from mulfa_backward.wgsl's rows):
 //   reduce: per chunk of chunkRows rows, partial[(chunk0 + chunk)·total + outOff + h·(yw + 1) + j] =
@@ -61,3 +62,4 @@ fn sum(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var c = 0u; c < P.chunks; c++) { s += partial[c * P.total + o]; }
   out[o] += s;
 }
+`;

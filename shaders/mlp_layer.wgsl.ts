@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // One decoder layer (core/field/Decoder.ts): Y[i, o] = act(b[o] + Σ_k X[i, k] · W[o, k]), act = ReLU for hidden
 // layers (relu = 1) or none (the last layer, sigmoid applied on the CPU side). 16×16 output tiles, inputs
 // staged through workgroup memory in 16-wide slices.
@@ -30,3 +31,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
     Y[i * P.outD + o] = select(y, max(y, 0.0), P.relu == 1u);
   }
 }
+`;

@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // main: io[i·C + c] = Σ_k w[i·K + k] · F[idx[i·K + k]·C + c] (core/field/GridModel.ts gatherForward).
 //       One invocation per (point, channel).
 // dot:  dW[i·K + k] += Σ_c io[i·C + c] · F[idx[i·K + k]·C + c] — dL/dw of a learned kernel with io = dL/dout
@@ -31,3 +32,4 @@ fn dot(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var c = 0u; c < P.C; c++) { acc += io[i * P.C + c] * F[r + c]; }
   dW[k] += acc;
 }
+`;

@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Masked Adam (core/optim/Adam.ts): entries with a zero gradient keep value and moments; bias corrections
 // by each entry's own update count (tables c1, c2). One invocation per entry.
 struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32, lr: f32, b1: f32, b2: f32, eps: f32 }
@@ -25,3 +26,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   x[i] = x[i] - P.lr * (mi * c1[tc]) / (sqrt(vi * c2[tc]) + P.eps);
   g[i] = 0.0;
 }
+`;

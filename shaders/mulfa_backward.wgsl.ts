@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Backward of the MulFA kernel (core/field/MulFAGrid.ts MulFAKernel.backward), stage 1 of 2: per point,
 // from dL/dφ̄ [8], the per-corner factors whose outer products are the parameter gradients. Summing them
 // over points happens in outer_reduce.wgsl (deterministic, no atomics) — each parameter gradient is
@@ -86,3 +87,4 @@ fn stage(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
 }
+`;

@@ -1,6 +1,6 @@
 // The backend selector's Auto: software WebGPU adapters (SwiftShader, llvmpipe) are recognised and never picked.
 import { describe, expect, it } from 'vitest';
-import { isSoftwareAdapter } from '../../renderer/train/backendChoice';
+import { isSoftwareAdapter } from '../../../core/gpu/adapter';
 
 describe('Auto backend', () => {
   it('tells software adapters from GPUs by their info', () => {

@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Multiresolution hash support (core/field/HashGrid.ts): per level the 8 corners of the cell, indexed
 // densely when the level's R³ vertices fit in its table, else by (x ⊕ y·2654435761 ⊕ z·805459861) mod T;
 // trilinear weights. One invocation per (point, level).
@@ -33,3 +34,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     w[o + c] = select(1.0 - cx.y, cx.y, b.x == 1u) * select(1.0 - cy.y, cy.y, b.y == 1u) * select(1.0 - cz.y, cz.y, b.z == 1u);
   }
 }
+`;

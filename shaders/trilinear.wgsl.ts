@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // Dense-grid support (core/field/GridModel.ts trilinearSupport): the 8 corners of the cell of each point
 // p ∈ [0, 1]³ (clamped), x fastest, and their trilinear weights. One invocation per point.
 struct Params { n: u32, R: u32, base: u32, pad: u32 }
@@ -31,3 +32,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     w[i * 8u + c] = wx * wy * wz;
   }
 }
+`;

@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // The MulFA kernel's per-point forward pieces (core/field/MulFAGrid.ts), shared by mulfa_support.wgsl and
 // mulfa_backward.wgsl (GpuKernels prepends sincos.wgsl and this file). The including shader declares:
 //   K: packed parameters — A1ᵀ [Z·16] | b1 [16] | for m = 1..M−1: Aᵀ_m [16·16] | b_m [16] | a [16] | c
@@ -99,3 +100,4 @@ fn mulfa_corner_score(cl: MCell, c: u32, h1: array<f32, 16>, R: u32, M: u32, Z: 
   }
   return mulfa_score(z, M, Z);
 }
+`;

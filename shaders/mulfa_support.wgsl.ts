@@ -1,3 +1,4 @@
+export default /* wgsl */ `
 // MulFAGrid support (core/field/MulFAGrid.ts, core/wasm/kernels.c mulfa_point): for each point the 8 cell
 // corners and the learned kernel's normalised weights
 //   z1 = γ(u); h1 = A1 z1 + b1; per corner: z_{m+1} = h_m ⊙ sin(Ω_m p + ψ_m), h_{m+1} = A_{m+1} z_{m+1} + b_{m+1};
@@ -32,3 +33,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     w[i * 8u + c] = phi[c] * inv;
   }
 }
+`;

@@ -1,0 +1,70 @@
+// `mulfa train --backend webgpu` in Node (Dawn through the npm webgpu package) on SwiftShader, Debian
+// Chromium's software Vulkan driver: the same 60-step demo run as on the CPU lands within 0.5 dB of it, a run
+// hops CPU → WebGPU → CPU through snapshots and ends where the CPU-only run does, `auto` never picks the
+// software adapter, and a missing adapter or an over-size configuration is one line and exit 2.
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { TempDir } from '../fixtures/datasets';
+import { runProcess, type CliResult } from './run';
+
+const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const d = new TempDir();
+afterAll(() => d.dispose());
+
+// small enough for SwiftShader (a CPU emulating a GPU: ~2 s per 128-ray step here)
+const RUN = ['demo', '--model', 'dense', '--batch-rays', '128', '--downscale', '2', '--seed', '3', '--quiet', '--json'];
+function train(out: string, args: string[], env: Record<string, string> = { VK_ICD_FILENAMES: ICD }): CliResult & { json: Record<string, unknown> } {
+  const r = runProcess(['train', ...RUN, '--out', d.path(out), ...args], undefined, { env, timeoutMs: 400_000 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return { ...r, json: r.code === 0 && last.startsWith('{') ? JSON.parse(last) : {} };
+}
+
+describe.skipIf(!existsSync(ICD))('mulfa train --backend webgpu (Node, SwiftShader)', () => {
+  let cpu60 = 0;
+
+  it('trains the demo within 0.5 dB of the CPU run', () => {
+    const cpu = train('cpu60', ['--max-steps', '60', '--backend', 'cpu']);
+    expect(cpu.code, cpu.stderr).toBe(0);
+    cpu60 = cpu.json.holdout_psnr as number;
+    const gpu = train('gpu60', ['--max-steps', '60', '--backend', 'webgpu']);
+    expect(gpu.code, gpu.stderr).toBe(0);
+    expect(gpu.stderr).toMatch(/training on WebGPU \(google swiftshader\)/);
+    expect(gpu.json.backend).toBe('webgpu');
+    expect(gpu.json.steps).toBe(60);
+    expect(cpu60).toBeGreaterThan(14); // it learned (after one step: 10.5 dB)
+    expect(Math.abs((gpu.json.holdout_psnr as number) - cpu60)).toBeLessThan(0.5);
+  }, 600_000);
+
+  it('resumes across backends: a CPU snapshot trains on WebGPU, and its snapshot on the CPU, as the CPU alone would', () => {
+    const run = (out: string, to: number, backend: string, from?: string) => {
+      const r = train(out, ['--max-steps', String(to), '--backend', backend, ...(from ? ['--resume', d.path(`${from}/final.mulfa`)] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+      if (from) expect(r.stderr).toMatch(new RegExp(`resumed .* at step ${to === 60 ? 30 : 60}`));
+      expect(r.json.steps).toBe(to);
+      return r.json.holdout_psnr as number;
+    };
+    // a snapshot keeps its schedule (the first run's --max-steps set the decay), so the reference hops too
+    const a = run('a', 30, 'cpu');
+    const viaGpu = run('b-gpu', 60, 'webgpu', 'a'), viaCpu = run('b-cpu', 60, 'cpu', 'a');
+    expect(viaGpu).toBeGreaterThan(a + 0.2); // the GPU's steps reached the snapshot (measured: +0.35 dB)
+    expect(Math.abs(viaGpu - viaCpu)).toBeLessThan(0.15); // measured: 0.013 dB
+    const c1 = run('c-gpu', 75, 'cpu', 'b-gpu'), c2 = run('c-cpu', 75, 'cpu', 'b-cpu');
+    expect(Math.abs(c1 - c2)).toBeLessThan(0.15);
+  }, 600_000);
+
+  it('auto never picks the software adapter; a missing adapter or an over-size grid is one line, exit 2', () => {
+    const auto = train('auto', ['--max-steps', '1', '--backend', 'auto']);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(/auto → CPU: the only WebGPU adapter is a software renderer \(google swiftshader\)/);
+    expect(auto.json.backend).toBe('cpu');
+
+    const none = train('none', ['--max-steps', '1', '--backend', 'webgpu'], { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim().split('\n').filter((l) => l.startsWith('mulfa train:'))).toEqual([expect.stringMatching(/no WebGPU adapter/)]);
+
+    const big = train('big', ['--max-steps', '1', '--backend', 'webgpu', '--resolution', '700']);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/mulfa train: resolution 700 .* MiB buffer; this GPU allows 1024 MiB/);
+    expect(existsSync(d.path('big/final.mulfa'))).toBe(false);
+  }, 120_000);
+});
