@@ -29,7 +29,7 @@ export function writeDemoBlender(dir: string, size = 800, views = 100, log: (s: 
   writeFileSync(path.join(dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: DEMO_FOV_X, frames }, null, 1));
 }
 
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
+if (process.argv[1]?.endsWith('blenderScene.ts')) { // run as a script (not when bundled into another)
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { size: { type: 'string' }, views: { type: 'string' } } });
   if (!positionals[0]) { process.stderr.write('usage: tsx bench/blenderScene.ts DIR [--size 800] [--views 100]\n'); process.exit(2); }
   writeDemoBlender(positionals[0], Number(values.size ?? 800), Number(values.views ?? 100), (s) => process.stderr.write(s + '\n'));

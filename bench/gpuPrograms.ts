@@ -111,9 +111,12 @@ export async function benchGpuStep(model: 'dense' | 'mulfagrid' | 'hash', rays: 
     samples = await gf.render(rays, origins, dirs, 0, 10, [1, 1, 1], jitter);
     gf.backward(dRgb);
     gf.adamGrids(0.1);
-    await gf.readNetGrads();
-    net.update();
-    gf.uploadNet();
+    gf.adamDecoder(1e-3, net);
+    if (field.kernels.length) {
+      await gf.readKernelGrads();
+      net.update();
+      gf.uploadKernels();
+    }
     await device.queue.onSubmittedWorkDone();
     if (r > 0) times.push(performance.now() - t);
   }

@@ -5,8 +5,9 @@
  * alpha → colour features → view encoding → decoder → sigmoid → composite, and back (composite → sigmoid →
  * decoder layers → feature and density scatters → the MulFA kernel's weight gradients and backward).
  * Grids and their Adam moments live on the device; the small networks (decoder, MulFA kernel) are
- * optimised on the CPU by the trainer's own Adam: readNetGrads() brings their gradients over, uploadNet()
- * sends the updated weights back.
+ * The decoder is optimised on the device too (adamDecoder); the MulFA kernels, whose filter tables follow
+ * their frequencies, by the trainer's own Adam on the CPU: readKernelGrads() brings their gradients over,
+ * uploadKernels() sends the updated kernels back.
  */
 import type { RadianceField } from '../field/RadianceField';
 import type { Adam } from '../optim/Adam';
@@ -28,6 +29,17 @@ function adamCorrections(): { c1: Float32Array; c2: Float32Array } {
   return adamTables;
 }
 
+/** W [out, in] and b [out] as one [out, in + 1] array (the bias last in each row). */
+function packLayer<T extends Float32Array | Int32Array>(W: T, b: T, inD: number, outD: number, make: (n: number) => T): T {
+  const p = make(outD * (inD + 1));
+  for (let o = 0; o < outD; o++) { p.set(W.subarray(o * inD, (o + 1) * inD), o * (inD + 1)); p[o * (inD + 1) + inD] = b[o]; }
+  return p;
+}
+
+function unpackLayer<T extends Float32Array | Int32Array>(p: T, W: T, b: T, inD: number, outD: number): void {
+  for (let o = 0; o < outD; o++) { W.set(p.subarray(o * (inD + 1), o * (inD + 1) + inD), o * inD); b[o] = p[o * (inD + 1) + inD]; }
+}
+
 export class GpuField {
   readonly densityFeatures: GPUBuffer; readonly colorFeatures: GPUBuffer; readonly densityGrad: GPUBuffer; readonly colorGrad: GPUBuffer;
   /** Decoder layers: weights, biases, and their gradients packed per layer ([out, in + 1]). */
@@ -41,6 +53,8 @@ export class GpuField {
   private readonly deviceKernels: DeviceKernel[] = [];
   private readonly levelRes: GPUBuffer | null = null;
   private readonly adamState: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[]; c1: GPUBuffer; c2: GPUBuffer };
+  /** The decoder layers' Adam moments and counts, packed [out, in + 1] like their gradients. */
+  private readonly netAdam: { m: GPUBuffer[]; v: GPUBuffer[]; t: GPUBuffer[] };
   /** Device buffers by lifetime: the field's, per-ray (batch size) and per-sample (sample count). */
   private readonly owned: GPUBuffer[] = [];
   private rayOwned: GPUBuffer[] = [];
@@ -50,13 +64,16 @@ export class GpuField {
   private nRays = 0;
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
-  private rayBufs: { rays: GPUBuffer; jitter: GPUBuffer; sb: SampleBuffers } | null = null;
+  private rayBufs: { rays: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; sb: SampleBuffers } | null = null;
   /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
   private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
 
-  /** Uploads the field's parameters (and the grid optimiser's moments when given: [density, colour] features). */
-  constructor(readonly gk: GpuPrograms, readonly field: RadianceField, gridOpt?: Adam) {
+  /**
+   * Uploads the field's parameters, and the optimisers' moments when given: the grid optimiser's over
+   * [density, colour] features, the network optimiser's over [decoder weights…, biases…, kernels…].
+   */
+  constructor(readonly gk: GpuPrograms, readonly field: RadianceField, gridOpt?: Adam, netOpt?: Adam) {
     const d = field.density, c = field.color;
     if (d.kind === 'fouriergrid') throw new Error('the WebGPU backend trains dense, MulFAGrid and hash models (not fouriergrid); use the CPU backend');
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
@@ -69,6 +86,15 @@ export class GpuField {
     this.densityGrad = buf(d.features.data.byteLength); this.colorGrad = buf(c.features.data.byteLength);
     this.W = dec.weights.map((p) => buf(p.data)); this.b = dec.biases.map((p) => buf(p.data));
     this.layerGrads = this.W.map((_, l) => buf(this.dims[l + 1] * (this.dims[l] + 1) * 4));
+    const L = this.W.length;
+    if (netOpt && (netOpt.params[0]?.p !== dec.weights[0] || netOpt.params[L]?.p !== dec.biases[0])) throw new Error('GpuField: the network optimiser does not start with the decoder');
+    const packed = (l: number, pick: (j: number) => Float32Array | Int32Array, make: (n: number) => Float32Array | Int32Array) =>
+      buf(netOpt ? packLayer(pick(l), pick(L + l), this.dims[l], this.dims[l + 1], make) : this.dims[l + 1] * (this.dims[l] + 1) * 4);
+    this.netAdam = {
+      m: this.W.map((_, l) => packed(l, (j) => netOpt!.m[j], (n) => new Float32Array(n))),
+      v: this.W.map((_, l) => packed(l, (j) => netOpt!.v[j], (n) => new Float32Array(n))),
+      t: this.W.map((_, l) => packed(l, (j) => netOpt!.t[j], (n) => new Int32Array(n))),
+    };
     this.occ = buf(Int32Array.from(field.occupancy.cells));
     this.occCount = buf(4);
     if (d instanceof MulFAGrid && c instanceof MulFAGrid) {
@@ -113,7 +139,8 @@ export class GpuField {
     this.rayCap = n;
     const sb = gk.sampleBuffers(n, n * perRay);
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
-    this.rayBufs = { rays: GpuField.keep(this.rayOwned, gk.buffer(n * 24)), jitter: GpuField.keep(this.rayOwned, gk.buffer(n * 4)), sb };
+    const rb = (bytes: number) => GpuField.keep(this.rayOwned, gk.buffer(bytes));
+    this.rayBufs = { rays: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), sb };
     return this.rayBufs;
   }
 
@@ -139,15 +166,20 @@ export class GpuField {
     return { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg };
   }
 
-  /** Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step); returns the sample count. */
-  async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array): Promise<number> {
+  /**
+   * Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step); returns the sample
+   * count. `target` [n, 3] (training) goes up with the rays for loss().
+   */
+  async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array,
+    target?: Float32Array): Promise<number> {
     const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, dims = this.dims, R = f.density.resolution;
     const rays = new Float32Array(n * 6);
     for (let i = 0; i < n; i++) { rays.set(origins.subarray(i * 3, i * 3 + 3), i * 6); rays.set(dirs.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
-    gk.device.queue.writeBuffer(r.rays, 0, rays);
-    gk.device.queue.writeBuffer(r.jitter, 0, Float32Array.from(jitter.subarray(0, n)));
+    gk.write(r.rays, rays);
+    gk.write(r.jitter, jitter.subarray(0, n));
+    if (target) gk.write(r.target, target.subarray(0, n * 3));
     gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb);
-    const S = new Int32Array(await gk.read(r.sb.rayStart, (n + 1) * 4))[n];
+    const S = new Int32Array(await gk.read(r.sb.rayStart, 4, n * 4))[0]; // rayStart[n]: the sample count
     const b = this.ensureSamples(S), pts = r.sb.pts;
     if (this.deviceKernels.length) {
       gk.mulfaSupport(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.idx, b.w);
@@ -173,10 +205,25 @@ export class GpuField {
     return new Float32Array(await this.gk.read(this.sampleBufs!.cb.io, this.nRays * 12));
   }
 
-  /** Gradients of the last render for dL/dC [n, 3], accumulated into densityGrad, colorGrad, layerGrads and the kernels' gradient buffers. */
-  backward(dRgb: Float32Array): void {
+  /**
+   * The mean squared error of the last render against its target (render's `target`), on the device: the
+   * rendered colours become dL/dC for backward(); returns a function that maps the loss (call it after
+   * end(), e.g. a step later).
+   */
+  loss(): () => Promise<number> {
+    const gk = this.gk, r = this.rayBufs!, n = this.nRays;
+    gk.mse(n, this.sampleBufs!.cb.io, r.target, r.partial);
+    const read = gk.readLater(r.partial, Math.ceil(n / 64) * 4);
+    return async () => new Float32Array(await read()).reduce((a, x) => a + x, 0) / (n * 3);
+  }
+
+  /**
+   * Gradients of the last render for dL/dC [n, 3] (none: loss() left them on the device), accumulated into
+   * densityGrad, colorGrad, layerGrads and the kernels' gradient buffers.
+   */
+  backward(dRgb?: Float32Array): void {
     const gk = this.gk, b = this.sampleBufs!, f = this.field, S = this.S, C = f.color.channels, dims = this.dims, K = this.K, L = this.W.length;
-    gk.device.queue.writeBuffer(b.cb.io, 0, Float32Array.from(dRgb.subarray(0, this.nRays * 3)));
+    if (dRgb) gk.write(b.cb.io, dRgb.subarray(0, this.nRays * 3));
     gk.clear(b.cb.dSampleRgb);
     gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
     gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
@@ -200,32 +247,40 @@ export class GpuField {
     }
   }
 
-  /** Adds the device's decoder and kernel gradients to the CPU parameters' .grad and clears them on the device. */
-  async readNetGrads(): Promise<void> {
-    const gk = this.gk, dec = this.field.decoder as unknown as { weights: { grad: Float32Array }[]; biases: { grad: Float32Array }[] };
-    for (let l = 0; l < this.W.length; l++) {
-      const inD = this.dims[l], outD = this.dims[l + 1], g = new Float32Array(await gk.read(this.layerGrads[l]));
-      gk.clear(this.layerGrads[l]);
-      const gW = dec.weights[l].grad, gb = dec.biases[l].grad;
-      for (let o = 0; o < outD; o++) {
-        for (let i = 0; i < inD; i++) gW[o * inD + i] += g[o * (inD + 1) + i];
-        gb[o] += g[o * (inD + 1) + inD];
-      }
-    }
+  /** Adds the device's MulFA kernel gradients to the CPU parameters' .grad and clears them on the device (none for other models). */
+  async readKernelGrads(): Promise<void> {
     for (const m of this.deviceKernels) {
-      addMulFAGrads(m.k, new Float32Array(await gk.read(m.grads, m.total * 4)));
-      gk.clear(m.grads);
+      addMulFAGrads(m.k, new Float32Array(await this.gk.read(m.grads, m.total * 4)));
+      this.gk.clear(m.grads);
     }
   }
 
-  /** Sends the CPU's decoder weights and MulFA kernels (packed, with their filter tables) to the device. */
-  uploadNet(): void {
-    const q = this.gk.device.queue, dec = this.field.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
-    // copies: the CPU arrays may live in shared WebAssembly memory, which writeBuffer does not take
-    for (let l = 0; l < this.W.length; l++) { q.writeBuffer(this.W[l], 0, Float32Array.from(dec.weights[l].data)); q.writeBuffer(this.b[l], 0, Float32Array.from(dec.biases[l].data)); }
+  /** Adds the device's decoder gradients to the CPU parameters' .grad and clears them on the device (parity tests; training keeps them there). */
+  async readDecoderGrads(): Promise<void> {
+    const dec = this.field.decoder as unknown as { weights: { grad: Float32Array }[]; biases: { grad: Float32Array }[] };
+    for (let l = 0; l < this.W.length; l++) {
+      const g = new Float32Array(await this.gk.read(this.layerGrads[l])), W = new Float32Array(dec.weights[l].grad.length), b = new Float32Array(dec.biases[l].grad.length);
+      unpackLayer(g, W, b, this.dims[l], this.dims[l + 1]);
+      W.forEach((x, i) => (dec.weights[l].grad[i] += x));
+      b.forEach((x, i) => (dec.biases[l].grad[i] += x));
+      this.gk.clear(this.layerGrads[l]);
+    }
+  }
+
+  /** One masked Adam step of the decoder layers on the device (the network optimiser's settings; `lr` its group rate × the decay). */
+  adamDecoder(lr: number, opt: Adam): void {
+    const dec = this.field.decoder as unknown as { weights: { lrScale: number }[]; biases: { lrScale: number }[] }, A = this.adamState, N = this.netAdam;
+    for (let l = 0; l < this.W.length; l++) {
+      this.gk.adamLayer(this.dims[l], this.dims[l + 1], this.W[l], this.b[l], this.layerGrads[l], N.m[l], N.v[l], N.t[l], A.c1, A.c2,
+        lr * dec.weights[l].lrScale, opt.beta1, opt.beta2, opt.eps);
+    }
+  }
+
+  /** Sends the CPU's MulFA kernels (packed, with their filter tables) to the device. */
+  uploadKernels(): void {
     for (const m of this.deviceKernels) {
       const p = GpuPrograms.packMulFAData(m.k, this.field.density.resolution);
-      q.writeBuffer(m.params, 0, p.params); q.writeBuffer(m.tables, 0, p.tables);
+      this.gk.write(m.params, p.params); this.gk.write(m.tables, p.tables);
     }
   }
 
@@ -246,7 +301,7 @@ export class GpuField {
     if (f.density instanceof HashGrid) {
       f.density.features.data.set(new Float32Array(await gk.read(this.densityFeatures, f.density.features.data.byteLength)));
       f.refreshOccupancy();
-      gk.device.queue.writeBuffer(this.occ, 0, Int32Array.from(f.occupancy.cells));
+      gk.write(this.occ, Int32Array.from(f.occupancy.cells));
       return;
     }
     gk.clear(this.occCount);
@@ -254,9 +309,19 @@ export class GpuField {
     f.occupancy.occupiedCount = new Uint32Array(await gk.read(this.occCount, 4))[0];
   }
 
-  /** Copies the grids (and, with `gridOpt`, their Adam moments) into the CPU field. */
-  async copyToCpu(gridOpt?: Adam): Promise<void> {
-    const f = this.field, gk = this.gk, read = gk.read.bind(gk);
+  /** Copies the grids and the decoder (and, with the optimisers, their Adam moments) into the CPU field and optimisers. */
+  async copyToCpu(gridOpt?: Adam, netOpt?: Adam): Promise<void> {
+    const f = this.field, gk = this.gk, read = gk.read.bind(gk), L = this.W.length;
+    const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
+    for (let l = 0; l < L; l++) {
+      dec.weights[l].data.set(new Float32Array(await read(this.W[l], dec.weights[l].data.byteLength)));
+      dec.biases[l].data.set(new Float32Array(await read(this.b[l], dec.biases[l].data.byteLength)));
+      if (!netOpt) continue;
+      const inD = this.dims[l], outD = this.dims[l + 1], N = this.netAdam;
+      unpackLayer(new Float32Array(await read(N.m[l])), netOpt.m[l], netOpt.m[L + l], inD, outD);
+      unpackLayer(new Float32Array(await read(N.v[l])), netOpt.v[l], netOpt.v[L + l], inD, outD);
+      unpackLayer(new Int32Array(await read(N.t[l])), netOpt.t[l], netOpt.t[L + l], inD, outD);
+    }
     f.density.features.data.set(new Float32Array(await read(this.densityFeatures, f.density.features.data.byteLength)));
     f.color.features.data.set(new Float32Array(await read(this.colorFeatures, f.color.features.data.byteLength)));
     f.occupancy.cells.set(new Uint32Array(await read(this.occ, f.occupancy.cells.length * 4))); // u32 per cell → 0/1 bytes

@@ -21,27 +21,53 @@ import sincosSrc from '../../shaders/sincos.wgsl';
 import mulfaCommonSrc from '../../shaders/mulfa_common.wgsl';
 import mulfaBackwardSrc from '../../shaders/mulfa_backward.wgsl';
 import outerReduceSrc from '../../shaders/outer_reduce.wgsl';
+import lossSrc from '../../shaders/loss.wgsl';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
 
 const ROW = 65535; // workgroups per dispatch dimension
 
+/** What the device was asked to do (bench JSON; tests bound them per step). */
+export interface GpuCounters { submits: number; dispatches: number; bytesUploaded: number; bytesRead: number }
+
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment's default
+
+/**
+ * The WGSL programs and the runtime around them: pipelines made once; uniforms in one arena buffer (a
+ * 256-byte slot per dispatch of a submit, written with one writeBuffer when it is submitted); bind groups
+ * cached by pipeline, slot and buffers (a step that repeats the last one's dispatches makes none); between
+ * begin() and end() every dispatch, clear and copy is recorded into one command encoder and submitted once;
+ * read-back staging buffers pooled by size.
+ */
 export class GpuPrograms {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  readonly counters: GpuCounters = { submits: 0, dispatches: 0, bytesUploaded: 0, bytesRead: 0 };
+  private enc: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private recording = false;
+  private slot = 0;
+  private arenaSlots = 512;
+  private arena: GPUBuffer;
+  private staged = new ArrayBuffer(512 * UNIFORM_SLOT);
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 1;
+  private readonly staging = new Map<number, GPUBuffer[]>();
 
   constructor(readonly device: GPUDevice) {
     for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
-      ['adam', adamSrc, 'main'], ['mlp_layer', mlpLayerSrc, 'main'], ['mlp_layer_dx', mlpLayerBwdSrc, 'dx'], ['mlp_layer_dw', mlpLayerBwdSrc, 'dw'],
+      ['adam', adamSrc, 'main'], ['adam_layer', adamSrc, 'layer'], ['mlp_layer', mlpLayerSrc, 'main'], ['mlp_layer_dx', mlpLayerBwdSrc, 'dx'], ['mlp_layer_dw', mlpLayerBwdSrc, 'dw'],
       ['mulfa_support', sincosSrc + mulfaCommonSrc + mulfaSupportSrc, 'main'], ['mulfa_stage', sincosSrc + mulfaCommonSrc + mulfaBackwardSrc, 'stage'],
       ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
-      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split']]) {
+      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
+    this.arena = this.makeArena();
   }
 
   /** The device of TF.js's active webgpu backend (`tf.backend()` after `tf.setBackend('webgpu')`). */
@@ -49,6 +75,10 @@ export class GpuPrograms {
     const device = (backend as { device?: GPUDevice }).device;
     if (!device) throw new Error('TF.js is not on its webgpu backend');
     return new GpuPrograms(device);
+  }
+
+  private makeArena(): GPUBuffer {
+    return this.device.createBuffer({ label: 'uniforms', size: this.arenaSlots * UNIFORM_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
   /** A storage buffer holding `data` (or `bytes` zeros). */
@@ -59,40 +89,111 @@ export class GpuPrograms {
     if (typeof data !== 'number') {
       new Uint8Array(buf.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       buf.unmap();
+      this.counters.bytesUploaded += data.byteLength;
     }
     return buf;
   }
 
-  /** Copies a buffer back to the CPU. */
-  async read(buf: GPUBuffer, bytes = buf.size): Promise<ArrayBuffer> {
-    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(buf, 0, staging, 0, bytes);
-    this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = staging.getMappedRange().slice(0);
-    staging.unmap();
-    staging.destroy();
-    return out;
+  /**
+   * Writes `data` into `buf` at `offset` bytes, in order with what was recorded before (a pending recording
+   * is submitted first). `data` is copied (it may live in shared WebAssembly memory, which writeBuffer does not take).
+   */
+  write(buf: GPUBuffer, data: Float32Array | Int32Array | Uint32Array, offset = 0): void {
+    if (this.enc) this.flush();
+    const copy = data.buffer instanceof ArrayBuffer ? data : data.slice();
+    this.device.queue.writeBuffer(buf, offset, copy.buffer, copy.byteOffset, copy.byteLength);
+    this.counters.bytesUploaded += data.byteLength;
   }
 
-  private uniform(values: (number | { f: number })[]): GPUBuffer {
-    const ab = new ArrayBuffer(Math.max(16, Math.ceil(values.length / 4) * 16));
-    const u = new Uint32Array(ab), f = new Float32Array(ab);
-    values.forEach((v, i) => { if (typeof v === 'number') u[i] = v; else f[i] = v.f; });
-    const buf = this.device.createBuffer({ size: ab.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(buf, 0, ab);
-    return buf;
+  /** Records everything until end() into one command encoder (reads in between submit what came before). */
+  begin(): void {
+    this.recording = true;
+  }
+
+  /** Submits what was recorded since begin(). */
+  end(): void {
+    this.flush();
+    this.recording = false;
+  }
+
+  private encoder(): GPUCommandEncoder {
+    return (this.enc ??= this.device.createCommandEncoder());
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Submits the recorded commands with their uniforms. */
+  private flush(): void {
+    if (!this.enc) return;
+    this.endPass();
+    if (this.slot > 0) this.device.queue.writeBuffer(this.arena, 0, this.staged, 0, this.slot * UNIFORM_SLOT);
+    this.device.queue.submit([this.enc.finish()]);
+    this.counters.submits++;
+    this.enc = null;
+    this.slot = 0;
+  }
+
+  /** Copies `bytes` of a buffer from `offset` (a multiple of 4) back to the CPU, after everything recorded or queued before. */
+  async read(buf: GPUBuffer, bytes = buf.size, offset = 0): Promise<ArrayBuffer> {
+    return this.readLater(buf, bytes, offset)();
+  }
+
+  /**
+   * Records a copy of `buf` into a pooled staging buffer and returns a function that maps it (call it after
+   * the copy was submitted — at once, or a step later so the device never waits for the CPU).
+   */
+  readLater(buf: GPUBuffer, bytes = buf.size, offset = 0): () => Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4, pool = this.staging.get(size) ?? [];
+    this.staging.set(size, pool);
+    const staging = pool.pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.endPass();
+    this.encoder().copyBufferToBuffer(buf, offset, staging, 0, size);
+    if (!this.recording) this.flush();
+    this.counters.bytesRead += size;
+    return async () => {
+      if (this.enc) this.flush();
+      await staging.mapAsync(GPUMapMode.READ);
+      const out = staging.getMappedRange(0, bytes).slice(0);
+      staging.unmap();
+      pool.push(staging);
+      return out;
+    };
+  }
+
+  private id(b: GPUBuffer): number {
+    let i = this.ids.get(b);
+    if (i === undefined) this.ids.set(b, (i = this.nextId++));
+    return i;
   }
 
   /** One dispatch; `buffers` bind from binding 1 on (null: a binding this entry point does not use). */
   private run(name: string, uniforms: (number | { f: number })[], buffers: (GPUBuffer | null)[], threads: number | [number, number]): void {
     const pipe = this.pipelines.get(name)!;
-    const u = this.uniform(uniforms);
-    const entries = [u, ...buffers].flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : []));
-    const bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
+    if (this.slot >= this.arenaSlots) { // more dispatches than slots in one recording: submit them, then grow
+      this.flush();
+      this.arena.destroy();
+      this.arenaSlots *= 2;
+      this.staged = new ArrayBuffer(this.arenaSlots * UNIFORM_SLOT);
+      this.arena = this.makeArena();
+      this.bindGroups.clear();
+    }
+    const slot = this.slot++;
+    const u = new Uint32Array(this.staged, slot * UNIFORM_SLOT, 64), f = new Float32Array(this.staged, slot * UNIFORM_SLOT, 64);
+    uniforms.forEach((v, i) => { if (typeof v === 'number') u[i] = v; else f[i] = v.f; });
+    const uBytes = Math.max(16, Math.ceil(uniforms.length / 4) * 16);
+    const key = `${name}|${slot}|${buffers.map((b) => (b ? this.id(b) : 0)).join(',')}`;
+    let bind = this.bindGroups.get(key);
+    if (!bind) {
+      if (this.bindGroups.size > 4096) this.bindGroups.clear(); // buffers come and go (growth, upsampling)
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: slot * UNIFORM_SLOT, size: uBytes } }];
+      buffers.forEach((buffer, i) => { if (buffer) entries.push({ binding: i + 1, resource: { buffer } }); });
+      bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+      this.bindGroups.set(key, bind);
+    }
+    const pass = (this.pass ??= this.encoder().beginComputePass());
     pass.setPipeline(pipe);
     pass.setBindGroup(0, bind);
     if (Array.isArray(threads)) pass.dispatchWorkgroups(threads[0], threads[1]);
@@ -100,9 +201,8 @@ export class GpuPrograms {
       const groups = Math.ceil(threads / 64);
       pass.dispatchWorkgroups(Math.min(groups, ROW), Math.max(1, Math.ceil(groups / ROW)));
     }
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
-    u.destroy();
+    this.counters.dispatches++;
+    if (!this.recording) this.flush();
   }
 
   /** Dense-grid support: idx, w [n·8] for points [n·3] on an R³ grid (rows offset by base). */
@@ -126,6 +226,16 @@ export class GpuPrograms {
 
   adam(n: number, x: GPUBuffer, g: GPUBuffer, m: GPUBuffer, v: GPUBuffer, t: GPUBuffer, c1: GPUBuffer, c2: GPUBuffer, lr: number, b1: number, b2: number, eps: number): void {
     this.run('adam', [n, 0, 0, 0, { f: lr }, { f: b1 }, { f: b2 }, { f: eps }], [x, g, m, v, t, c1, c2], n);
+  }
+
+  /**
+   * Adam on one decoder layer: W [outD, inD] and b [outD] from the packed gradient dWb [outD, inD + 1]
+   * (mlpLayerBackward's), moments and counts packed like it; clears dWb.
+   */
+  adamLayer(inD: number, outD: number, W: GPUBuffer, b: GPUBuffer, dWb: GPUBuffer, m: GPUBuffer, v: GPUBuffer, t: GPUBuffer, c1: GPUBuffer, c2: GPUBuffer,
+    lr: number, b1: number, b2: number, eps: number): void {
+    const n = outD * (inD + 1);
+    this.run('adam_layer', [n, inD + 1, 0, 0, { f: lr }, { f: b1 }, { f: b2 }, { f: eps }], [W, dWb, m, v, t, c1, c2, b], n);
   }
 
   /**
@@ -184,7 +294,7 @@ export class GpuPrograms {
     const sc = this.scratch;
     const need = { st: stagePts * 8 * W * 4, zp: stagePts * Z * 4, partial: chunks * lay.total * 4 };
     for (const key of ['st', 'zp', 'partial'] as const) {
-      if (!sc[key] || sc[key]!.size < need[key]) { sc[key]?.destroy(); sc[key] = this.buffer(need[key]); }
+      if (!sc[key] || sc[key]!.size < need[key]) { if (sc[key]) { this.flush(); sc[key]!.destroy(); } sc[key] = this.buffer(need[key]); }
     }
     for (let first = 0; first < n; first += stagePts) {
       const np = Math.min(stagePts, n - first), rows = np * 8;
@@ -210,7 +320,7 @@ export class GpuPrograms {
     const levels = grid.levelRes.length, T = 2 ** grid.config.log2TableSize;
     const lr = levelRes ?? this.buffer(Int32Array.from(grid.levelRes));
     this.run('hash_support', [n, levels, T, 0], [pts, lr, idx, w], n * levels);
-    if (!levelRes) lr.destroy(); // destroyed once the queued dispatch has run
+    if (!levelRes) { this.flush(); lr.destroy(); } // destroyed once the queued dispatch has run
   }
 
   /**
@@ -255,11 +365,16 @@ export class GpuPrograms {
     this.run('split', [n, C, 0, Dp, 0, 0, 0, 0], [null, null, null, dFeat, dX, null], n * C);
   }
 
-  /** Zeroes a buffer (on the queue, in order with the dispatches). */
+  /** Zeroes a buffer (in order with the dispatches). */
   clear(buf: GPUBuffer): void {
-    const enc = this.device.createCommandEncoder();
-    enc.clearBuffer(buf);
-    this.device.queue.submit([enc.finish()]);
+    this.endPass();
+    this.encoder().clearBuffer(buf);
+    if (!this.recording) this.flush();
+  }
+
+  /** io [n·3] (rendered colours) becomes dL/dC of the mean squared error against target [n·3]; partial [⌈n/64⌉] the squared-error sums. */
+  mse(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer): void {
+    this.run('mse', [n, 0, 0, 0], [io, target, partial], n);
   }
 
   sampleBuffers(n: number, capacity: number): SampleBuffers {

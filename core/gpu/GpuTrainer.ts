@@ -7,12 +7,14 @@
  * resampled, uploaded). Before the CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and
  * for snapshots their Adam moments) back, so a snapshot resumes on either backend.
  */
-import { Trainer, mseLoss, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
+import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
 import { psnrFromMse } from '../metrics';
 import { type FieldOps, JS_OPS } from '../field/ops';
 import type { TrainBackend } from '../train/backend';
 import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
+import type { Camera } from '../scene/Camera';
+import { cameraRays, makeRayBatch } from '../render/rays';
 
 /** Bytes the device must hold for a configuration (grids with gradients and Adam state, batch buffers). */
 export function estimateGpuBytes(config: TrainConfig): { total: number; largestBuffer: number } {
@@ -33,10 +35,11 @@ export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
   field: GpuField;
   private dirty = false;
-  private dRgb = new Float32Array(0);
+  private jitter = new Float32Array(0);
+  private pendingLoss: Promise<number> | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
-    this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid);
+    this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid, trainer.optimizers.net);
   }
 
   /**
@@ -71,33 +74,62 @@ export class GpuTrainer implements TrainBackend {
 
   get step(): number { return this.trainer.step; }
 
-  /** One optimisation step on the device; the loss comes back for progress. */
+  /**
+   * One optimisation step on the device, recorded into one command encoder (the sample count and, for now,
+   * the small networks' gradients are read in between). The loss is mapped a step late: the result carries
+   * the previous step's loss (the first step waits for its own).
+   */
   async trainStep(): Promise<StepResult> {
-    const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = t.rng;
+    const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = t.rng, gk = this.gk;
     if (data.views.length === 0) throw new Error('no training views');
     if (t.upsampleDue) {
-      await this.syncToCpu(); // the grid optimiser starts afresh at the new resolution
+      await this.syncToCpu(true); // the network optimiser goes on (its moments come back); the grid optimiser starts afresh
       t.upsampleIfDue();
       this.field.dispose();
-      this.field = new GpuField(this.gk, t.field, t.optimizers.grid);
+      this.field = new GpuField(this.gk, t.field, t.optimizers.grid, t.optimizers.net);
     }
-    if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) await this.field.refreshOccupancy();
-    const { batch, target } = t.sampleRays();
-    const jitter = Float32Array.from({ length: B }, () => rng.next());
-    const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
-    const dRgb = (this.dRgb = this.dRgb.length === B * 3 ? this.dRgb : new Float32Array(B * 3));
-    const mse = mseLoss(await this.field.rgb(), target, B, dRgb);
-    this.field.backward(dRgb);
-    const lr = t.lrFactor(), opt = t.optimizers;
-    this.field.adamGrids(cfg.lrGrid * lr);
-    opt.grid.step++;
-    await this.field.readNetGrads();
-    opt.net.update(lr);
-    this.field.uploadNet();
-    t.step++;
-    this.dirty = true;
-    return { step: t.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples, colorSamples: samples, occupancy: t.field.occupancy.fraction(),
-      resolution: t.field.density.resolution };
+    gk.begin();
+    try {
+      if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) await this.field.refreshOccupancy();
+      const { batch, target } = t.sampleRays();
+      const jitter = (this.jitter = this.jitter.length === B ? this.jitter : new Float32Array(B));
+      for (let i = 0; i < B; i++) jitter[i] = rng.next();
+      const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target);
+      const loss = this.field.loss();
+      this.field.backward();
+      const lr = t.lrFactor(), opt = t.optimizers;
+      this.field.adamGrids(cfg.lrGrid * lr);
+      opt.grid.step++;
+      this.field.adamDecoder(cfg.lrDecoder * lr, opt.net);
+      if (t.field.kernels.length) { // MulFA kernels: their gradients to the CPU optimiser, the updated kernels back
+        await this.field.readKernelGrads();
+        opt.net.update(lr); // the decoder's CPU gradients are zero: masked Adam leaves it alone
+        this.field.uploadKernels();
+      } else opt.net.step++;
+      gk.end();
+      const previous = this.pendingLoss;
+      this.pendingLoss = loss();
+      const mse = await (previous ?? this.pendingLoss);
+      t.step++;
+      this.dirty = true;
+      return { step: t.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples, colorSamples: samples, occupancy: t.field.occupancy.fraction(),
+        resolution: t.field.density.resolution };
+    } finally {
+      gk.end();
+    }
+  }
+
+  /** Renders a whole camera on the device (pixel centres, no jitter, as Trainer.renderView): rgb [h · w · 3]. */
+  async renderView(cam: Camera, chunk = 16384): Promise<Float32Array> {
+    const n = cam.width * cam.height, out = new Float32Array(n * 3), data = this.trainer.data;
+    const batch = makeRayBatch(chunk), jitter = new Float32Array(chunk).fill(0.5);
+    for (let s = 0; s < n; s += chunk) {
+      const c = Math.min(chunk, n - s);
+      cameraRays(cam, s, c, batch);
+      await this.field.render(c, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
+      out.set((await this.field.rgb()).subarray(0, c * 3), s * 3);
+    }
+    return out;
   }
 
   /**
@@ -106,7 +138,7 @@ export class GpuTrainer implements TrainBackend {
    */
   async syncToCpu(optimizer = false): Promise<Trainer> {
     if (this.dirty || optimizer) {
-      await this.field.copyToCpu(optimizer ? this.trainer.optimizers.grid : undefined);
+      await this.field.copyToCpu(optimizer ? this.trainer.optimizers.grid : undefined, optimizer ? this.trainer.optimizers.net : undefined);
       this.dirty = false;
     }
     return this.trainer;

@@ -385,7 +385,8 @@ async function fieldSteps(ctx: Ctx): Promise<void> {
     const net = [...f.decoder.params, ...f.kernels.flatMap((k) => k.params)];
     const cpuG = net.map((p) => Float32Array.from(p.grad));
     net.forEach((p) => p.grad.fill(0));
-    await gf.readNetGrads();
+    await gf.readDecoderGrads();
+    await gf.readKernelGrads();
     let dec = 0, ker = 0;
     net.forEach((p, j) => {
       const isKernel = j >= f.decoder.params.length;

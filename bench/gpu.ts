@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:gpu -- [--json] [--quick]`: the WebGPU engine headless in Node (Dawn, the npm `webgpu`
+ * package) on the machine's GPU adapter (set VK_ICD_FILENAMES to measure SwiftShader instead).
+ *   step   — the standard step (R = 96, 12 channels, 39 → 128 → 128 → 3, 128 samples per ray, all kept):
+ *            samples/s at 4096 rays and at a GPU-sized batch (--big-rays, default 32768), dense and mulfagrid;
+ *   train  — end-to-end training rays/s on the demo scene (GpuTrainer, default settings, --batch rays);
+ *   psnr   — held-out PSNR at 60 / 180 / 300 s (--checkpoints) on a full-resolution 800×800 Blender-format
+ *            scene written on the spot (bench/blenderScene.ts: 100 train views, --holdout 5 → 20 held out),
+ *            evaluated on the device (evaluation time not counted).
+ * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
+ * back. Options: --only step,train,psnr; --models; --reps; --train-seconds; --scene DIR (reuse a scene).
+ */
+import { parseArgs } from 'node:util';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { nodeGpu } from '../cli/gpu';
+import { cpuOps } from '../cli/ops';
+import { openDevice, adapterName } from '../core/gpu/adapter';
+import { GpuPrograms, type GpuCounters } from '../core/gpu/GpuPrograms';
+import { GpuField } from '../core/gpu/GpuField';
+import { GpuTrainer } from '../core/gpu/GpuTrainer';
+import { RadianceField, FIELD_DEFAULTS } from '../core/field/RadianceField';
+import type { GridKind } from '../core/field/GridModel';
+import { Adam } from '../core/optim/Adam';
+import { Rng } from '../core/math/rng';
+import { trainConfigFor } from '../core/train/TrainingSession';
+import { trainDataFromScene, loadViews, evalIndices } from '../core/train/data';
+import { loadDemo, loadScene } from '../datasets/load';
+import { NodeFS } from '../datasets/node/NodeFS';
+import { psnr } from '../core/metrics';
+import { axisRays } from './rays';
+import { writeDemoBlender } from './blenderScene';
+
+const { values } = parseArgs({ options: {
+  json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' }, models: { type: 'string' }, reps: { type: 'string' },
+  'big-rays': { type: 'string' }, batch: { type: 'string' }, 'train-seconds': { type: 'string' }, checkpoints: { type: 'string' },
+  scene: { type: 'string' }, size: { type: 'string' }, views: { type: 'string' },
+} });
+const quick = values.quick === true; // a smoke run (SwiftShader): small sizes, short times
+const only = new Set((values.only ?? 'step,train,psnr').split(','));
+const models = (values.models ?? 'dense,mulfagrid').split(',') as GridKind[];
+const reps = Number(values.reps ?? (quick ? 1 : 5));
+const bigRays = Number(values['big-rays'] ?? (quick ? 256 : 32768));
+const batch = Number(values.batch ?? (quick ? 256 : 8192));
+const trainSeconds = Number(values['train-seconds'] ?? (quick ? 10 : 20));
+const checkpoints = (values.checkpoints ?? (quick ? '10,20' : '60,180,300')).split(',').map(Number);
+const log = (s: string) => process.stderr.write(s + '\n');
+
+const gpu = await nodeGpu(log);
+const { device, adapter } = await openDevice(gpu, (m) => { log(`device lost: ${m}`); process.exit(3); });
+const info = (await gpu!.requestAdapter({ powerPreference: 'high-performance' }))!;
+const out: Record<string, unknown> = {
+  adapter, adapter_info: { vendor: info.info.vendor, architecture: info.info.architecture, device: info.info.device, description: info.info.description },
+  limits: { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize },
+  cpu: os.cpus()[0]?.model, quick,
+};
+log(`WebGPU adapter: ${adapter} (${adapterName(info)})`);
+
+/** Counter differences per step. */
+function perStep(a: GpuCounters, b: GpuCounters, steps: number): GpuCounters {
+  const d = (k: keyof GpuCounters) => Math.round((b[k] - a[k]) / steps);
+  return { submits: d('submits'), dispatches: d('dispatches'), bytesUploaded: d('bytesUploaded'), bytesRead: d('bytesRead') };
+}
+
+/** The standard step on the device: render, loss, backward, Adam on everything; median of reps. */
+async function standardStep(model: GridKind, rays: number): Promise<Record<string, unknown>> {
+  const R = 96, SAMPLES = 128, rng = new Rng(1);
+  const field = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
+    stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 }, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R);
+  const gk = new GpuPrograms(device);
+  const gf = new GpuField(gk, field);
+  const net = new Adam([{ params: [...field.decoder.params, ...field.kernels.flatMap((k) => k.params)], lr: 1e-3 }]);
+  const { origins, dirs } = axisRays(rays, rng);
+  const target = Float32Array.from({ length: rays * 3 }, () => rng.next()), jitter = new Float32Array(rays).fill(0.5);
+  const times: number[] = [];
+  let samples = 0, c0 = { ...gk.counters };
+  for (let r = 0; r <= reps; r++) {
+    if (r === 1) c0 = { ...gk.counters };
+    const t = performance.now();
+    gk.begin();
+    samples = await gf.render(rays, origins, dirs, 0, 10, [1, 1, 1], jitter, target);
+    const loss = gf.loss();
+    gf.backward();
+    gf.adamGrids(0.1);
+    gf.adamDecoder(1e-3, net);
+    if (field.kernels.length) { await gf.readKernelGrads(); net.update(); gf.uploadKernels(); }
+    gk.end();
+    await loss();
+    await device.queue.onSubmittedWorkDone();
+    if (r > 0) times.push(performance.now() - t);
+  }
+  const ms = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  const counters = perStep(c0, gk.counters, reps);
+  gf.dispose();
+  field.dispose();
+  return { rays, samples, ms_per_step: Number(ms.toFixed(1)), samples_per_sec: Math.round(samples / (ms / 1000)), per_step: counters };
+}
+
+if (only.has('step')) {
+  const step: Record<string, unknown> = {};
+  for (const model of models) {
+    for (const rays of quick ? [bigRays] : [4096, bigRays]) {
+      const r = await standardStep(model, rays);
+      step[`${model}_${rays}`] = r;
+      log(`standard step ${model}, ${rays} rays × 128: ${r.samples_per_sec} samples/s (${r.ms_per_step} ms)`);
+    }
+  }
+  out.step = step;
+}
+
+/** GpuTrainer on a scene for `seconds` (or to the checkpoints, evaluating the held-out views on the device). */
+async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataFromScene>>, seconds: number[], evalViews: Awaited<ReturnType<typeof loadViews>> = []) {
+  const config = trainConfigFor({ model, resolution: 96, seed: 0, maxSteps: 0, batchRays: batch });
+  const g = GpuTrainer.create(device, config, data, await cpuOps());
+  const gk = g.gk, results: Record<string, unknown>[] = [];
+  let trained = 0, c0 = { ...gk.counters }, s0 = 0;
+  for (const until of seconds) {
+    while (trained < until * 1000) {
+      const t = performance.now();
+      await g.trainStep();
+      trained += performance.now() - t;
+      if (g.step === 5) { c0 = { ...gk.counters }; s0 = 5; }
+    }
+    const row: Record<string, unknown> = { seconds: until, steps: g.step, rays_per_sec: Math.round((g.step * batch) / (trained / 1000)) };
+    if (evalViews.length) {
+      let sum = 0;
+      for (const v of evalViews) sum += psnr(await g.renderView(v.camera), v.rgb);
+      row.holdout_psnr = Number((sum / evalViews.length).toFixed(2));
+    }
+    row.per_step = perStep(c0, gk.counters, Math.max(1, g.step - s0));
+    results.push(row);
+    log(`${model}: ${JSON.stringify(row)}`);
+  }
+  g.dispose();
+  g.trainer.dispose();
+  return results;
+}
+
+if (only.has('train')) {
+  const data = await trainDataFromScene(await loadDemo({}));
+  const t: Record<string, unknown> = {};
+  for (const model of models) t[model] = (await train(model, data, [trainSeconds]))[0];
+  out.train = { batch_rays: batch, ...t };
+}
+
+if (only.has('psnr')) {
+  const size = Number(values.size ?? (quick ? 200 : 800)), views = Number(values.views ?? (quick ? 20 : 100));
+  const dir = values.scene ?? path.join(os.tmpdir(), `mulfa-blender-${size}-${views}`);
+  if (!existsSync(path.join(dir, 'transforms_train.json'))) {
+    const t0 = performance.now();
+    writeDemoBlender(dir, size, views, log);
+    log(`wrote the ${size}×${size} Blender-format scene (${views} views) to ${dir} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const scene = await loadScene(new NodeFS(dir), { holdout: 5 });
+  const data = await trainDataFromScene(scene), held = await loadViews(scene, evalIndices(scene));
+  const p: Record<string, unknown> = { scene: `${size}×${size}, ${data.views.length} train / ${held.length} held out (--holdout 5)`, batch_rays: batch };
+  for (const model of models) p[model] = await train(model, data, checkpoints, held);
+  out.psnr = p;
+}
+
+device.destroy();
+process.stdout.write((values.json ? JSON.stringify(out) : JSON.stringify(out, null, 1)) + '\n');
+process.exit(0);
