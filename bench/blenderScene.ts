@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
 import { demoCameras, renderDemoView, DEMO_FOV_X } from '../datasets/demo/DemoScene';
 
-export function writeDemoBlender(dir: string, size = 800, views = 100, log: (s: string) => void = () => {}): void {
+/** Writes the scene; `part` [k, K] renders only the views i with i % K = k (K processes in parallel), the JSON always. */
+export function writeDemoBlender(dir: string, size = 800, views = 100, log: (s: string) => void = () => {}, part: [number, number] = [0, 1]): void {
   const { cameras } = demoCameras({ size, train: views, val: 0, test: 0 });
   mkdirSync(path.join(dir, 'train'), { recursive: true });
   const frames = cameras.map((cam, i) => {
     const file = path.join(dir, 'train', `r_${i}.png`);
-    if (!existsSync(file)) {
+    if (i % part[1] === part[0] && !existsSync(file)) {
       const img = renderDemoView(cam);
       const px = new Uint8Array(size * size * 4);
       for (let j = 0; j < px.length; j++) px[j] = Math.round(Math.min(1, Math.max(0, img.data[j])) * 255);
@@ -26,7 +27,7 @@ export function writeDemoBlender(dir: string, size = 800, views = 100, log: (s: 
     const rows = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => m[c * 4 + r]));
     return { file_path: `./train/r_${i}`, rotation: 0, transform_matrix: rows };
   });
-  writeFileSync(path.join(dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: DEMO_FOV_X, frames }, null, 1));
+  if (part[0] === 0) writeFileSync(path.join(dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: DEMO_FOV_X, frames }, null, 1));
 }
 
 if (process.argv[1]?.endsWith('blenderScene.ts')) { // run as a script (not when bundled into another)

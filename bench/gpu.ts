@@ -6,9 +6,11 @@
  *   train  — end-to-end training rays/s on the demo scene (GpuTrainer, default settings, --batch rays);
  *   psnr   — held-out PSNR at 60 / 180 / 300 s (--checkpoints) on a full-resolution 800×800 Blender-format
  *            scene written on the spot (bench/blenderScene.ts: 100 train views, --holdout 5 → 20 held out),
- *            evaluated on the device (evaluation time not counted).
+ *            evaluated on the device (evaluation time not counted); the default model (--psnr-models).
+ *   gemm   — the decoder's layers (39 → 128, 128 → 128, 128 → 3 at --rows rows) forward and backward: the
+ *            engine's WGSL (shaders/mlp_layer*.wgsl) against TF.js's webgpu matMul on the same device.
  * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
- * back. Options: --only step,train,psnr; --models; --reps; --train-seconds; --scene DIR (reuse a scene).
+ * back. Options: --only step,train,psnr,gemm; --models; --reps; --train-seconds; --scene DIR (reuse a scene).
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -35,10 +37,11 @@ import { writeDemoBlender } from './blenderScene';
 const { values } = parseArgs({ options: {
   json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' }, models: { type: 'string' }, reps: { type: 'string' },
   'big-rays': { type: 'string' }, batch: { type: 'string' }, 'train-seconds': { type: 'string' }, checkpoints: { type: 'string' },
-  scene: { type: 'string' }, size: { type: 'string' }, views: { type: 'string' },
+  scene: { type: 'string' }, size: { type: 'string' }, views: { type: 'string' }, rows: { type: 'string' },
+  'scene-part': { type: 'string' }, 'psnr-models': { type: 'string' },
 } });
 const quick = values.quick === true; // a smoke run (SwiftShader): small sizes, short times
-const only = new Set((values.only ?? 'step,train,psnr').split(','));
+const only = new Set((values.only ?? 'gemm,step,train,psnr').split(','));
 const models = (values.models ?? 'dense,mulfagrid').split(',') as GridKind[];
 const reps = Number(values.reps ?? (quick ? 1 : 5));
 const bigRays = Number(values['big-rays'] ?? (quick ? 256 : 32768));
@@ -46,6 +49,14 @@ const batch = Number(values.batch ?? (quick ? 256 : 8192));
 const trainSeconds = Number(values['train-seconds'] ?? (quick ? 10 : 20));
 const checkpoints = (values.checkpoints ?? (quick ? '10,20' : '60,180,300')).split(',').map(Number);
 const log = (s: string) => process.stderr.write(s + '\n');
+const sceneSize = Number(values.size ?? (quick ? 200 : 800)), sceneViews = Number(values.views ?? (quick ? 20 : 100));
+
+// --scene-part k/K --scene DIR: render a share of the scene's views and exit (run.sh starts one per core)
+if (values['scene-part']) {
+  const [k, K] = values['scene-part'].split('/').map(Number);
+  writeDemoBlender(values.scene!, sceneSize, sceneViews, () => {}, [k, K]);
+  process.exit(0);
+}
 
 const gpu = await nodeGpu(log);
 const { device, adapter } = await openDevice(gpu, (m) => { log(`device lost: ${m}`); process.exit(3); });
@@ -56,6 +67,52 @@ const out: Record<string, unknown> = {
   cpu: os.cpus()[0]?.model, quick,
 };
 log(`WebGPU adapter: ${adapter} (${adapterName(info)})`);
+
+if (only.has('gemm')) out.gemm = await gemm(Number(values.rows ?? (quick ? 2048 : 262144)));
+
+/**
+ * Decoder layers on TF.js's webgpu device: the engine's WGSL layer kernels and TF.js's matMul (+ bias and
+ * ReLU; backward: dX = dY·W and dW = dYᵀ·X), timed from submit to onSubmittedWorkDone, median of reps.
+ */
+async function gemm(rows: number): Promise<Record<string, unknown>> {
+  (globalThis as { navigator?: unknown }).navigator = { gpu }; // the backend registers only where navigator.gpu exists
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) return { error: 'TF.js webgpu backend did not start' };
+  await tf.ready();
+  const backend = tf.backend() as unknown as { device: GPUDevice; commandEncoder: unknown; endComputePassEncoder(): void; submitQueue(): void };
+  const gk = GpuPrograms.fromTf(backend), dev = backend.device;
+  const time = async (f: () => void | (() => void)) => {
+    const ts: number[] = [];
+    for (let r = 0; r <= reps; r++) {
+      const t = performance.now();
+      const cleanup = f();
+      if (backend.commandEncoder) { backend.endComputePassEncoder(); backend.submitQueue(); } // TF.js batches its ops into its own encoder
+      await dev.queue.onSubmittedWorkDone();
+      if (r > 0) ts.push(performance.now() - t);
+      if (cleanup) cleanup();
+    }
+    return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)];
+  };
+  const res: Record<string, unknown> = { rows };
+  for (const [inD, outD, relu] of [[39, 128, true], [128, 128, true], [128, 3, false]] as const) {
+    const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
+    const xs = rnd(rows * inD), ws = rnd(outD * inD), bs = rnd(outD), dys = rnd(rows * outD);
+    const X = gk.buffer(xs), W = gk.buffer(ws), b = gk.buffer(bs), Y = gk.buffer(rows * outD * 4), dY = gk.buffer(dys), dX = gk.buffer(rows * inD * 4),
+      dWb = gk.buffer(outD * (inD + 1) * 4);
+    const wgslF = await time(() => gk.mlpLayer(X, W, b, Y, rows, inD, outD, relu));
+    const wgslB = await time(() => gk.mlpLayerBackward(X, W, dY, dX, dWb, rows, inD, outD, relu));
+    const tX = tf.tensor2d(xs, [rows, inD]), tW = tf.tensor2d(ws, [outD, inD]), tb = tf.tensor1d(bs), tdY = tf.tensor2d(dys, [rows, outD]);
+    const tfF = await time(() => { const y = tf.tidy(() => { const z = tf.add(tf.matMul(tX, tW, false, true), tb); return relu ? tf.relu(z) : z; }); return () => y.dispose(); });
+    const tfB = await time(() => { const g = tf.tidy(() => [tf.matMul(tdY, tW), tf.matMul(tdY, tX, true, false), tf.sum(tdY, 0)]); return () => g.forEach((t) => t.dispose()); });
+    for (const x of [X, W, b, Y, dY, dX, dWb]) x.destroy();
+    tf.dispose([tX, tW, tb, tdY]);
+    const rate = (ms: number) => Math.round(rows / (ms / 1000));
+    res[`${inD}x${outD}`] = { wgsl_forward_rows_per_sec: rate(wgslF), tfjs_forward_rows_per_sec: rate(tfF), wgsl_backward_rows_per_sec: rate(wgslB), tfjs_backward_rows_per_sec: rate(tfB) };
+    log(`layer ${inD}→${outD}, ${rows} rows: forward WGSL ${rate(wgslF)} vs TF.js ${rate(tfF)} rows/s; backward WGSL ${rate(wgslB)} vs TF.js ${rate(tfB)}`);
+  }
+  return res;
+}
 
 /** Counter differences per step. */
 function perStep(a: GpuCounters, b: GpuCounters, steps: number): GpuCounters {
@@ -114,6 +171,7 @@ async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataF
   const config = trainConfigFor({ model, resolution: 96, seed: 0, maxSteps: 0, batchRays: batch });
   const g = GpuTrainer.create(device, config, data, await cpuOps());
   const gk = g.gk, results: Record<string, unknown>[] = [];
+  const evalCounters: GpuCounters = { submits: 0, dispatches: 0, bytesUploaded: 0, bytesRead: 0 };
   let trained = 0, c0 = { ...gk.counters }, s0 = 0;
   for (const until of seconds) {
     while (trained < until * 1000) {
@@ -123,12 +181,16 @@ async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataF
       if (g.step === 5) { c0 = { ...gk.counters }; s0 = 5; }
     }
     const row: Record<string, unknown> = { seconds: until, steps: g.step, rays_per_sec: Math.round((g.step * batch) / (trained / 1000)) };
+    const trainedCounters = { ...gk.counters };
+    for (const k of Object.keys(evalCounters) as (keyof GpuCounters)[]) trainedCounters[k] -= evalCounters[k];
+    row.per_step = perStep(c0, trainedCounters, Math.max(1, g.step - s0));
     if (evalViews.length) {
+      const e0 = { ...gk.counters };
       let sum = 0;
       for (const v of evalViews) sum += psnr(await g.renderView(v.camera), v.rgb);
       row.holdout_psnr = Number((sum / evalViews.length).toFixed(2));
+      for (const k of Object.keys(evalCounters) as (keyof GpuCounters)[]) evalCounters[k] += gk.counters[k] - e0[k];
     }
-    row.per_step = perStep(c0, gk.counters, Math.max(1, g.step - s0));
     results.push(row);
     log(`${model}: ${JSON.stringify(row)}`);
   }
@@ -145,7 +207,7 @@ if (only.has('train')) {
 }
 
 if (only.has('psnr')) {
-  const size = Number(values.size ?? (quick ? 200 : 800)), views = Number(values.views ?? (quick ? 20 : 100));
+  const size = sceneSize, views = sceneViews;
   const dir = values.scene ?? path.join(os.tmpdir(), `mulfa-blender-${size}-${views}`);
   if (!existsSync(path.join(dir, 'transforms_train.json'))) {
     const t0 = performance.now();
@@ -155,7 +217,7 @@ if (only.has('psnr')) {
   const scene = await loadScene(new NodeFS(dir), { holdout: 5 });
   const data = await trainDataFromScene(scene), held = await loadViews(scene, evalIndices(scene));
   const p: Record<string, unknown> = { scene: `${size}×${size}, ${data.views.length} train / ${held.length} held out (--holdout 5)`, batch_rays: batch };
-  for (const model of models) p[model] = await train(model, data, checkpoints, held);
+  for (const model of (values['psnr-models'] ?? 'mulfagrid').split(',') as GridKind[]) p[model] = await train(model, data, checkpoints, held);
   out.psnr = p;
 }
 

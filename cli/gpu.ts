@@ -6,9 +6,15 @@
  * /usr/lib/chromium/vk_swiftshader_icd.json) gives an adapter that `--backend webgpu` can use and `auto`
  * never picks. The package is loaded only when a command asks for WebGPU.
  */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { GridKind } from '../core/field/GridModel';
 import { chooseBackend, openDevice, BACKEND_CHOICES, type BackendChoice } from '../core/gpu/adapter';
 import { UsageError } from './args';
+import type { Trainer } from '../core/train/Trainer';
+import { CpuBackend, type TrainBackend } from '../core/train/backend';
+import { GpuTrainer } from '../core/gpu/GpuTrainer';
 
 let gpuPromise: Promise<GPU | null> | null = null;
 
@@ -16,6 +22,8 @@ let gpuPromise: Promise<GPU | null> | null = null;
 export function nodeGpu(log?: (s: string) => void): Promise<GPU | null> {
   gpuPromise ??= (async () => {
     try {
+      // Vulkan's window-system probing complains on headless machines without a runtime folder
+      if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(path.join(os.tmpdir(), 'mulfa-xdg-'));
       const { create, globals } = await import('webgpu');
       Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, … as in a browser
       return create([]);
@@ -34,8 +42,24 @@ export function backendFlag(value: string | undefined): string {
   return v;
 }
 
+/**
+ * Whether this machine may have a GPU driver for Dawn. On Linux without a GPU device node (DRM render
+ * node, NVIDIA, WSL's dxg) and no Vulkan driver named in the environment there is none: `auto` then skips
+ * loading Dawn (which would only print the Vulkan loader's complaints about software drivers).
+ */
+function mayHaveGpu(): boolean {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  const any = (dir: string, re: RegExp) => { try { return readdirSync(dir).some((f) => re.test(f)); } catch { return false; } };
+  return any('/dev/dri', /^renderD\d+$/) || any('/dev', /^(nvidia\d+|dxg)$/);
+}
+
 /** Resolves --backend for a model; `auto` says in one line why it took the CPU. */
 export async function resolveBackend(selected: string, model: GridKind, log: (s: string) => void): Promise<BackendChoice> {
+  if (selected === 'auto' && !mayHaveGpu()) {
+    const note = 'auto → CPU: no GPU on this machine (no /dev/dri render node or /dev/nvidia*)';
+    log(note);
+    return { backend: 'cpu', note };
+  }
   const choice = await chooseBackend(selected, model, selected === 'cpu' ? null : await nodeGpu(log), 'Node');
   if (selected === 'auto') log(choice.note);
   return choice;
@@ -49,5 +73,24 @@ export async function nodeDevice(onLost: (message: string) => void): Promise<{ d
     return await openDevice(gpu, onLost);
   } catch (e) {
     throw new UsageError(`${(e as Error).message}${process.env.VK_ICD_FILENAMES ? '' : ' (no GPU driver found; a software Vulkan driver can be named with VK_ICD_FILENAMES)'}`);
+  }
+}
+
+/**
+ * The backend the user chose (--backend; auto: a hardware GPU, else the CPU, saying why) over `trainer`.
+ * A configuration the device cannot hold, or no adapter, is a usage error (exit 2). `onLost` hears a
+ * device loss (or an uncaught GPU error) later on.
+ */
+export async function openBackend(selected: string, trainer: Trainer, log: (s: string) => void, onLost: (message: string) => void = (m) => log(`GPU: ${m}`)): Promise<TrainBackend> {
+  const choice = await resolveBackend(selected, trainer.config.field.model, log);
+  if (choice.backend === 'cpu') return new CpuBackend(trainer);
+  const { device, adapter } = await nodeDevice(onLost);
+  try {
+    const b = GpuTrainer.resume(device, trainer);
+    log(`on WebGPU (${adapter})`);
+    return b;
+  } catch (e) {
+    device.destroy();
+    throw new UsageError((e as Error).message);
   }
 }

@@ -4,6 +4,8 @@
  * parses (test/cli/help.test.ts), so help cannot drift from the code.
  */
 
+const BACKEND_HELP = 'auto | cpu | webgpu: auto runs on a hardware GPU through WebGPU, on the CPU otherwise (no adapter, or only a software one such as SwiftShader), saying why; default auto';
+
 export interface CommandHelp {
   usage: string;
   about: string;
@@ -35,10 +37,11 @@ export const HELP: Record<string, CommandHelp> = {
       ['--resolution r', 'final grid resolution, vertices per axis (≥ 8); default 96'],
       ['--seed s', 'random seed; runs with --max-steps are reproducible from it; default 0'],
       ['--batch-rays n', 'rays per step; default 1024 (a GPU takes 8192 or more)'],
-      ['--backend b', 'auto | cpu | webgpu: auto trains on a hardware GPU through WebGPU when the model runs there (not fouriergrid), on the CPU otherwise, saying why; default auto'],
+      ['--backend b', BACKEND_HELP],
       ['--out dir', 'folder for the snapshots; default mulfa-out'],
       ['--resume file.mulfa', 'continue from a snapshot exactly where it stopped'],
       ['--snapshot-every sec', 'seconds of training between periodic snapshots (≥ 1); default 60'],
+      ['--skip-eval', 'no held-out evaluation at the end (mulfa eval can do it later)'],
       ['--json', 'print the result as one JSON line last on stdout'],
       ['--quiet', 'no progress lines'],
     ],
@@ -47,7 +50,7 @@ export const HELP: Record<string, CommandHelp> = {
   eval: {
     usage: 'mulfa eval <snapshot.mulfa> <dataset|demo> [options]',
     about: 'PSNR and SSIM of a trained field on the held-out views (the test split, or the views --holdout sets aside), per view and mean.',
-    options: [...DATASET_OPTIONS, ['--json', 'print {psnr, ssim, views, per_view} as JSON']],
+    options: [...DATASET_OPTIONS, ['--backend b', BACKEND_HELP], ['--json', 'print {psnr, ssim, views, per_view} as JSON']],
     example: 'mulfa eval runs/demo/final.mulfa demo',
   },
   render: {
@@ -55,6 +58,7 @@ export const HELP: Record<string, CommandHelp> = {
     about: 'Renders an image of a stored camera or a pose with the engine, or a video (MP4/H.264 built in, WebM/VP9 with ffmpeg) of an orbit or a nerfstudio camera path.',
     options: [
       ['--view i', 'render stored training camera i'],
+      ['--backend b', BACKEND_HELP],
       ['--pose json|file', '{"transform_matrix": 4×4 OpenGL camera-to-world, "camera_angle_x": radians}'],
       ['--orbit', 'a full turn around the box centre (radius, elevation, field of view from the training cameras)'],
       ['--path camera_path.json', 'a nerfstudio camera path'],

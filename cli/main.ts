@@ -20,9 +20,9 @@ Usage:
   mulfa info <dataset|demo> [--downscale n] [--holdout k] [--json]
   mulfa train <dataset|demo> [--model mulfagrid|dense|fouriergrid|hash] [--downscale n] [--holdout k]
               [--time-budget sec] [--max-steps n] [--resolution r] [--seed s] [--out dir] [--resume snapshot]
-              [--snapshot-every sec] [--batch-rays n] [--backend auto|cpu|webgpu] [--json]
-  mulfa eval <snapshot> <dataset|demo> [--downscale n] [--holdout k] [--json]
-  mulfa render <snapshot> --view i | --pose <json|file> [--size WxH] --out image.png
+              [--snapshot-every sec] [--batch-rays n] [--backend auto|cpu|webgpu] [--skip-eval] [--json]
+  mulfa eval <snapshot> <dataset|demo> [--downscale n] [--holdout k] [--backend b] [--json]
+  mulfa render <snapshot> --view i | --pose <json|file> [--size WxH] [--backend b] --out image.png
   mulfa render <snapshot> --orbit | --path camera_path.json [--frames n] [--fps f] [--size WxH] [--elevation deg]
                [--radius r] [--save-path path.json] --out video.mp4|video.webm
   mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png|out.svg]

@@ -1,7 +1,9 @@
 /** `mulfa eval <snapshot> <dataset>`: per-view and mean PSNR/SSIM of a trained field on held-out views. */
 import type { Scene } from '../../core/scene/Scene';
 import type { StoredCamera } from '../../core/train/snapshotHeader';
-import { Trainer, type TrainView } from '../../core/train/Trainer';
+import { Trainer } from '../../core/train/Trainer';
+import { evaluateViews } from '../../core/train/backend';
+import { backendFlag, openBackend } from '../gpu';
 import { loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import { parse, intFlag, openScene } from '../args';
@@ -9,12 +11,6 @@ import { cpuOps } from '../ops';
 import type { FieldOps } from '../../core/field/ops';
 import type { Camera } from '../../core/scene/Camera';
 import { readFileOrFail } from '../../datasets/node/files';
-
-export function evaluateViews(trainer: Trainer, views: TrainView[]): { psnr: number; ssim: number; perView: { psnr: number; ssim: number }[] } {
-  const perView = views.map((v) => { const e = trainer.evaluate(v); return { psnr: e.psnr, ssim: e.ssim }; });
-  const mean = (k: 'psnr' | 'ssim') => perView.reduce((a, v) => a + v[k], 0) / Math.max(1, perView.length);
-  return { psnr: mean('psnr'), ssim: mean('ssim'), perView };
-}
 
 /** A camera as stored in a snapshot header. */
 export type { StoredCamera };
@@ -26,7 +22,7 @@ export function cameraMeta(scene: Scene): StoredCamera[] {
 }
 
 /** The options `mulfa eval` takes (cli/help.ts documents each). */
-export const EVAL_OPTIONS = { downscale: { type: 'string' }, holdout: { type: 'string' }, json: { type: 'boolean' } } as const;
+export const EVAL_OPTIONS = { downscale: { type: 'string' }, holdout: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } } as const;
 
 export async function loadTrainer(file: string, kernels?: FieldOps): Promise<Trainer> {
   return Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(file), file), file, null, kernels ?? (await cpuOps()));
@@ -39,12 +35,15 @@ export function storedCamera(s: StoredCamera): Camera {
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, EVAL_OPTIONS, 2);
+  const selected = backendFlag(values.backend);
   const trainer = await loadTrainer(positionals[0]);
   const scene = await openScene(positionals[1], { downscale: intFlag(values.downscale, 'downscale', 1), holdout: intFlag(values.holdout, 'holdout', 2) });
   const idx = evalIndices(scene);
   const views = await loadViews(scene, idx.length > 0 ? idx : scene.splits.train);
   Object.assign(trainer.data, { near: scene.near, far: scene.far, background: scene.background ?? [0, 0, 0] });
-  const ev = evaluateViews(trainer, views);
+  const backend = await openBackend(selected, trainer, (s) => process.stderr.write(s + '\n'));
+  const ev = await evaluateViews(backend, views);
+  backend.dispose();
   ev.perView.forEach((v, i) => process.stderr.write(`${scene.views[idx.length > 0 ? idx[i] : scene.splits.train[i]].name}  PSNR ${v.psnr.toFixed(2)}  SSIM ${v.ssim.toFixed(4)}\n`));
   process.stderr.write(`mean over ${views.length} views: PSNR ${ev.psnr.toFixed(3)}  SSIM ${ev.ssim.toFixed(4)}\n`);
   if (values.json) {

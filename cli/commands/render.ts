@@ -12,12 +12,15 @@ import { openVideo } from '../video';
 import { orbitPath, parseCameraPathJson, toCameraPathJson, keyframeCamera, type CameraPath, type Keyframe } from '../../core/paths/CameraPath';
 import { writeFileAtomic } from '../../datasets/node/files';
 import { loadTrainer, storedCamera, type StoredCamera } from './eval';
+import { backendFlag, openBackend } from '../gpu';
+
+const log = (s: string) => process.stderr.write(s + '\n');
 import { matrix4, asObject, positive } from '../../datasets/validate';
 
 /** The options `mulfa render` takes (cli/help.ts documents each). */
 export const RENDER_OPTIONS = { view: { type: 'string' }, pose: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' },
     orbit: { type: 'boolean' }, path: { type: 'string' }, frames: { type: 'string' }, fps: { type: 'string' }, 'save-path': { type: 'string' },
-    elevation: { type: 'string' }, radius: { type: 'string' } } as const;
+    elevation: { type: 'string' }, radius: { type: 'string' }, backend: { type: 'string' } } as const;
 
 export async function renderCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, RENDER_OPTIONS, 1);
@@ -25,6 +28,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (values.orbit || values.path) return renderVideo(positionals[0], values);
   if ((values.view === undefined) === (values.pose === undefined)) throw new UsageError('give exactly one of --view i or --pose <json>');
   const file = positionals[0];
+  const selected = backendFlag(values.backend);
   const trainer = await loadTrainer(file);
   const header = trainer.meta;
   const stored = (header.cameras ?? []) as StoredCamera[];
@@ -43,7 +47,9 @@ export async function renderCommand(args: string[]): Promise<number> {
     const sx = w / cam.width, sy = h / cam.height;
     cam = { ...cam, width: w, height: h, fx: cam.fx * sx, fy: cam.fy * sy, cx: cam.cx * sx, cy: cam.cy * sy };
   }
-  const rgb = trainer.renderView(cam);
+  const backend = await openBackend(selected, trainer, log);
+  const rgb = await backend.renderView(cam);
+  backend.dispose();
   const px = new Uint8Array(cam.width * cam.height * 3);
   for (let i = 0; i < px.length; i++) px[i] = Math.round(Math.min(1, Math.max(0, rgb[i])) * 255);
   writeFileAtomic(values.out, encodePng({ width: cam.width, height: cam.height, data: px, channels: 3 }));
@@ -77,6 +83,7 @@ function parseSize(size: string | undefined): [number, number] | null {
 async function renderVideo(file: string, v: Record<string, string | boolean | undefined>): Promise<number> {
   if (v.orbit && v.path) throw new UsageError('give one of --orbit or --path');
   const out = v.out as string;
+  const selected = backendFlag(v.backend as string | undefined);
   const trainer = await loadTrainer(file);
   const stored = ((trainer.meta.cameras ?? []) as StoredCamera[]).map(storedCamera);
   const size = parseSize(v.size as string | undefined);
@@ -99,6 +106,7 @@ async function renderVideo(file: string, v: Record<string, string | boolean | un
   }
   if (v['save-path']) writeFileAtomic(v['save-path'] as string, new TextEncoder().encode(JSON.stringify(toCameraPathJson(path, frames), null, 1)));
   const w = path.width, h = path.height;
+  const backend = await openBackend(selected, trainer, log);
   const video = await openVideo(out, w, h, path.fps);
   let cancel = false;
   const onSigint = () => { cancel = true; };
@@ -108,7 +116,7 @@ async function renderVideo(file: string, v: Record<string, string | boolean | un
   try {
     for (let f = 0; f < frames.length; f++) {
       if (cancel) { video.abort(); process.stderr.write('\ncancelled: no file written\n'); return 130; }
-      await video.addFrame(trainer.renderView(keyframeCamera(frames[f], w, h)));
+      await video.addFrame(await backend.renderView(keyframeCamera(frames[f], w, h)));
       const s = (performance.now() - t0) / 1000, eta = (s / (f + 1)) * (frames.length - f - 1);
       const line = `frame ${f + 1}/${frames.length}  ${((f + 1) / s).toFixed(1)} frames/s  eta ${eta.toFixed(0)} s`;
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
@@ -121,6 +129,7 @@ async function renderVideo(file: string, v: Record<string, string | boolean | un
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
+    backend.dispose();
   }
   process.stderr.write(`${tty ? '\n' : ''}wrote ${out} (${frames.length} frames, ${w}×${h}, ${path.fps} fps) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import type { Scene } from '../../core/scene/Scene';
 import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
 import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
-import { CpuBackend, type TrainBackend } from '../../core/train/backend';
-import { GpuTrainer } from '../../core/gpu/GpuTrainer';
-import { backendFlag, resolveBackend, nodeDevice } from '../gpu';
+import { evaluateViews } from '../../core/train/backend';
+import { backendFlag, openBackend } from '../gpu';
+import type { GpuPrograms, GpuCounters } from '../../core/gpu/GpuPrograms';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
@@ -14,7 +14,7 @@ import { cpuOps } from '../ops';
 import * as os from 'node:os';
 import { InputError } from '../../core/errors';
 import { writeFileAtomic, readFileOrFail, checkWritableFolder } from '../../datasets/node/files';
-import { evaluateViews, cameraMeta } from './eval';
+import { cameraMeta } from './eval';
 
 const MODELS: GridKind[] = ['mulfagrid', 'dense', 'fouriergrid', 'hash'];
 
@@ -24,7 +24,7 @@ export const TRAIN_OPTIONS = {
     'time-budget': { type: 'string' }, 'max-steps': { type: 'string' }, resolution: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
     'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' }, backend: { type: 'string' },
-    'batch-rays': { type: 'string' },
+    'batch-rays': { type: 'string' }, 'skip-eval': { type: 'boolean' },
   } as const;
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -60,6 +60,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     clock: () => performance.now() });
   const deviceLost = () => new UsageError(`the GPU device was lost (${lost}) at step ${trainer.step}; ` +
     (wroteLatest ? `the last snapshot ${latest} is intact — resume with --resume ${latest}` : 'no snapshot had been written yet'));
+  const counters = (backend as { gk?: GpuPrograms }).gk?.counters, c0 = counters ? { ...counters } : null, s0 = trainer.step;
   let stopped: boolean;
   try {
     stopped = await runInTerminal(session, log, !values.quiet, async () => {
@@ -72,13 +73,15 @@ export async function trainCommand(args: string[]): Promise<number> {
     throw e;
   }
   if (lost !== null) throw deviceLost();
+  // what the device was asked per step (snapshot copies and occupancy refreshes included; evaluation not)
+  const perStep = counters && c0 ? Object.fromEntries((Object.keys(c0) as (keyof GpuCounters)[]).map((k) =>
+    [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), Math.round((counters[k] - c0[k]) / Math.max(1, trainer.step - s0))])) : null;
   const finalBytes = (await backend.syncToCpu(true)).toSnapshot({ ...meta, backend: backend.name });
-  backend.dispose();
   const finalFile = await saveFinal(finalBytes, path.join(out, 'final.mulfa'), log);
   log(`wrote ${finalFile} after ${trainer.step} steps in ${session.seconds.toFixed(1)} s`);
   if (stopped) return 130;
-  const held = await loadViews(scene, evalIndices(scene));
-  const ev = evaluateViews(trainer, held);
+  const held = values['skip-eval'] ? [] : await loadViews(scene, evalIndices(scene));
+  const ev = await evaluateViews(backend, held);
   if (held.length > 0) log(`held-out views: ${held.length}  PSNR ${ev.psnr.toFixed(2)}  SSIM ${ev.ssim.toFixed(4)}`);
   const p = session.progress();
   const result = {
@@ -86,27 +89,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     holdout_psnr: held.length ? Number(ev.psnr.toFixed(3)) : null, holdout_ssim: held.length ? Number(ev.ssim.toFixed(4)) : null,
     holdout_views: held.length, rays_per_sec: Math.round(p.raysPerSec),
     model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile, backend: backend.name,
+    ...(perStep ? { gpu_per_step: perStep } : {}),
   };
+  backend.dispose();
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
   return 0;
-}
-
-/**
- * The backend the user chose (--backend; auto: a hardware GPU when the model runs there, else the CPU,
- * saying why). A configuration the device cannot hold, or no adapter, is a usage error (exit 2).
- */
-async function openBackend(selected: string, trainer: Trainer, log: (s: string) => void, onLost: (message: string) => void): Promise<TrainBackend> {
-  const choice = await resolveBackend(selected, trainer.config.field.model, log);
-  if (choice.backend === 'cpu') return new CpuBackend(trainer);
-  const { device, adapter } = await nodeDevice(onLost);
-  try {
-    const b = GpuTrainer.resume(device, trainer);
-    log(`training on WebGPU (${adapter})`);
-    return b;
-  } catch (e) {
-    device.destroy();
-    throw new UsageError((e as Error).message);
-  }
 }
 
 /**

@@ -13,6 +13,7 @@ import type { RadianceField } from '../field/RadianceField';
 import type { Adam } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
+import { FourierGrid } from '../field/FourierGrid';
 import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuPrograms';
 
 interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number }
@@ -75,7 +76,6 @@ export class GpuField {
    */
   constructor(readonly gk: GpuPrograms, readonly field: RadianceField, gridOpt?: Adam, netOpt?: Adam) {
     const d = field.density, c = field.color;
-    if (d.kind === 'fouriergrid') throw new Error('the WebGPU backend trains dense, MulFAGrid and hash models (not fouriergrid); use the CPU backend');
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
     if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length < 2) throw new Error('the WebGPU backend needs the TypedArray/WebAssembly decoder (weights, biases, dims)');
     if (gridOpt && (gridOpt.params[0]?.p !== d.features || gridOpt.params[1]?.p !== c.features)) throw new Error('GpuField: the grid optimiser is not over [density, colour] features');
@@ -187,7 +187,7 @@ export class GpuField {
     } else if (this.levelRes) {
       gk.hashSupport(f.density as HashGrid, pts, S, b.idx, b.w, this.levelRes);
     } else {
-      gk.trilinear(pts, S, R, b.idx, b.w);
+      gk.trilinear(pts, S, R, b.idx, b.w, 0, f.density instanceof FourierGrid ? f.density.levels : 0);
     }
     gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
     gk.gather(this.colorFeatures, C, this.K, b.cIdx, b.cW, S, b.feats);
@@ -293,12 +293,12 @@ export class GpuField {
 
   /**
    * Occupancy from the density grid: on the device for dense and MulFA grids (vertex maxima); for hash
-   * grids the density table is read back and the CPU field's lattice evaluation is used. The CPU field's
+   * grids and FourierGrids the density table is read back and the CPU field's lattice evaluation is used. The CPU field's
    * occupied count follows (its cells are refreshed by the next copyToCpu).
    */
   async refreshOccupancy(): Promise<void> {
     const f = this.field, gk = this.gk;
-    if (f.density instanceof HashGrid) {
+    if (f.density instanceof HashGrid || f.density instanceof FourierGrid) { // not a vertex-maximum bound: the CPU field's lattice evaluation
       f.density.features.data.set(new Float32Array(await gk.read(this.densityFeatures, f.density.features.data.byteLength)));
       f.refreshOccupancy();
       gk.write(this.occ, Int32Array.from(f.occupancy.cells));

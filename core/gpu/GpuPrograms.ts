@@ -56,7 +56,7 @@ export class GpuPrograms {
   private readonly staging = new Map<number, GPUBuffer[]>();
 
   constructor(readonly device: GPUDevice) {
-    for (const [name, code, entry] of [['trilinear', trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
+    for (const [name, code, entry] of [['trilinear', sincosSrc + trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['adam_layer', adamSrc, 'layer'], ['mlp_layer', mlpLayerSrc, 'main'], ['mlp_layer_dx', mlpLayerBwdSrc, 'dx'], ['mlp_layer_dw', mlpLayerBwdSrc, 'dw'],
       ['mulfa_support', sincosSrc + mulfaCommonSrc + mulfaSupportSrc, 'main'], ['mulfa_stage', sincosSrc + mulfaCommonSrc + mulfaBackwardSrc, 'stage'],
       ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
@@ -205,9 +205,9 @@ export class GpuPrograms {
     if (!this.recording) this.flush();
   }
 
-  /** Dense-grid support: idx, w [n·8] for points [n·3] on an R³ grid (rows offset by base). */
-  trilinear(pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer, base = 0): void {
-    this.run('trilinear', [n, R, base, 0], [pts, idx, w], n);
+  /** Dense-grid support: idx, w [n·8] for points [n·3] on an R³ grid (rows offset by base); FourierGrid's with fourierLevels L > 0 ([n·8(2L+1)]). */
+  trilinear(pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer, base = 0, fourierLevels = 0): void {
+    this.run('trilinear', [n, R, base, fourierLevels], [pts, idx, w], n);
   }
 
   gather(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: number, out: GPUBuffer): void {

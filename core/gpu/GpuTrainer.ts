@@ -11,25 +11,11 @@ import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../t
 import { psnrFromMse } from '../metrics';
 import { type FieldOps, JS_OPS } from '../field/ops';
 import type { TrainBackend } from '../train/backend';
+import { estimateGpuMemory } from '../train/memory';
 import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
 import type { Camera } from '../scene/Camera';
 import { cameraRays, makeRayBatch } from '../render/rays';
-
-/** Bytes the device must hold for a configuration (grids with gradients and Adam state, batch buffers). */
-export function estimateGpuBytes(config: TrainConfig): { total: number; largestBuffer: number } {
-  const f = config.field, R = f.resolution, C = f.colorChannels, H = f.decoderHidden.reduce((a, b) => a + b, 0);
-  const rows = f.model === 'hash' ? f.hash.levels * 2 ** f.hash.log2TableSize : R ** 3;
-  const K = f.model === 'hash' ? 8 * f.hash.levels : 8;
-  const perRay = Math.ceil((Math.sqrt(3) * (R - 1)) / f.stepVoxels) + 1, cap = config.batchRays * perRay;
-  const D = 3 + 6 * f.viewFreqs + C;
-  // support (idx, w), raw, feats, X, H, Y, rgb, composite, gradients, kernel dL/dw; sampling (pts, ray/t)
-  const perSample = (K * 8 + (f.model === 'mulfagrid' ? 64 : 0)) + 4 + C * 4 * 2 + D * 4 * 2 + H * 4 * 2 + 12 * 4 + 8 + 4 + 12 + 4 + 12 + 8;
-  // MulFA backward staging: 8192 points × 8 corners × (4 + 48 M) floats
-  const staging = f.model === 'mulfagrid' ? 8192 * 8 * (4 + 48 * f.mulfa.M) * 4 : 0;
-  // samples actually kept are far fewer than the worst case: budget for half of it
-  return { total: rows * (1 + C) * 4 * 5 + (cap * perSample) / 2 + staging, largestBuffer: Math.max(rows * C * 4, (cap * D * 4) / 2, staging) };
-}
 
 export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
@@ -48,11 +34,10 @@ export class GpuTrainer implements TrainBackend {
    */
   static check(device: GPUDevice, config: TrainConfig): void {
     const f = config.field;
-    if (f.model === 'fouriergrid') throw new Error('the WebGPU backend trains dense, mulfagrid and hash models (not fouriergrid); use the CPU backend');
     if (f.model === 'mulfagrid' && (f.mulfa.H !== 16 || f.mulfa.M > 4 || f.mulfa.L > 8)) {
       throw new Error(`the WebGPU MulFA kernel needs H = 16, M ≤ 4, L ≤ 8 (got H = ${f.mulfa.H}, M = ${f.mulfa.M}, L = ${f.mulfa.L}); use the CPU backend`);
     }
-    const est = estimateGpuBytes(config), lim = device.limits, mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    const est = estimateGpuMemory(config), lim = device.limits, mib = (b: number) => (b / 2 ** 20).toFixed(0);
     const maxBuf = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
     if (est.largestBuffer > maxBuf) {
       throw new Error(`resolution ${f.resolution} with ${config.batchRays} rays per step needs a ${mib(est.largestBuffer)} MiB buffer; this GPU allows ` +

@@ -4,7 +4,8 @@
  * navigator.gpu) and the CLI (Dawn through the npm `webgpu` package, cli/gpu.ts). "auto" takes WebGPU only
  * on a hardware adapter and when the model runs there; otherwise the CPU, with one line saying why. A
  * software adapter (SwiftShader, llvmpipe) is never picked by auto: the WebAssembly kernels are far
- * faster than a CPU emulating a GPU. Choosing `webgpu` explicitly takes whatever adapter there is.
+ * faster than a CPU emulating a GPU. Choosing `webgpu` explicitly takes whatever adapter there is. Every
+ * model trains on both (MulFA kernels on WebGPU need H = 16, M ≤ 4, L ≤ 8: GpuTrainer.check).
  */
 import type { GridKind } from '../field/GridModel';
 
@@ -39,10 +40,9 @@ export async function requestAdapter(gpu: GPU | undefined | null): Promise<GPUAd
  * Resolves a selection ('auto' | 'cpu' | 'webgpu') for a model. `gpu` is the host's WebGPU entry point
  * (undefined: none; `where` names the host in the reason).
  */
-export async function chooseBackend(selected: string, model: GridKind, gpu: GPU | undefined | null, where = 'this browser'): Promise<BackendChoice> {
+export async function chooseBackend(selected: string, _model: GridKind, gpu: GPU | undefined | null, where = 'this browser'): Promise<BackendChoice> {
   if (selected === 'cpu') return { backend: 'cpu', note: 'CPU (chosen)' };
   if (selected === 'webgpu') return { backend: 'webgpu', note: 'WebGPU (chosen)' };
-  if (model === 'fouriergrid') return { backend: 'cpu', note: 'auto → CPU: FourierGrid runs on the CPU only' };
   if (!gpu) return { backend: 'cpu', note: `auto → CPU: ${where} offers no WebGPU` };
   const adapter = await requestAdapter(gpu);
   if (!adapter) return { backend: 'cpu', note: 'auto → CPU: no WebGPU adapter' };

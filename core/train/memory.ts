@@ -35,5 +35,21 @@ export function estimateMemory(config: TrainConfig): number {
   return grids + samples * perSample + f.occupancyRes ** 3;
 }
 
+/**
+ * What the WebGPU backend needs on the device (core/gpu/GpuField.ts): the same grids, the sample buffers
+ * (points, ray/t) for the worst case of every ray crossing the diagonal, and the per-sample buffers it
+ * grows to the samples actually kept (25 % headroom; budgeted at half the worst case); `largestBuffer`
+ * is the biggest single buffer, which must fit the adapter's maxStorageBufferBindingSize.
+ */
+export function estimateGpuMemory(config: TrainConfig): { total: number; largestBuffer: number } {
+  const f = config.field, R = f.resolution, C = f.colorChannels, K = supportSize(f);
+  const rows = gridRows(f, R), worst = config.batchRays * (Math.ceil((Math.sqrt(3) * (R - 1)) / f.stepVoxels) + 1);
+  const D = 3 + 6 * f.viewFreqs + C, H = f.decoderHidden.reduce((a, b) => a + b, 0);
+  const perSample = K * 8 * (f.model === 'mulfagrid' && !f.sharedKernel ? 2 : 1) + (f.model === 'mulfagrid' ? 64 : 0) + 4 + C * 8 + (D + H + 4) * 8 + 12 + 32;
+  const staging = f.model === 'mulfagrid' ? 8192 * 8 * (4 + 48 * f.mulfa.M) * 4 : 0; // the MulFA backward's per-corner factors
+  return { total: rows * (1 + C) * 4 * 5 + worst * 20 + (worst * perSample) / 2 + staging,
+    largestBuffer: Math.max(rows * C * 4, worst * 12, (worst * K * 4) / 2, (worst * (D + H) * 4) / 2, staging) };
+}
+
 /** The CPU engine's memory is one 32-bit WebAssembly memory. */
 export const CPU_MEMORY_LIMIT = 4 * 2 ** 30;

@@ -359,7 +359,7 @@ async function fieldSteps(ctx: Ctx): Promise<void> {
   const { GpuField } = await import('../../core/gpu/GpuField');
   const aabb: [number[], number[]] = [[-1, -1, -1], [1, 1, 1]];
   const variants = [['dense', {}], ['mulfagrid', {}], ['mulfagrid_separate', { sharedKernel: false }], ['hash', { hash: { levels: 4, log2TableSize: 10, minResolution: 4 } }],
-    ['dense_2layers', { decoderHidden: [32, 24] as number[] }]] as const;
+    ['fouriergrid', { fourierLevels: 2 }], ['dense_2layers', { decoderHidden: [32, 24] as number[] }]] as const;
   for (const [name, extra] of variants) {
     const model = name === 'mulfagrid_separate' ? 'mulfagrid' : name === 'dense_2layers' ? 'dense' : name;
     const f = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: 13, colorChannels: 12, decoderHidden: [32], occupancyRes: 16,

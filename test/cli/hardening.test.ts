@@ -18,7 +18,8 @@ const TINY = ['--model', 'dense', '--resolution', '16', '--downscale', '8', '--q
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 
 function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('warning:'));
+  // warnings and --backend auto's choice are not errors
+  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('warning:') && !l.startsWith('auto → '));
   expect(lines, stderr).toHaveLength(1);
   return lines[0];
 }

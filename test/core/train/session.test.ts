@@ -16,6 +16,7 @@ function fake(msPerStep: number, startStep = 0) {
       trainer.step++;
       return { step: trainer.step, loss: 0.1, psnr: trainer.step % 2 ? 10 : 20, rays: 100, samples: 0, colorSamples: 0, occupancy: 0.5, resolution: 16 };
     },
+    async renderView() { return new Float32Array(0); },
     async syncToCpu() { return trainer; },
     dispose() {},
   };
