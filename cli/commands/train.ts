@@ -58,7 +58,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const backend = await openBackend(selected, trainer, log, (message) => { lost = message; session.requestStop(); });
   const session = new TrainingSession(backend, { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,
     clock: () => performance.now() });
-  const deviceLost = () => new UsageError(`the GPU device was lost (${lost}) at step ${trainer.step}; ` +
+  const deviceLost = () => new UsageError(`the GPU failed (${lost}) at step ${trainer.step}; ` +
     (wroteLatest ? `the last snapshot ${latest} is intact — resume with --resume ${latest}` : 'no snapshot had been written yet'));
   const counters = (backend as { gk?: GpuPrograms }).gk?.counters, c0 = counters ? { ...counters } : null, s0 = trainer.step;
   let stopped: boolean;

@@ -55,13 +55,20 @@ export async function chooseBackend(selected: string, _model: GridKind, gpu: GPU
 
 /**
  * A device with the adapter's largest buffers (grids beyond the 128 MiB default). `onLost` hears a loss
- * that was not asked for (destroy()). Throws a message the user can act on when there is no adapter.
+ * that was not asked for (not destroy()) and the first uncaught GPU error (a validation or out-of-memory
+ * error no one scoped: the results can no longer be trusted). Throws a message the user can act on when
+ * there is no adapter.
  */
 export async function openDevice(gpu: GPU | undefined | null, onLost?: (message: string) => void): Promise<{ device: GPUDevice; adapter: string }> {
   const adapter = await requestAdapter(gpu);
   if (!adapter) throw new Error('no WebGPU adapter is available here: use the CPU backend (--backend cpu)');
   const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
     maxBufferSize: adapter.limits.maxBufferSize } });
-  void device.lost.then((info) => { if (info.reason !== 'destroyed') onLost?.(info.message || String(info.reason)); });
+  void device.lost.then((info) => { if (info.reason !== 'destroyed') onLost?.(`device lost: ${info.message || String(info.reason)}`); });
+  let failed = false;
+  device.onuncapturederror = (e: GPUUncapturedErrorEvent) => {
+    if (!failed) onLost?.(`GPU error: ${e.error.message.split('\n')[0]}`);
+    failed = true;
+  };
   return { device, adapter: adapterName(adapter) };
 }

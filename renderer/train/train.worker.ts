@@ -55,7 +55,7 @@ async function gpuDevice(): Promise<GPUDevice> {
   const d = (await openDevice(navigator.gpu, (message) => {
     device = null;
     if (run?.name === 'webgpu') run = null; // the CPU trainer keeps the last synced parameters
-    post({ type: 'error', message: `the GPU device was lost (${message}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
+    post({ type: 'error', message: `the GPU failed (${message}); training stopped at step ${trainer?.step ?? 0} — save a snapshot to keep it` });
     if (state === 'training' || state === 'paused') setState('stopped');
   })).device;
   device = d;

@@ -72,6 +72,21 @@ describe.skipIf(!existsSync(ICD))('mulfa train --backend webgpu (Node, SwiftShad
     expect(Math.abs(c1 - c2)).toBeLessThan(0.15);
   }, 600_000);
 
+  it('an uncaught GPU error reaches the host like a lost device (its results cannot be trusted)', async () => {
+    process.env.VK_ICD_FILENAMES = ICD; // before Dawn enumerates adapters (in this process)
+    const { nodeGpu } = await import('../../cli/gpu');
+    const { openDevice } = await import('../../core/gpu/adapter');
+    const heard: string[] = [];
+    const { device } = await openDevice(await nodeGpu(), (m) => heard.push(m));
+    device.createShaderModule({ code: 'fn main( {' });
+    await device.queue.onSubmittedWorkDone();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(heard).toEqual([expect.stringMatching(/^GPU error: .*WGSL/)]);
+    device.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(heard).toHaveLength(1); // destroy() is not a loss
+  });
+
   it('auto never picks the software adapter; a missing adapter or an over-size grid is one line, exit 2', () => {
     const auto = train('auto', ['--max-steps', '1', '--backend', 'auto']);
     expect(auto.code, auto.stderr).toBe(0);
