@@ -108,11 +108,16 @@ export class GpuTrainer implements TrainBackend {
   async renderView(cam: Camera, chunk = 16384): Promise<Float32Array> {
     const n = cam.width * cam.height, out = new Float32Array(n * 3), data = this.trainer.data;
     const batch = makeRayBatch(chunk), jitter = new Float32Array(chunk).fill(0.5);
-    for (let s = 0; s < n; s += chunk) {
-      const c = Math.min(chunk, n - s);
-      cameraRays(cam, s, c, batch);
-      await this.field.render(c, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
-      out.set((await this.field.rgb()).subarray(0, c * 3), s * 3);
+    this.gk.begin(); // each chunk: one submit up to its sample count, one for the rest and the colours
+    try {
+      for (let s = 0; s < n; s += chunk) {
+        const c = Math.min(chunk, n - s);
+        cameraRays(cam, s, c, batch);
+        await this.field.render(c, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
+        out.set((await this.field.rgb()).subarray(0, c * 3), s * 3);
+      }
+    } finally {
+      this.gk.end();
     }
     return out;
   }
