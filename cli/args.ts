@@ -7,6 +7,7 @@ import { loadScene, loadDemo, isDemoName, type LoadOptions } from '../datasets/l
 import { NodeFS } from '../datasets/node/NodeFS';
 import { InputError } from '../core/errors';
 import { nearestOption } from './help';
+import { SPACE_KINDS, type SpaceKind } from '../core/scene/space';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -43,6 +44,13 @@ export function numFlag(value: string | undefined, name: string, min: number): n
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}, got "${value}"`);
   return n;
+}
+
+/** `--scene bounded|forward`: the scene parameterisation (core/scene/space.ts); undefined keeps the format's own. */
+export function sceneFlag(value: string | undefined): SpaceKind | undefined {
+  if (value === undefined) return undefined;
+  if (!(SPACE_KINDS as readonly string[]).includes(value)) throw new UsageError(`--scene must be one of ${SPACE_KINDS.join(', ')}, got "${value}"`);
+  return value as SpaceKind;
 }
 
 /** Opens the dataset at `path` (a folder, a file inside one, or "demo"). */

@@ -16,14 +16,16 @@ export interface CommandHelp {
 
 const DATASET_OPTIONS: [string, string][] = [
   ['--downscale n', 'divide images and intrinsics by the integer n (area average; LLFF images_n/ used when present); default 1'],
-  ['--holdout k', 'for a scene with only a training split: views i with i % k == k − 1 become the test split; default none'],
+  ['--holdout k', 'for a scene with only a training split: every k-th view becomes the test split (views 0, k, 2k, … for LLFF as in its own protocol; k − 1, 2k − 1, … otherwise); default none'],
 ];
+
+const SCENE_OPTION: [string, string] = ['--scene s', 'bounded | forward: the grid spans a box (bounded), or normalized device coordinates of the mean camera out to infinity (forward-facing captures); default forward for LLFF, bounded otherwise'];
 
 export const HELP: Record<string, CommandHelp> = {
   info: {
     usage: 'mulfa info <dataset|demo> [options]',
     about: 'Reads a dataset (Blender, instant-ngp/nerfstudio, LLFF, COLMAP) and prints what the loaders found: format, images, splits, size, intrinsics, distortion, box, near/far.',
-    options: [...DATASET_OPTIONS, ['--json', 'print one JSON object instead of a table']],
+    options: [...DATASET_OPTIONS, SCENE_OPTION, ['--json', 'print one JSON object instead of a table']],
     example: 'mulfa info ../shared/data/fern --downscale 8 --holdout 8',
   },
   train: {
@@ -32,6 +34,7 @@ export const HELP: Record<string, CommandHelp> = {
     options: [
       ['--model m', 'mulfagrid | dense | fouriergrid | hash; default mulfagrid'],
       ...DATASET_OPTIONS,
+      SCENE_OPTION,
       ['--time-budget sec', 'seconds of training; default 300 (none when --max-steps is given)'],
       ['--max-steps n', 'stop at step n (absolute, also when resuming); also sets the learning-rate decay length; default none'],
       ['--resolution r', 'final grid resolution, vertices per axis (≥ 8); default 96'],

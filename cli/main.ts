@@ -17,8 +17,8 @@ export const EXIT_BAD_INPUT = 2;
 const USAGE = `mulfa — MulFA Studio on the command line
 
 Usage:
-  mulfa info <dataset|demo> [--downscale n] [--holdout k] [--json]
-  mulfa train <dataset|demo> [--model mulfagrid|dense|fouriergrid|hash] [--downscale n] [--holdout k]
+  mulfa info <dataset|demo> [--downscale n] [--holdout k] [--scene s] [--json]
+  mulfa train <dataset|demo> [--model mulfagrid|dense|fouriergrid|hash] [--downscale n] [--holdout k] [--scene s]
               [--time-budget sec] [--max-steps n] [--resolution r] [--seed s] [--out dir] [--resume snapshot]
               [--snapshot-every sec] [--batch-rays n] [--backend auto|cpu|webgpu] [--skip-eval] [--json]
   mulfa eval <snapshot> <dataset|demo> [--downscale n] [--holdout k] [--backend b] [--json]

@@ -2,6 +2,7 @@
 import { InputError, isInputError } from '../core/errors';
 import { type Camera, scaleCamera } from '../core/scene/Camera';
 import { type Scene, type SceneFormat, type Split, type AABB, applyHoldout } from '../core/scene/Scene';
+import { type SpaceKind, boundedSpace, forwardSpace } from '../core/scene/space';
 import { type DatasetFS, FILE_LIMITS, checkFileSize } from './fs';
 import { type ImageInfo, probeImageEnds, decodeImage, PROBE_HEAD_BYTES, PROBE_TAIL_BYTES } from './image/decode';
 
@@ -12,6 +13,8 @@ export interface LoadOptions {
   holdout?: number;
   /** A file the user pointed at inside the folder (e.g. `transforms_train.json`), if any. */
   file?: string;
+  /** The scene parameterisation (`--scene`); default: the format's own (forward for LLFF, bounded otherwise). */
+  scene?: SpaceKind;
 }
 
 export interface ImageRef {
@@ -66,7 +69,9 @@ export function checkImageSize(info: ImageInfo, ref: ImageRef, cam: { width: num
 }
 
 /** What a format loader finds, before images are decoded: the Scene's metadata, each view's image path. */
-export interface RawScene extends Omit<Scene, 'views' | 'loadImage'> {
+export interface RawScene extends Omit<Scene, 'views' | 'loadImage' | 'space'> {
+  /** The parameterisation the format calls for (default bounded). */
+  spaceKind?: SpaceKind;
   /** Cameras at the resolution of the image files. */
   views: { name: string; camera: Camera; path: string }[];
   /** The factor still to apply (1 when the loader already picked pre-downscaled files); `downscale` is what the user asked for. */
@@ -92,15 +97,18 @@ export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Sce
       throw new InputError(v.path, '', `image ${v.camera.width}×${v.camera.height} is smaller than --downscale ${f}`);
     }
   }
+  const cameras = raw.views.map((v) => (f === 1 ? v.camera : scaleCamera(v.camera, f)));
+  const kind = opts.scene ?? raw.spaceKind ?? 'bounded';
   const scene: Scene = {
     format: raw.format,
     label: raw.label,
-    views: raw.views.map((v) => ({ name: v.name, camera: f === 1 ? v.camera : scaleCamera(v.camera, f) })),
+    views: raw.views.map((v, i) => ({ name: v.name, camera: cameras[i] })),
     splits: raw.splits,
     aabb: raw.aabb,
     near: raw.near,
     far: raw.far,
     background: raw.background,
+    space: kind === 'forward' ? forwardSpace(cameras, raw.near, raw.label) : boundedSpace(raw.aabb),
     downscale: raw.downscale,
     async loadImage(i: number) {
       const v = raw.views[i];

@@ -1,5 +1,6 @@
 /** A scene summarised as plain data: what `mulfa info --json` prints and the app's dataset panel shows. */
-import type { Scene } from '../core/scene/Scene';
+import { type Scene, sceneSpace } from '../core/scene/Scene';
+import type { SceneSpace } from '../core/scene/space';
 import { DISTORTION_KEYS, type Intrinsics } from '../core/scene/Camera';
 
 /** Intrinsics are the first camera's, after downscaling. */
@@ -14,6 +15,8 @@ export interface SceneInfo extends Intrinsics {
   far: number;
   downscale: number;
   background: Scene['background'];
+  /** The scene parameterisation (core/scene/space.ts). */
+  space: SceneSpace;
 }
 
 export function sceneInfo(scene: Scene): SceneInfo {
@@ -41,5 +44,6 @@ export function sceneInfo(scene: Scene): SceneInfo {
     far: scene.far,
     downscale: scene.downscale,
     background: scene.background,
+    space: sceneSpace(scene),
   };
 }

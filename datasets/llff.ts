@@ -67,5 +67,5 @@ export async function loadLlff(fs: DatasetFS, opts: LoadOptions, base = ''): Pro
   const views = cams.map((camera, i) => ({ name: refs[i].path, camera, path: refs[i].path }));
   const near = Math.min(...nears), far = Math.max(...fars);
   return { format: 'llff', label: fs.label, views, splits: allTrain(n), aabb: aabbFromFrusta(cams, nears, fars), near, far,
-    background: null, factor, downscale };
+    background: null, factor, downscale, spaceKind: 'forward' };
 }

@@ -8,6 +8,7 @@ import { loadNgp } from './ngp';
 import { loadLlff } from './llff';
 import { loadColmap, findColmapModel } from './colmap';
 import { loadDemoScene } from './demo/DemoScene';
+import { forwardSpace } from '../core/scene/space';
 
 export type { LoadOptions } from './build';
 
@@ -63,5 +64,7 @@ export function isDemoName(path: string): boolean {
 }
 
 export function loadDemo(opts: LoadOptions = {}): Scene {
-  return loadDemoScene({ downscale: checkDownscale(opts.downscale ?? 1), holdout: opts.holdout });
+  const scene = loadDemoScene({ downscale: checkDownscale(opts.downscale ?? 1), holdout: opts.holdout });
+  if (opts.scene === 'forward') scene.space = forwardSpace(scene.views.map((v) => v.camera), scene.near, scene.label);
+  return scene;
 }

@@ -2,7 +2,10 @@
 // decoded colour (core/render/bake.ts) exactly where the engine samples: same start (box entry, near), same
 // step, DVGO alpha (softplus, 1 − exp(−σ·step/voxel)), early termination at T < 1e-4, background behind.
 // Uniforms: uDensity, uColor [uSize³] 3D textures; uBoxMin/uBoxMax the scene box; uVoxel the grid's voxel
-// size and uStep the engine's sample step (world units); uNear/uFar; uBg the background colour.
+// size and uStep the engine's sample step (grid units); uNear/uFar; uBg the background colour. Forward-facing
+// scenes (core/scene/space.ts, uForward): the ray goes to the reference camera's normalized device coordinates
+// first (uW2C world → reference camera, uNdc = (ax, ay, near)) and is marched there from the near plane on, as
+// the engine's mapRays does; uBoxMin/uBoxMax are then the NDC grid box.
 precision highp float;
 precision highp sampler3D;
 in vec3 vWorld;
@@ -17,17 +20,31 @@ uniform float uStep;
 uniform float uNear;
 uniform float uFar;
 uniform vec3 uBg;
+uniform bool uForward;
+uniform mat4 uW2C;
+uniform vec3 uNdc;
 void main() {
   vec3 o = cameraPosition;
   vec3 d = normalize(vWorld - o);
+  float near = uNear, far = uFar;
+  if (uForward) {
+    vec3 co = (uW2C * vec4(o, 1.0)).xyz, cd = (uW2C * vec4(d, 0.0)).xyz;
+    if (cd.z > -1e-6) { outColor = vec4(uBg, 1.0); return; }
+    float n = uNdc.z;
+    co += (-(n + co.z) / cd.z) * cd;
+    o = vec3(-uNdc.x * co.x / co.z, -uNdc.y * co.y / co.z, 1.0 + 2.0 * n / co.z);
+    d = normalize(vec3(-uNdc.x * (cd.x / cd.z - co.x / co.z), -uNdc.y * (cd.y / cd.z - co.y / co.z), -2.0 * n / co.z));
+    near = 0.0;
+    far = 1e30;
+  }
   // ray-box slabs (as core/render/Occupancy.ts rayBox)
   vec3 inv = 1.0 / d;
   vec3 ta = (uBoxMin - o) * inv, tb = (uBoxMax - o) * inv;
   vec3 tmin = min(ta, tb), tmax = max(ta, tb);
   float t0 = max(max(tmin.x, tmin.y), max(tmin.z, 0.0));
   float t1 = min(min(tmax.x, tmax.y), tmax.z);
-  t0 = max(t0, uNear);
-  t1 = min(t1, uFar);
+  t0 = max(t0, near);
+  t1 = min(t1, far);
   vec3 rgb = vec3(0.0);
   float T = 1.0;
   if (t1 > t0) {

@@ -1,11 +1,12 @@
 /** `mulfa info <dataset>`: what a dataset holds, after downscaling and the holdout split. */
 import { sceneInfo } from '../../datasets/info';
-import { parse, intFlag, openScene } from '../args';
+import { parse, intFlag, openScene, sceneFlag } from '../args';
 
 /** The options `mulfa info` takes (cli/help.ts documents each). */
 export const INFO_OPTIONS = {
   downscale: { type: 'string' },
   holdout: { type: 'string' },
+  scene: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -14,6 +15,7 @@ export async function infoCommand(args: string[]): Promise<number> {
   const scene = await openScene(positionals[0], {
     downscale: intFlag(values.downscale, 'downscale', 1),
     holdout: intFlag(values.holdout, 'holdout', 2),
+    scene: sceneFlag(values.scene),
   });
   const info = sceneInfo(scene);
   if (values.json) {
@@ -29,6 +31,8 @@ export async function infoCommand(args: string[]): Promise<number> {
     `distortion  ${info.distortion ? `${info.fisheye ? 'fisheye ' : ''}${Object.entries(info.distortion).map(([k, v]) => `${k} ${v}`).join('  ')}` : 'none'}`,
     `aabb        [${info.aabb[0].map(r).join(', ')}] – [${info.aabb[1].map(r).join(', ')}]`,
     `near / far  ${r(info.near)} / ${r(info.far)}`,
+    `scene       ${info.space.kind === 'forward' ? `forward-facing: NDC of the mean camera, near plane at depth ${r(info.space.ndc!.near)}, grid box ` +
+      `[${info.space.box[0].map(r).join(', ')}] – [${info.space.box[1].map(r).join(', ')}]` : 'bounded: the grid spans the box'}`,
     `background  ${info.background ? `rgb(${info.background.join(', ')}) behind alpha` : 'none (pixels kept)'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

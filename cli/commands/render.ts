@@ -9,7 +9,7 @@ import type { Camera } from '../../core/scene/Camera';
 import { InputError } from '../../core/errors';
 import { parse, intFlag, numFlag, UsageError } from '../args';
 import { openVideo } from '../video';
-import { orbitPath, parseCameraPathJson, toCameraPathJson, keyframeCamera, type CameraPath, type Keyframe } from '../../core/paths/CameraPath';
+import { scenePath, parseCameraPathJson, toCameraPathJson, keyframeCamera, type CameraPath, type Keyframe } from '../../core/paths/CameraPath';
 import { writeFileAtomic } from '../../datasets/node/files';
 import { loadTrainer, storedCamera, type StoredCamera } from './eval';
 import { backendFlag, openBackend } from '../gpu';
@@ -90,7 +90,8 @@ async function renderVideo(file: string, v: Record<string, string | boolean | un
   let path: CameraPath, frames: Keyframe[];
   if (v.orbit) {
     const fps = numFlag(v.fps as string | undefined, 'fps', 1) ?? 30;
-    ({ path, frames } = orbitPath(trainer.data.aabb, stored, {
+    const d = trainer.data;
+    ({ path, frames } = scenePath(trainer.field.space, d.aabb, stored, d.near, d.far, {
       frames: intFlag(v.frames as string | undefined, 'frames', 1) ?? 120, fps,
       width: size?.[0] ?? evenUp(stored[0]?.width ?? 256), height: size?.[1] ?? evenUp(stored[0]?.height ?? 256),
       elevation: numFlag(v.elevation as string | undefined, 'elevation', -90), radius: numFlag(v.radius as string | undefined, 'radius', 0),

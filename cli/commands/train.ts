@@ -9,7 +9,7 @@ import type { GpuPrograms, GpuCounters } from '../../core/gpu/GpuPrograms';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { decodeSnapshot } from '../../core/io/snapshot';
 import type { GridKind } from '../../core/field/GridModel';
-import { parse, intFlag, numFlag, openScene, UsageError } from '../args';
+import { parse, intFlag, numFlag, openScene, sceneFlag, UsageError } from '../args';
 import { cpuOps } from '../ops';
 import * as os from 'node:os';
 import { InputError } from '../../core/errors';
@@ -24,7 +24,7 @@ export const TRAIN_OPTIONS = {
     'time-budget': { type: 'string' }, 'max-steps': { type: 'string' }, resolution: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
     'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' }, backend: { type: 'string' },
-    'batch-rays': { type: 'string' }, 'skip-eval': { type: 'boolean' },
+    'batch-rays': { type: 'string' }, 'skip-eval': { type: 'boolean' }, scene: { type: 'string' },
   } as const;
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -42,7 +42,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const log = (s: string) => process.stderr.write(s + '\n');
 
   const scene: Scene = await openScene(positionals[0], {
-    downscale: intFlag(values.downscale, 'downscale', 1), holdout: intFlag(values.holdout, 'holdout', 2),
+    downscale: intFlag(values.downscale, 'downscale', 1), holdout: intFlag(values.holdout, 'holdout', 2), scene: sceneFlag(values.scene),
   });
   const data = await trainDataFromScene(scene);
   if (data.views.length === 0) throw new UsageError('the dataset has no training views');
@@ -50,7 +50,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const meta = { dataset: scene.label, format: scene.format, cameras: cameraMeta(scene) };
   const trainer = values.resume
     ? Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, ops)
-    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0, batchRays }), data, ops);
+    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0, batchRays, space: data.space?.kind }), data, ops);
   if (values.resume) log(`resumed ${values.resume} at step ${trainer.step}`);
   checkWritableFolder(out); // before a long run, not at its first snapshot
   const latest = path.join(out, 'latest.mulfa');

@@ -17,6 +17,7 @@ import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulF
 import type { DecoderFactory, DecoderImpl } from './Decoder';
 import { Occupancy } from '../render/Occupancy';
 import { countSamples, placeSamples } from '../render/sampling';
+import { type SceneSpace, boundedSpace, mapRays, rayRange } from '../scene/space';
 import { alphaPass, compositePass, compositeBackward } from '../render/composite';
 
 export interface FieldConfig {
@@ -135,10 +136,13 @@ export class RadianceField {
   opacity = new Float32Array(0);
   depth = new Float32Array(0);
   stats = { samples: 0, colorSamples: 0 };
+  /** The space the grids live in (core/scene/space.ts); `aabb` is its box. Rays are mapped into it to be sampled. */
+  space: SceneSpace;
 
   constructor(readonly config: FieldConfig, readonly aabb: AABB, rng: Rng, startResolution = config.resolution,
     readonly k: FieldOps = JS_OPS, makeDecoder: DecoderFactory = k.makeDecoder) {
     this.ws = new Growable(k.alloc);
+    this.space = boundedSpace(aabb);
     this.kernels = [];
     let dk: MulFAKernel | null = null, ck: MulFAKernel | null = null;
     if (config.model === 'mulfagrid') {
@@ -229,16 +233,23 @@ export class RadianceField {
    * fraction of a step; without it samples sit at half steps (deterministic).
    */
   render(rays: RayBatch, near: number, far: number, background: readonly [number, number, number], rng: Rng | null): Float32Array {
-    const { n, origins, dirs } = rays;
+    const { n, dirs } = rays;
     const ws = this.ws, box = this.box, step = this.stepSize, occ = this.occupancy, aabb = this.aabb;
+    // rays in the grid's space (world rays as they are when bounded); the decoder sees the world directions
+    let origins = rays.origins, mDirs = dirs;
+    if (this.space.ndc) {
+      origins = ws.f32('mOrigins', n * 3); mDirs = ws.f32('mDirs', n * 3);
+      mapRays(this.space, n, rays.origins, dirs, origins, mDirs);
+      ({ near, far } = rayRange(this.space, near, far));
+    }
     this.nRays = n;
     this.bg = [background[0], background[1], background[2]];
     // ---- sampling: count first to size buffers
     const rayStart = ws.i32('rayStart', n + 1);
     const tStart = ws.f32('tStart', n), tCount = ws.i32('tCount', n);
-    const total = countSamples(n, origins, dirs, aabb, near, far, step, rng ? () => rng.next() : null, tStart, tCount, box);
+    const total = countSamples(n, origins, mDirs, aabb, near, far, step, rng ? () => rng.next() : null, tStart, tCount, box);
     const pts = ws.f32('pts', total * 3), sRay = ws.i32('sRay', total), sT = ws.f32('sT', total);
-    const S = placeSamples(n, origins, dirs, aabb, step, occ, tStart, tCount, rayStart, pts, sRay, sT);
+    const S = placeSamples(n, origins, mDirs, aabb, step, occ, tStart, tCount, rayStart, pts, sRay, sT);
     this.nSamples = S;
     // ---- density
     const dens = this.density, dSup = ws.support('dSup', dens.K, S);

@@ -63,10 +63,3 @@ export function latticePoints(start: number, n: number, dims: readonly [number, 
     out[j * 3] = x / (nx - 1); out[j * 3 + 1] = y / (ny - 1); out[j * 3 + 2] = z / (nz - 1);
   }
 }
-
-/** World position of a normalised box point. */
-export function toWorld(aabb: readonly (readonly number[])[], u: number, v: number, w: number, out: number[] | Float32Array, o = 0): void {
-  out[o] = aabb[0][0] + u * (aabb[1][0] - aabb[0][0]);
-  out[o + 1] = aabb[0][1] + v * (aabb[1][1] - aabb[0][1]);
-  out[o + 2] = aabb[0][2] + w * (aabb[1][2] - aabb[0][2]);
-}

@@ -15,6 +15,7 @@ import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
 import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuPrograms';
+import { mapRays, rayRange } from '../scene/space';
 
 interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number }
 
@@ -65,7 +66,7 @@ export class GpuField {
   private nRays = 0;
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
-  private rayBufs: { rays: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; sb: SampleBuffers } | null = null;
+  private rayBufs: { rays: GPUBuffer; view: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; sb: SampleBuffers } | null = null;
   /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
   private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
@@ -140,7 +141,7 @@ export class GpuField {
     const sb = gk.sampleBuffers(n, n * perRay);
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
     const rb = (bytes: number) => GpuField.keep(this.rayOwned, gk.buffer(bytes));
-    this.rayBufs = { rays: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), sb };
+    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), sb };
     return this.rayBufs;
   }
 
@@ -173,9 +174,22 @@ export class GpuField {
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array,
     target?: Float32Array): Promise<number> {
     const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, dims = this.dims, R = f.density.resolution;
-    const rays = new Float32Array(n * 6);
-    for (let i = 0; i < n; i++) { rays.set(origins.subarray(i * 3, i * 3 + 3), i * 6); rays.set(dirs.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
-    gk.write(r.rays, rays);
+    const pack = (o: Float32Array, d: Float32Array) => {
+      const rays = new Float32Array(n * 6);
+      for (let i = 0; i < n; i++) { rays.set(o.subarray(i * 3, i * 3 + 3), i * 6); rays.set(d.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
+      return rays;
+    };
+    // rays in the grid's space for sampling (core/scene/space.ts); the decoder sees the world directions
+    const mapped = f.space.ndc !== null;
+    if (mapped) {
+      const mo = new Float32Array(n * 3), md = new Float32Array(n * 3);
+      mapRays(f.space, n, origins, dirs, mo, md);
+      ({ near, far } = rayRange(f.space, near, far));
+      gk.write(r.rays, pack(mo, md));
+      gk.write(r.view, pack(origins, dirs));
+    } else {
+      gk.write(r.rays, pack(origins, dirs));
+    }
     gk.write(r.jitter, jitter.subarray(0, n));
     if (target) gk.write(r.target, target.subarray(0, n * 3));
     gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb);
@@ -191,7 +205,7 @@ export class GpuField {
     }
     gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
     gk.gather(this.colorFeatures, C, this.K, b.cIdx, b.cW, S, b.feats);
-    gk.encode(S, b.feats, C, r.rays, r.sb.rayT, f.config.viewFreqs, dims[0], b.acts[0]);
+    gk.encode(S, b.feats, C, mapped ? r.view : r.rays, r.sb.rayT, f.config.viewFreqs, dims[0], b.acts[0]);
     const L = this.W.length;
     for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], S, dims[l], dims[l + 1], l + 1 < L);
     gk.sigmoid(S, b.acts[L], dims[L], b.rgb);

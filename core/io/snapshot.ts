@@ -1,10 +1,10 @@
 /**
- * Snapshot file format (`.mulfa`), version 1. Everything needed to render, evaluate or resume training
+ * Snapshot file format (`.mulfa`), version 2. Everything needed to render, evaluate or resume training
  * exactly: the configuration, the grids, the kernel, the decoder, the occupancy grid, the optimiser state and
  * the random generator's state.
  *
  *   offset 0   8 bytes   magic "MULFASNP"
- *          8   u32 LE    format version (1)
+ *          8   u32 LE    format version (2; version 1 files are read too: their scenes are bounded boxes)
  *         12   u32 LE    header length H (bytes of UTF-8 JSON)
  *         16   H bytes   header JSON: { version, created, step, rng, config, scene, resolution, arrays: [...] }
  *              padding   zero bytes up to a multiple of 8
@@ -22,7 +22,9 @@ import { utf8Encode, utf8Decode } from './utf8';
 import { asArray, asObject, asString, integer, oneOf } from './check';
 
 export const SNAPSHOT_MAGIC = 'MULFASNP';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
+/** Versions this build reads: 1 had no `scene.space` (every scene a bounded box); 2 stores it. */
+export const SNAPSHOT_VERSIONS_READ: readonly number[] = [1, 2];
 
 export type ArrayData = Float32Array | Int32Array | Uint8Array;
 
@@ -73,7 +75,9 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): Snapshot {
   if (magic !== SNAPSHOT_MAGIC) throw new InputError(file, '', 'not a MulFA snapshot (bad magic bytes)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== SNAPSHOT_VERSION) throw new InputError(file, 'version', `unsupported snapshot version ${version} (this build reads ${SNAPSHOT_VERSION})`);
+  if (!SNAPSHOT_VERSIONS_READ.includes(version)) {
+    throw new InputError(file, 'version', `unsupported snapshot version ${version} (this build reads ${SNAPSHOT_VERSIONS_READ.join(' and ')})`);
+  }
   const stored = dv.getUint32(bytes.length - 4, true);
   if (crc32(bytes, 0, bytes.length - 4) !== stored) throw new InputError(file, 'checksum', 'snapshot is corrupt or truncated (CRC mismatch)');
   const hlen = dv.getUint32(12, true);

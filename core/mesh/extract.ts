@@ -5,7 +5,8 @@
  * exporters); this is platform-neutral.
  */
 import type { RadianceField } from '../field/RadianceField';
-import { FieldQuery, latticePoints, toWorld } from '../field/query';
+import { FieldQuery, latticePoints } from '../field/query';
+import { gridToWorld, worldToSpace } from '../scene/space';
 import type { Camera } from '../scene/Camera';
 import { cameraRays, makeRayBatch } from '../render/rays';
 import { Rng } from '../math/rng';
@@ -78,7 +79,8 @@ export function extractMesh(field: RadianceField, opts: MeshOptions): MeshData {
   }
   // the surface: where light from outside has lost `threshold` of its intensity
   const level = -Math.log(1 - opts.threshold);
-  const seeds = (opts.viewpoints ?? []).map((p) => {
+  const seeds = (opts.viewpoints ?? []).map((world) => {
+    const p = worldToSpace(field.space, world);
     const ijk = [0, 1, 2].map((k) => Math.round(((p[k] - field.aabb[0][k]) / (field.aabb[1][k] - field.aabb[0][k])) * (dims[k] - 1)));
     return ijk.every((v, k) => v >= 0 && v < dims[k]) ? ijk[0] + nx * (ijk[1] + ny * ijk[2]) : -1;
   });
@@ -89,7 +91,7 @@ export function extractMesh(field: RadianceField, opts: MeshOptions): MeshData {
   const scale = [nx - 1, ny - 1, nz - 1];
   const w = [0, 0, 0];
   for (let v = 0; v < V; v++) {
-    toWorld(field.aabb, lat.positions[v * 3] / scale[0], lat.positions[v * 3 + 1] / scale[1], lat.positions[v * 3 + 2] / scale[2], w);
+    gridToWorld(field.space, lat.positions[v * 3] / scale[0], lat.positions[v * 3 + 1] / scale[1], lat.positions[v * 3 + 2] / scale[2], w);
     positions[v * 3] = w[0]; positions[v * 3 + 1] = w[1]; positions[v * 3 + 2] = w[2];
   }
   const normals = vertexNormals(positions, lat.indices);
@@ -173,7 +175,7 @@ export function extractPoints(field: RadianceField, cameras: readonly Camera[], 
       }
       const rgb = q.color(pts, dirs, m);
       for (let i = 0; i < m; i++) {
-        toWorld(field.aabb, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], w);
+        gridToWorld(field.space, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], w);
         outPos.push(w[0], w[1], w[2]);
         for (let c = 0; c < 3; c++) outCol.push(Math.min(1, Math.max(0, rgb[i * 3 + c])));
       }

@@ -6,6 +6,7 @@
  */
 import type { Camera } from '../scene/Camera';
 import type { AABB } from '../scene/Scene';
+import type { SceneSpace } from '../scene/space';
 import { InputError } from '../errors';
 import { mat4, quat, vec3 } from 'gl-matrix';
 
@@ -92,6 +93,44 @@ export function orbitPath(aabb: AABB, cameras: Camera[], o: OrbitOptions = {}): 
     const dir: V3 = [0, 1, 2].map((k) => Math.cos(el) * (Math.cos(t) * a[k] + Math.sin(t) * b[k]) + Math.sin(el) * up[k]) as V3;
     const eye: V3 = [0, 1, 2].map((k) => center[k] + radius! * dir[k]) as V3;
     out.push({ c2w: lookAtC2w(eye, center, up), fov: fov! });
+  }
+  return { frames: out, path: { keyframes: out, fps, seconds: frames / fps, width, height, loop: true } };
+}
+
+/**
+ * The path a scene calls for: forward-facing captures (core/scene/space.ts) get LLFF's spiral in front of
+ * the cameras; everything else an orbit around the box.
+ */
+export function scenePath(space: SceneSpace, aabb: AABB, cameras: Camera[], near: number, far: number, o: OrbitOptions = {}): { frames: Keyframe[]; path: CameraPath } {
+  return space.kind === 'forward' && cameras.length ? spiralPath(cameras, near, far, o) : orbitPath(aabb, cameras, o);
+}
+
+/**
+ * LLFF's spiral for forward-facing captures: the eye circles the cameras' mean centre in their mean image
+ * plane (radii: the 90th percentile of the cameras' offsets, and a gentle push along the view), always looking
+ * at a focus point ahead at the depth NeRF picks from the near and far bounds. `radius` scales the circle,
+ * `elevation` is ignored.
+ */
+export function spiralPath(cameras: Camera[], near: number, far: number, o: OrbitOptions = {}): { frames: Keyframe[]; path: CameraPath } {
+  const n = cameras.length, c: V3 = [0, 0, 0], up: V3 = [0, 0, 0], back: V3 = [0, 0, 0];
+  for (const cam of cameras) for (let k = 0; k < 3; k++) { c[k] += cam.c2w[12 + k] / n; up[k] += cam.c2w[4 + k]; back[k] += cam.c2w[8 + k]; }
+  const z = v3(vec3.normalize(new Float64Array(3), back)), x = v3(vec3.normalize(new Float64Array(3), vec3.cross(new Float64Array(3), up, z)));
+  const y = v3(vec3.cross(new Float64Array(3), z, x));
+  const pct90 = (v: number[]) => v.sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(0.9 * v.length))];
+  const off = (axis: V3) => pct90(cameras.map((cam) => Math.abs((cam.c2w[12] - c[0]) * axis[0] + (cam.c2w[13] - c[1]) * axis[1] + (cam.c2w[14] - c[2]) * axis[2])));
+  const scale = o.radius ?? 1;
+  const rx = off(x) * scale, ry = off(y) * scale, rz = off(z) * scale;
+  // NeRF's focus depth: a weighted harmonic mean of a close and a far depth
+  const focus = 1 / ((1 - 0.75) / (0.9 * near) + 0.75 / (5 * far));
+  const target: V3 = [0, 1, 2].map((k) => c[k] - focus * z[k]) as V3;
+  const fov = o.fov ?? (2 * Math.atan((0.5 * cameras[0].height) / cameras[0].fy) * 180) / Math.PI;
+  const frames = o.frames ?? 120, fps = o.fps ?? 30;
+  const width = o.width ?? cameras[0].width, height = o.height ?? cameras[0].height;
+  const out: Keyframe[] = [];
+  for (let i = 0; i < frames; i++) {
+    const t = (2 * Math.PI * i) / frames;
+    const eye: V3 = [0, 1, 2].map((k) => c[k] + rx * Math.cos(t) * x[k] + ry * Math.sin(t) * y[k] + rz * Math.sin(0.5 * t) * z[k]) as V3;
+    out.push({ c2w: lookAtC2w(eye, target, v3(y)), fov });
   }
   return { frames: out, path: { keyframes: out, fps, seconds: frames / fps, width, height, loop: true } };
 }

@@ -6,7 +6,8 @@
  * Colour is decoded only where one step of the final grid would be visible (α > 1e-4).
  */
 import type { RadianceField } from '../field/RadianceField';
-import { FieldQuery, latticePoints, toWorld } from '../field/query';
+import { FieldQuery, latticePoints } from '../field/query';
+import { type SceneSpace, gridToWorld } from '../scene/space';
 
 export interface BakedField {
   /** Lattice vertices per axis. */
@@ -15,14 +16,16 @@ export interface BakedField {
   density: Float32Array;
   /** [size³ · 4] RGBA8 (alpha unused). */
   rgb: Uint8Array;
-  /** World length of one final-grid voxel: α = 1 − exp(−softplus(x) · distance / voxel). */
+  /** Length of one final-grid voxel (grid units): α = 1 − exp(−softplus(x) · distance / voxel). */
   voxel: number;
-  /** The engine's sample spacing (world). */
+  /** The engine's sample spacing (grid units: world for bounded scenes, NDC for forward-facing ones). */
   step: number;
+  /** The space the lattice spans (its box is the lattice's extent). */
+  space: SceneSpace;
 }
 
 export function bakeField(field: RadianceField, size: number, eye: readonly number[], chunk = 32768): BakedField {
-  const N = size ** 3, aabb = field.aabb;
+  const N = size ** 3;
   const density = new Float32Array(N), rgb = new Uint8Array(N * 4);
   const q = new FieldQuery(field, chunk);
   const pts = new Float32Array(chunk * 3), dirs = new Float32Array(chunk * 3), idx = new Int32Array(chunk), w = [0, 0, 0];
@@ -36,7 +39,7 @@ export function bakeField(field: RadianceField, size: number, eye: readonly numb
     for (let j = 0; j < n; j++) if (density[start + j] > xVisible) {
       idx[m] = start + j;
       pts.copyWithin(m * 3, j * 3, j * 3 + 3);
-      toWorld(aabb, pts[m * 3], pts[m * 3 + 1], pts[m * 3 + 2], w);
+      gridToWorld(field.space, pts[m * 3], pts[m * 3 + 1], pts[m * 3 + 2], w);
       const wx = w[0] - eye[0], wy = w[1] - eye[1], wz = w[2] - eye[2], l = Math.hypot(wx, wy, wz) || 1;
       dirs[m * 3] = wx / l; dirs[m * 3 + 1] = wy / l; dirs[m * 3 + 2] = wz / l;
       m++;
@@ -45,5 +48,5 @@ export function bakeField(field: RadianceField, size: number, eye: readonly numb
     const out = q.color(pts, dirs, m);
     for (let j = 0; j < m; j++) for (let ch = 0; ch < 3; ch++) rgb[idx[j] * 4 + ch] = Math.round(Math.min(1, Math.max(0, out[j * 3 + ch])) * 255);
   }
-  return { size, density, rgb, voxel: field.voxelSize, step: field.stepSize };
+  return { size, density, rgb, voxel: field.voxelSize, step: field.stepSize, space: field.space };
 }

@@ -1,5 +1,6 @@
 import type { Camera } from './Camera';
 import type { RGBAImage } from '../image/RGBAImage';
+import { type SceneSpace, boundedSpace } from './space';
 
 export type SceneFormat = 'blender' | 'ngp' | 'llff' | 'colmap' | 'demo';
 export type Split = 'train' | 'val' | 'test';
@@ -34,21 +35,29 @@ export interface Scene {
    * are (captured scenes).
    */
   background: [number, number, number] | null;
+  /** The space the grids live in (core/scene/space.ts); absent: the bounded box `aabb`. */
+  space?: SceneSpace;
   /** Integer factor the images and intrinsics were divided by. */
   downscale: number;
   /** Decoded (and downscaled) image of view i. Alpha is kept; composite with `background` to train. */
   loadImage(i: number): Promise<RGBAImage>;
 }
 
+/** The space the scene's grids live in. */
+export function sceneSpace(scene: Pick<Scene, 'aabb' | 'space'>): SceneSpace {
+  return scene.space ?? boundedSpace(scene.aabb);
+}
+
 /**
- * `--holdout k`: for a scene with only a training split, views i (in training order) with
- * i % k == k − 1 move to the test split. A scene that has its own val/test split keeps it (returns false).
+ * `--holdout k`: for a scene with only a training split, every k-th view (in training order) moves to the
+ * test split: views 0, k, 2k, … for LLFF captures (LLFF's own protocol, NeRF's `llffhold`), views k − 1,
+ * 2k − 1, … for the other formats. A scene that has its own val/test split keeps it (returns false).
  */
 export function applyHoldout(scene: Scene, k: number): boolean {
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`holdout must be an integer ≥ 2, got ${k}`);
   if (scene.splits.val.length > 0 || scene.splits.test.length > 0) return false;
-  const train: number[] = [], test: number[] = [];
-  scene.splits.train.forEach((v, i) => (i % k === k - 1 ? test : train).push(v));
+  const train: number[] = [], test: number[] = [], first = scene.format === 'llff' ? 0 : k - 1;
+  scene.splits.train.forEach((v, i) => (i % k === first ? test : train).push(v));
   scene.splits = { train, val: [], test };
   return true;
 }

@@ -17,6 +17,7 @@ import type { Param } from '../field/GridModel';
 import { type ArrayData, type Snapshot, encodeSnapshot } from '../io/snapshot';
 import { InputError } from '../errors';
 import { readTrainerHeader } from './snapshotHeader';
+import { type SceneSpace, boundedSpace } from '../scene/space';
 
 export interface TrainConfig {
   field: FieldConfig;
@@ -58,6 +59,8 @@ export interface TrainData {
   near: number;
   far: number;
   background: [number, number, number];
+  /** The space the grids live in (core/scene/space.ts); absent: the bounded box `aabb`. */
+  space?: SceneSpace;
 }
 
 export interface StepResult {
@@ -99,7 +102,9 @@ export class Trainer {
   constructor(readonly config: TrainConfig, readonly data: TrainData, readonly ops: FieldOps = JS_OPS,
     makeDecoder?: DecoderFactory) {
     this.rng = new Rng(config.seed);
-    this.field = new RadianceField(config.field, data.aabb, this.rng, this.resolutionAtLevel(0), ops, makeDecoder);
+    const space = data.space ?? boundedSpace(data.aabb);
+    this.field = new RadianceField(config.field, space.box, this.rng, this.resolutionAtLevel(0), ops, makeDecoder);
+    this.field.space = space;
     this.gridOpt = this.makeGridOpt();
     this.netOpt = new Adam([{ params: [...this.field.decoder.params, ...this.field.kernels.flatMap((k) => k.params)], lr: config.lrDecoder }]);
     this.batch = makeRayBatch(config.batchRays);
@@ -236,7 +241,7 @@ export class Trainer {
       config: this.config,
       resolution: this.field.density.resolution,
       optSteps: { grid: this.gridOpt.step, net: this.netOpt.step },
-      scene: { aabb: this.data.aabb, near: this.data.near, far: this.data.far, background: this.data.background },
+      scene: { aabb: this.data.aabb, near: this.data.near, far: this.data.far, background: this.data.background, space: this.field.space },
       ...meta,
     }, arrays);
   }
@@ -248,7 +253,8 @@ export class Trainer {
    */
   static fromSnapshot(snap: Snapshot, file: string, data: TrainData | null, ops?: FieldOps, makeDecoder?: DecoderFactory): Trainer {
     const h = readTrainerHeader(snap, file);
-    const sceneData: TrainData = data ?? { views: [], ...h.scene };
+    // the grids live in the snapshot's space, whatever the dataset's default would be
+    const sceneData: TrainData = data ? { ...data, space: h.scene.space } : { views: [], ...h.scene };
     const t = new Trainer(h.config, sceneData, ops, makeDecoder);
     if (t.field.density.resolution !== h.resolution) {
       t.field.upsample(h.resolution);

@@ -4,6 +4,7 @@
  * between steps, and says when a periodic snapshot is due. Hosts only display progress, write snapshots and
  * decide how long a slice may block (the CLI's Ctrl-C, the worker's messages).
  */
+import type { SpaceKind } from '../scene/space';
 import { type TrainConfig, TRAIN_DEFAULTS, type StepResult } from './Trainer';
 import type { GridKind } from '../field/GridModel';
 import type { TrainBackend } from './backend';
@@ -17,11 +18,21 @@ export interface TrainChoices {
   maxSteps: number;
   /** Rays per step (default TRAIN_DEFAULTS.batchRays; GPUs take far larger batches). */
   batchRays?: number;
+  /** The scene parameterisation (core/scene/space.ts): forward-facing scenes sample one voxel apart (DVGO's LLFF setting). */
+  space?: SpaceKind;
 }
+
+/**
+ * Sample spacing in voxels per scene parameterisation. Forward-facing captures: 1 (as DVGO's LLFF configs) —
+ * their frusta are full of faint density that neither occupancy nor early termination skips, and on fern at
+ * 1/8 a spacing of 1 reaches the PSNR of 0.5 at the same step (21.05 vs 21.19 dB after 420 steps) in half the time.
+ */
+export const STEP_VOXELS: Record<SpaceKind, number> = { bounded: TRAIN_DEFAULTS.field.stepVoxels, forward: 1 };
 
 /** The training configuration for a user's choices (the defaults for everything else). */
 export function trainConfigFor(c: TrainChoices): TrainConfig {
-  return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays, field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution },
+  return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays,
+    field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution, stepVoxels: STEP_VOXELS[c.space ?? 'bounded'] },
     decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps };
 }
 

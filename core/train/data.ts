@@ -1,4 +1,4 @@
-import type { Scene } from '../scene/Scene';
+import { type Scene, sceneSpace } from '../scene/Scene';
 import { compositeOnBackground } from '../image/RGBAImage';
 import type { TrainData, TrainView } from './Trainer';
 
@@ -23,6 +23,7 @@ export async function trainDataFromScene(scene: Scene): Promise<TrainData> {
     near: scene.near,
     far: scene.far,
     background: scene.background ?? [0, 0, 0],
+    space: sceneSpace(scene),
   };
 }
 

@@ -10,6 +10,7 @@ import { type Json, asArray, asBoolean, asObject, asString, finite, inRange, int
 import type { FieldConfig } from '../field/RadianceField';
 import type { GridKind } from '../field/GridModel';
 import type { AABB } from '../scene/Scene';
+import { type SceneSpace, SPACE_KINDS, boundedSpace } from '../scene/space';
 import type { Distortion, Intrinsics } from '../scene/Camera';
 import type { TrainConfig } from './Trainer';
 import { CPU_MEMORY_LIMIT, estimateMemory, gridRows } from './memory';
@@ -29,7 +30,7 @@ export interface TrainerHeader {
   config: TrainConfig;
   resolution: number;
   optSteps: { grid: number; net: number };
-  scene: { aabb: AABB; near: number; far: number; background: [number, number, number] };
+  scene: { aabb: AABB; near: number; far: number; background: [number, number, number]; space: SceneSpace };
   cameras: StoredCamera[];
 }
 
@@ -101,7 +102,26 @@ function sceneInfo(v: unknown, file: string): TrainerHeader['scene'] {
   if (!(far > near)) throw new InputError(file, 'scene.far', `must be greater than scene.near (${near}), found ${far}`);
   const bg = numbers(o.background, file, 'scene.background', 3);
   bg.forEach((c, i) => inRange(c, file, `scene.background[${i}]`, 0, 1));
-  return { aabb: aabb(o.aabb, file, 'scene.aabb'), near, far, background: bg as [number, number, number] };
+  const box = aabb(o.aabb, file, 'scene.aabb');
+  // version 1 snapshots have no space: their scenes were bounded boxes
+  const space = o.space === undefined ? boundedSpace(box) : sceneSpaceChecked(o.space, file, 'scene.space');
+  return { aabb: box, near, far, background: bg as [number, number, number], space };
+}
+
+function sceneSpaceChecked(v: unknown, file: string, field: string): SceneSpace {
+  const o = asObject(v, file, field);
+  const kind = oneOf(o.kind, file, `${field}.kind`, SPACE_KINDS);
+  const box = aabb(o.box, file, `${field}.box`);
+  if (kind === 'bounded') return { kind, box, ndc: null };
+  const f = asObject(o.ndc, file, `${field}.ndc`);
+  const w2c = numbers(f.w2c, file, `${field}.ndc.w2c`, 12);
+  // the rotation must be orthonormal (the inverse used for world positions is its transpose)
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+    const d = w2c[i * 4] * w2c[j * 4] + w2c[i * 4 + 1] * w2c[j * 4 + 1] + w2c[i * 4 + 2] * w2c[j * 4 + 2];
+    if (Math.abs(d - (i === j ? 1 : 0)) > 1e-4) throw new InputError(file, `${field}.ndc.w2c`, 'rotation must be orthonormal');
+  }
+  return { kind, box, ndc: { w2c, ax: inRange(f.ax, file, `${field}.ndc.ax`, 1e-6, 1e6), ay: inRange(f.ay, file, `${field}.ndc.ay`, 1e-6, 1e6),
+    near: inRange(f.near, file, `${field}.ndc.near`, 1e-9, 1e12) } };
 }
 
 /** A camera stored in a snapshot, checked as a dataset's camera would be. */

@@ -121,7 +121,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         const k = await getOps();
         disposeRun();
         const s = msg.settings;
-        const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps });
+        const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps, space: msg.data.space?.kind });
         const backend = s.backend === 'webgpu' ? GpuTrainer.create(await gpuDevice(), config, msg.data, k) : new CpuBackend(new Trainer(config, msg.data, k));
         startSession(backend, k, s.timeBudget, s.maxSteps);
         setState('training');

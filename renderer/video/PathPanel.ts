@@ -4,8 +4,8 @@
  * camera_path.json import/export, and video export: every frame rendered exactly by the engine in the
  * training worker (the app stays usable), encoded with WebCodecs, offered as a file only when complete.
  */
-import { type CameraPath, type Keyframe, orbitPath, sampleKeyframes, pathFrames, keyframeCamera, toCameraPathJson, parseCameraPathJson } from '../../core/paths/CameraPath';
-import type { Scene } from '../../core/scene/Scene';
+import { type CameraPath, type Keyframe, scenePath, sampleKeyframes, pathFrames, keyframeCamera, toCameraPathJson, parseCameraPathJson } from '../../core/paths/CameraPath';
+import { type Scene, sceneSpace } from '../../core/scene/Scene';
 import type { Viewport } from '../viewport/Viewport';
 import type { TrainPanel } from '../train/TrainPanel';
 import { VideoEncoderSession } from './encode';
@@ -82,7 +82,7 @@ export class PathPanel {
   private orbit(): void {
     if (!this.scene) return;
     const s = this.scene;
-    const { path } = orbitPath(s.aabb, s.splits.train.map((i) => s.views[i].camera), { frames: 8 });
+    const { path } = scenePath(sceneSpace(s), s.aabb, s.splits.train.map((i) => s.views[i].camera), s.near, s.far, { frames: 8 });
     this.keyframes = path.keyframes;
     $<HTMLInputElement>('path-loop').checked = true;
     this.refresh(0);

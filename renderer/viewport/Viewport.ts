@@ -173,9 +173,11 @@ export class Viewport {
     return Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) * 0.1;
   }
 
-  /** The default view: the whole box from behind the first training camera (its frustum and image in sight). */
+  /** The default view: the whole box from behind the first training camera (its frustum and image in sight); forward-facing scenes: that camera's view. */
   frame(): void {
     if (!this.dataset) return;
+    // forward-facing captures are seen as they were taken: through the first camera
+    if (this.dataset.space?.kind === 'forward' && this.cams[0]) { this.lookThrough(this.cams[0]); return; }
     const [lo, hi] = this.dataset.aabb;
     const box = new THREE.Box3(new THREE.Vector3(...lo), new THREE.Vector3(...hi));
     const size = box.getSize(new THREE.Vector3()).length();
@@ -245,11 +247,15 @@ export class Viewport {
       t.unpackAlignment = 1;
       t.needsUpdate = true;
     }
-    const [lo, hi] = this.dataset.aabb;
+    const [lo, hi] = this.dataset.aabb, [glo, ghi] = b.space.box, ndc = b.space.ndc, R = ndc?.w2c;
     const uniforms = {
-      uDensity: { value: dens }, uColor: { value: col }, uBoxMin: { value: new THREE.Vector3(...lo) }, uBoxMax: { value: new THREE.Vector3(...hi) },
+      uDensity: { value: dens }, uColor: { value: col }, uBoxMin: { value: new THREE.Vector3(...glo) }, uBoxMax: { value: new THREE.Vector3(...ghi) },
       uSize: { value: N }, uVoxel: { value: b.voxel }, uStep: { value: b.step }, uNear: { value: near }, uFar: { value: far },
       uBg: { value: new THREE.Vector3(...background) },
+      // forward-facing scenes: the ray into the reference camera's NDC first (core/scene/space.ts)
+      uForward: { value: ndc !== null },
+      uW2C: { value: R ? new THREE.Matrix4().set(R[0], R[1], R[2], R[3], R[4], R[5], R[6], R[7], R[8], R[9], R[10], R[11], 0, 0, 0, 1) : new THREE.Matrix4() },
+      uNdc: { value: new THREE.Vector3(ndc?.ax ?? 1, ndc?.ay ?? 1, ndc?.near ?? 1) },
     };
     if (this.volume) {
       const u = this.volume.material.uniforms;

@@ -4,7 +4,7 @@
 // software adapter, and a missing adapter or an over-size configuration is one line and exit 2.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { TempDir } from '../fixtures/datasets';
+import { TempDir, writeForwardDemo } from '../fixtures/datasets';
 import { runProcess, type CliResult } from './run';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -70,6 +70,30 @@ describe.skipIf(!existsSync(ICD))('mulfa train --backend webgpu (Node, SwiftShad
     expect(Math.abs(viaGpu - viaCpu)).toBeLessThan(0.15); // measured: 0.013 dB
     const c1 = run('c-gpu', 75, 'cpu', 'b-gpu'), c2 = run('c-cpu', 75, 'cpu', 'b-cpu');
     expect(Math.abs(c1 - c2)).toBeLessThan(0.15);
+  }, 600_000);
+
+  it('a forward-facing capture trains in NDC on the device as on the CPU (rays mapped, world view directions)', () => {
+    const fwd = new TempDir();
+    try {
+      writeForwardDemo(fwd, 12);
+      const run = (backend: string) => {
+        const r = mulfa(['train', fwd.path(''), '--model', 'dense', '--batch-rays', '128', '--downscale', '2', '--resolution', '32', '--seed', '2',
+          '--max-steps', '40', '--holdout', '4', '--quiet', '--json', '--skip-eval', '--backend', backend, '--out', fwd.path(backend)]);
+        expect(r.code, r.stderr).toBe(0);
+        return fwd.path(`${backend}/final.mulfa`);
+      };
+      const ev = (snap: string, backend: string) => {
+        const r = mulfa(['eval', snap, fwd.path(''), '--downscale', '2', '--holdout', '4', '--backend', backend, '--json']);
+        expect(r.code, r.stderr).toBe(0);
+        return r.json.psnr as number;
+      };
+      const gpu = run('webgpu'), cpu = run('cpu');
+      const onCpu = ev(gpu, 'cpu');
+      expect(Math.abs(onCpu - ev(cpu, 'cpu'))).toBeLessThan(0.5);
+      expect(Math.abs(ev(gpu, 'webgpu') - onCpu)).toBeLessThan(0.01);
+    } finally {
+      fwd.dispose();
+    }
   }, 600_000);
 
   it('an uncaught GPU error reaches the host like a lost device (its results cannot be trusted)', async () => {

@@ -1,0 +1,107 @@
+import { describe, it, expect } from 'vitest';
+import { forwardSpace, boundedSpace, mapRays, gridToWorld, worldToSpace, type SceneSpace } from '../../../core/scene/space';
+import { lookAt, loadDemoScene } from '../../../datasets/demo/DemoScene';
+import { pixelRay, type Camera } from '../../../core/scene/Camera';
+import { applyHoldout, type Scene } from '../../../core/scene/Scene';
+import { Rng } from '../../../core/math/rng';
+import { isInputError } from '../../../core/errors';
+
+/** Forward-facing cameras: a 3×3 grid of eyes on a plane, all looking along +y (LLFF-like). */
+function forwardCams(): Camera[] {
+  const cams: Camera[] = [];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+    const eye: [number, number, number] = [-0.5 + 0.5 * i, -4, -0.3 + 0.3 * j];
+    cams.push(lookAt(eye, [eye[0] + 0.1 * (i - 1), 0, eye[2]], 40, 30, 0.9));
+  }
+  return cams;
+}
+
+/** Normalised grid coordinates of a point in the space's box. */
+function toGrid(space: SceneSpace, p: number[]): number[] {
+  return [0, 1, 2].map((k) => (p[k] - space.box[0][k]) / (space.box[1][k] - space.box[0][k]));
+}
+
+describe('forward-facing space (NDC)', () => {
+  const cams = forwardCams();
+  const space = forwardSpace(cams, 2, 'test');
+
+  it('puts the reference camera at the mean centre, looking the mean way, the near plane at 0.75 × the near depth', () => {
+    expect(space.kind).toBe('forward');
+    expect(space.ndc!.near).toBeCloseTo(1.5, 12);
+    // the mean eye is the reference camera's origin: it maps to the centre of the screen at depth 0 → NDC x = y = 0
+    const ahead = worldToSpace(space, [0, 0, 0.0]); // on the mean viewing axis (eyes average to (0, −4, 0))
+    expect(Math.abs(ahead[0])).toBeLessThan(1e-9);
+    expect(Math.abs(ahead[1])).toBeLessThan(1e-9);
+    expect(ahead[2]).toBeCloseTo(1 - (2 * 1.5) / 4, 9); // depth 4
+    expect(space.box[0][2]).toBeCloseTo(1 - 3 / 1.8, 12); // depth 0.9 × 2, just before the nearest content
+    expect(space.box[1][2]).toBeLessThan(1);
+  });
+
+  it('maps rays to straight NDC rays: every world point along a ray lies on its NDC ray, in order; grid points map back', () => {
+    const rng = new Rng(3), o = [0, 0, 0], d = [0, 0, 0];
+    const O = new Float32Array(3), D = new Float32Array(3), mo = new Float32Array(3), md = new Float32Array(3);
+    let checked = 0;
+    for (let k = 0; k < 40; k++) {
+      const cam = cams[rng.int(cams.length)];
+      pixelRay(cam, rng.next() * cam.width, rng.next() * cam.height, o, d);
+      O.set(o); D.set(d);
+      mapRays(space, 1, O, D, mo, md);
+      expect(Math.hypot(md[0], md[1], md[2])).toBeCloseTo(1, 5);
+      let last = -Infinity;
+      for (const t of [2.5, 4, 8, 30, 500]) {
+        const p = worldToSpace(space, [o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]]);
+        const s = (p[0] - mo[0]) * md[0] + (p[1] - mo[1]) * md[1] + (p[2] - mo[2]) * md[2];
+        const off = Math.hypot(p[0] - mo[0] - s * md[0], p[1] - mo[1] - s * md[1], p[2] - mo[2] - s * md[2]);
+        expect(off).toBeLessThan(1e-5);
+        expect(s).toBeGreaterThan(last);
+        last = s;
+        // inside the box, and back to the same world point
+        const g = toGrid(space, p);
+        if (p[2] < space.box[1][2]) {
+          for (const v of g) { expect(v).toBeGreaterThanOrEqual(-1e-6); expect(v).toBeLessThanOrEqual(1 + 1e-6); }
+          const w = [0, 0, 0];
+          gridToWorld(space, g[0], g[1], g[2], w);
+          const q = [o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]];
+          expect(Math.hypot(w[0] - q[0], w[1] - q[1], w[2] - q[2])).toBeLessThan(1e-6 * t * t);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(150);
+  });
+
+  it('a ray that leaves away from the near plane samples nothing (its origin is outside the box)', () => {
+    const mo = new Float32Array(3), md = new Float32Array(3);
+    mapRays(space, 1, new Float32Array([0, -4, 0]), new Float32Array([0, -1, 0]), mo, md);
+    expect(mo[0]).toBeGreaterThan(space.box[1][0]);
+  });
+
+  it('bounded space: rays as they are, the grid box is the world box', () => {
+    const b = boundedSpace([[-1, -2, -3], [1, 2, 3]]);
+    const o = new Float32Array([1, 2, 3]), dd = new Float32Array([0, 0.6, 0.8]), mo = new Float32Array(3), md = new Float32Array(3);
+    mapRays(b, 1, o, dd, mo, md);
+    expect([...mo, ...md]).toEqual([...o, ...dd]);
+    const w = [0, 0, 0];
+    gridToWorld(b, 0.5, 0.25, 1, w);
+    expect(w).toEqual([0, -1, 3]);
+  });
+
+  it('refuses cameras that look all around (names the flag and the camera)', () => {
+    const demo = loadDemoScene({ size: 16 });
+    let err: unknown;
+    try { forwardSpace(demo.views.map((v) => v.camera), demo.near, 'demo'); } catch (e) { err = e; }
+    expect(isInputError(err)).toBe(true);
+    expect(String((err as Error).message)).toMatch(/--scene forward.*camera \d+ looks \d+° away/);
+  });
+});
+
+describe('holdout protocols', () => {
+  const scene = (format: Scene['format']) => ({ format, splits: { train: [10, 11, 12, 13, 14, 15, 16, 17, 18], val: [], test: [] } }) as unknown as Scene;
+  it('LLFF holds out views 0, k, 2k, … (its own protocol); other formats k − 1, 2k − 1, …', () => {
+    const llff = scene('llff'), other = scene('ngp');
+    applyHoldout(llff, 4);
+    applyHoldout(other, 4);
+    expect(llff.splits.test).toEqual([10, 14, 18]);
+    expect(other.splits.test).toEqual([13, 17]);
+  });
+});
