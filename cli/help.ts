@@ -103,6 +103,22 @@ export const HELP: Record<string, CommandHelp> = {
     ],
     example: 'mulfa export runs/demo/final.mulfa --mesh demo.glb --resolution 192 --points demo-points.ply',
   },
+  process: {
+    usage: 'mulfa process <photos-folder|video> --out <dataset> [options]',
+    about: 'Makes a dataset from photos or a video with COLMAP on the CPU (SIFT features, matching, incremental mapping): <out>/images/ and <out>/sparse/0/, which mulfa train reads. Needs the colmap program (Debian/Ubuntu: apt-get install colmap) and, for video, ffmpeg.',
+    options: [
+      ['--out dir', 'the new dataset folder (must not exist or be empty); required'],
+      ['--fps f', 'video input: frames sampled per second of video; default 2'],
+      ['--max-frames n', 'video input: at most this many frames; default 300'],
+      ['--exhaustive-max n', 'match every pair of photos up to n photos, neighbours in order (sequential matching, for video) beyond; default 150'],
+      ['--camera-model m', 'OPENCV | SIMPLE_RADIAL | PINHOLE | OPENCV_FISHEYE, one camera shared by all photos; default OPENCV'],
+      ['--min-registered n', 'fail unless COLMAP places at least n photos; default half of them (at least 3)'],
+      ['--colmap path', 'the COLMAP program; default colmap on the PATH'],
+      ['--json', 'print {dataset, images, registered, not_registered, seconds} as JSON'],
+      ['--quiet', 'no progress lines'],
+    ],
+    example: 'mulfa process ~/photos/plant --out datasets/plant && mulfa train datasets/plant',
+  },
 };
 
 export function formatHelp(cmd: string): string {

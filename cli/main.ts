@@ -7,6 +7,7 @@ import { evalCommand } from './commands/eval';
 import { renderCommand } from './commands/render';
 import { gtkCommand } from './commands/gtk';
 import { exportCommand } from './commands/export';
+import { processCommand } from './commands/process';
 import { formatHelp } from './help';
 
 export const EXIT_OK = 0;
@@ -27,6 +28,7 @@ Usage:
                [--radius r] [--save-path path.json] --out video.mp4|video.webm
   mulfa gtk <snapshot> [--grid density|color] [--points n] [--baseline dense|fouriergrid|hash] [--seed s] [--json] [--png out.png|out.svg]
   mulfa export <snapshot> [--mesh out.glb|out.ply|out.obj] [--resolution n] [--threshold t] [--points out.ply] [--rays n] [--min-weight w]
+  mulfa process <photos-folder|video> --out <dataset> [--fps f] [--max-frames n] [--exhaustive-max n] [--camera-model m] [--colmap path] [--json]
 
 <dataset> is a folder (or a file in it) in the NeRF Blender, instant-ngp/nerfstudio, LLFF or COLMAP
 format; "demo" is the built-in procedural scene. Add --debug to see stack traces; mulfa <command> --help
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   render: renderCommand,
   gtk: gtkCommand,
   export: exportCommand,
+  process: processCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

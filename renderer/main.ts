@@ -59,6 +59,7 @@ async function show(scene: Scene): Promise<void> {
     ['distortion', info.distortion ? JSON.stringify(info.distortion) : 'none'],
     ['box', info.aabb.map((p) => `[${p.map((x) => x.toFixed(2)).join(', ')}]`).join(' – ')],
     ['near / far', `${info.near.toFixed(2)} / ${info.far.toFixed(2)}`],
+    ['scene', info.space.kind === 'forward' ? 'forward-facing (NDC of the mean camera)' : 'bounded (the box)'],
   ];
   const table = $('dataset-info');
   table.replaceChildren(...rows.map(([k, v]) => {

@@ -49,8 +49,19 @@ export const TRAIN_DEFAULTS: TrainConfig = {
 /** Training views with their target colours composited on the scene's background. */
 export interface TrainView {
   camera: Camera;
-  /** [h · w · 3] */
-  rgb: Float32Array;
+  /**
+   * [h · w · 3] colours in [0, 1]; captured photos are kept as 8-bit (value / 255: a quarter of the memory,
+   * so captures of hundreds of photos fit), synthetic renders as floats.
+   */
+  rgb: Float32Array | Uint8Array;
+}
+
+/** A view's colours as floats in [0, 1] (a copy for 8-bit views). */
+export function viewRgb(view: TrainView): Float32Array {
+  if (view.rgb instanceof Float32Array) return view.rgb;
+  const out = new Float32Array(view.rgb.length);
+  for (let i = 0; i < out.length; i++) out[i] = view.rgb[i] / 255;
+  return out;
 }
 
 export interface TrainData {
@@ -139,7 +150,8 @@ export class Trainer {
       pixelRay(cam, x + 0.5, y + 0.5, o, d);
       this.batch.origins.set(o, i * 3);
       this.batch.dirs.set(d, i * 3);
-      this.target[i * 3] = view.rgb[p * 3]; this.target[i * 3 + 1] = view.rgb[p * 3 + 1]; this.target[i * 3 + 2] = view.rgb[p * 3 + 2];
+      const px = view.rgb, k = px instanceof Uint8Array ? 1 / 255 : 1;
+      this.target[i * 3] = px[p * 3] * k; this.target[i * 3 + 1] = px[p * 3 + 1] * k; this.target[i * 3 + 2] = px[p * 3 + 2] * k;
     }
     this.batch.n = B;
     return { batch: this.batch, target: this.target };
@@ -208,7 +220,8 @@ export class Trainer {
   /** PSNR and SSIM of a rendered view against its target. */
   evaluate(view: TrainView): { psnr: number; ssim: number; rgb: Float32Array } {
     const rgb = this.renderView(view.camera);
-    return { psnr: psnr(rgb, view.rgb), ssim: ssim(rgb, view.rgb, view.camera.width, view.camera.height), rgb };
+    const ref = viewRgb(view);
+    return { psnr: psnr(rgb, ref), ssim: ssim(rgb, ref, view.camera.width, view.camera.height), rgb };
   }
 
   /** Every learnable array with a stable name (snapshots). */

@@ -4,7 +4,7 @@
  * data, configuration, random stream, optimisers and evaluation; syncToCpu() brings it up to date (with
  * the grid optimiser's state for snapshots), after which renders, bakes and snapshots are backend-neutral.
  */
-import type { Trainer, StepResult, TrainView } from './Trainer';
+import { type Trainer, type StepResult, type TrainView, viewRgb } from './Trainer';
 import type { Camera } from '../scene/Camera';
 import { psnr, ssim } from '../metrics';
 
@@ -35,7 +35,8 @@ export async function evaluateViews(backend: TrainBackend, views: TrainView[]): 
   const perView: { psnr: number; ssim: number }[] = [];
   for (const v of views) {
     const rgb = await backend.renderView(v.camera);
-    perView.push({ psnr: psnr(rgb, v.rgb), ssim: ssim(rgb, v.rgb, v.camera.width, v.camera.height) });
+    const ref = viewRgb(v);
+    perView.push({ psnr: psnr(rgb, ref), ssim: ssim(rgb, ref, v.camera.width, v.camera.height) });
   }
   const mean = (k: 'psnr' | 'ssim') => perView.reduce((a, v) => a + v[k], 0) / Math.max(1, perView.length);
   return { psnr: mean('psnr'), ssim: mean('ssim'), perView };

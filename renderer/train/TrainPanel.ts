@@ -4,7 +4,7 @@
  * train.worker.ts; this side only posts messages and draws.
  */
 import type { Scene } from '../../core/scene/Scene';
-import type { TrainData, TrainView } from '../../core/train/Trainer';
+import { type TrainData, type TrainView, viewRgb } from '../../core/train/Trainer';
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { psnr as psnrOf } from '../../core/metrics';
 import type { GridKind } from '../../core/field/GridModel';
@@ -183,17 +183,17 @@ export class TrainPanel {
     if (!this.worker || this.state === 'idle') return NaN;
     $('compare-title').textContent = `${label}: ground truth · render · error`;
     const r = await this.request<Extract<FromWorker, { type: 'rendered' }>>({ type: 'render', id: this.nextId++, camera: view.camera });
-    const { width: w, height: h } = view.camera;
-    drawRgb($('cmp-gt'), view.rgb, w, h);
+    const { width: w, height: h } = view.camera, gt = viewRgb(view);
+    drawRgb($('cmp-gt'), gt, w, h);
     drawRgb($('cmp-render'), r.rgb, w, h);
     const err = new Float32Array(w * h * 3);
     for (let p = 0; p < w * h; p++) {
       let e = 0;
-      for (let c = 0; c < 3; c++) e += Math.abs(r.rgb[p * 3 + c] - view.rgb[p * 3 + c]);
+      for (let c = 0; c < 3; c++) e += Math.abs(r.rgb[p * 3 + c] - gt[p * 3 + c]);
       err[p * 3] = Math.min(1, e * 2); err[p * 3 + 1] = Math.min(1, e * 0.5); err[p * 3 + 2] = 0; // |error| × 2 in red
     }
     drawRgb($('cmp-error'), err, w, h);
-    const value = psnrOf(r.rgb, view.rgb);
+    const value = psnrOf(r.rgb, gt);
     const out = $('compare-psnr');
     out.textContent = `PSNR ${value.toFixed(2)} dB (exact render, ${r.ms.toFixed(0)} ms)`;
     out.dataset.psnr = String(value);

@@ -8,9 +8,10 @@ import { EVAL_OPTIONS } from '../../cli/commands/eval';
 import { RENDER_OPTIONS } from '../../cli/commands/render';
 import { GTK_OPTIONS } from '../../cli/commands/gtk';
 import { EXPORT_OPTIONS } from '../../cli/commands/export';
+import { PROCESS_OPTIONS } from '../../cli/commands/process';
 import { runMain } from './run';
 
-const PARSED: Record<string, object> = { info: INFO_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, render: RENDER_OPTIONS, gtk: GTK_OPTIONS, export: EXPORT_OPTIONS };
+const PARSED: Record<string, object> = { info: INFO_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, render: RENDER_OPTIONS, gtk: GTK_OPTIONS, export: EXPORT_OPTIONS, process: PROCESS_OPTIONS };
 
 describe('mulfa <command> --help', () => {
   for (const cmd of Object.keys(PARSED)) {
