@@ -2,7 +2,7 @@
 import { InputError, isInputError } from '../core/errors';
 import { type Camera, scaleCamera } from '../core/scene/Camera';
 import { type Scene, type SceneFormat, type Split, type AABB, applyHoldout } from '../core/scene/Scene';
-import { type SpaceKind, boundedSpace, forwardSpace } from '../core/scene/space';
+import { type SpaceKind, FORWARD_SPREAD_DEGREES, boundedSpace, forwardSpace, viewSpreadDegrees } from '../core/scene/space';
 import { type DatasetFS, FILE_LIMITS, checkFileSize } from './fs';
 import { type ImageInfo, probeImageEnds, decodeImage, PROBE_HEAD_BYTES, PROBE_TAIL_BYTES } from './image/decode';
 
@@ -98,7 +98,9 @@ export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Sce
     }
   }
   const cameras = raw.views.map((v) => (f === 1 ? v.camera : scaleCamera(v.camera, f)));
-  const kind = opts.scene ?? raw.spaceKind ?? 'bounded';
+  // captured photos (no background) whose cameras all look one way are forward-facing unless the format says otherwise
+  const kind = opts.scene ?? raw.spaceKind ??
+    (raw.background === null && cameras.length > 1 && viewSpreadDegrees(cameras) < FORWARD_SPREAD_DEGREES ? 'forward' : 'bounded');
   const scene: Scene = {
     format: raw.format,
     label: raw.label,

@@ -96,7 +96,7 @@ function intrinsicsOf(c: ColmapCamera, file: string): { fx: number; fy: number; 
   }
 }
 
-/** Near/far from the depths of the sparse points over all cameras (robust quantiles, with margin). */
+/** Near/far from the depths of the sparse points each camera sees (robust quantiles over all cameras, with margin). */
 function depthRange(cams: Camera[], pts: Float64Array): { near: number; far: number } | null {
   const depths: number[] = [];
   const n = pts.length / 3, stride = Math.max(1, Math.floor((n * cams.length) / 200000));
@@ -105,8 +105,13 @@ function depthRange(cams: Camera[], pts: Float64Array): { near: number; far: num
     const w2c = invertPose(cam.c2w);
     for (let i = 0; i < n; i++, k++) {
       if (k % stride !== 0) continue;
-      const z = -(w2c[2] * pts[i * 3] + w2c[6] * pts[i * 3 + 1] + w2c[10] * pts[i * 3 + 2] + w2c[14]);
-      if (z > 0) depths.push(z);
+      const x = pts[i * 3], y = pts[i * 3 + 1], zz = pts[i * 3 + 2];
+      const z = -(w2c[2] * x + w2c[6] * y + w2c[10] * zz + w2c[14]);
+      if (!(z > 0)) continue;
+      // only points this camera sees (inside its image), as LLFF's bounds: a point beside a camera is no bound
+      const u = (cam.fx * (w2c[0] * x + w2c[4] * y + w2c[8] * zz + w2c[12])) / z + cam.cx;
+      const v = (-cam.fy * (w2c[1] * x + w2c[5] * y + w2c[9] * zz + w2c[13])) / z + cam.cy;
+      if (u >= 0 && u < cam.width && v >= 0 && v < cam.height) depths.push(z);
     }
   }
   if (depths.length === 0) return null; // no point in front of any camera: use the box instead

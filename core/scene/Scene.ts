@@ -50,13 +50,14 @@ export function sceneSpace(scene: Pick<Scene, 'aabb' | 'space'>): SceneSpace {
 
 /**
  * `--holdout k`: for a scene with only a training split, every k-th view (in training order) moves to the
- * test split: views 0, k, 2k, … for LLFF captures (LLFF's own protocol, NeRF's `llffhold`), views k − 1,
- * 2k − 1, … for the other formats. A scene that has its own val/test split keeps it (returns false).
+ * test split: views 0, k, 2k, … for LLFF and COLMAP captures (the protocol of LLFF and mip-NeRF 360, NeRF's
+ * `llffhold`), views k − 1, 2k − 1, … for the other formats. A scene that has its own val/test split keeps it
+ * (returns false).
  */
 export function applyHoldout(scene: Scene, k: number): boolean {
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`holdout must be an integer ≥ 2, got ${k}`);
   if (scene.splits.val.length > 0 || scene.splits.test.length > 0) return false;
-  const train: number[] = [], test: number[] = [], first = scene.format === 'llff' ? 0 : k - 1;
+  const train: number[] = [], test: number[] = [], first = scene.format === 'llff' || scene.format === 'colmap' ? 0 : k - 1;
   scene.splits.train.forEach((v, i) => (i % k === first ? test : train).push(v));
   scene.splits = { train, val: [], test };
   return true;

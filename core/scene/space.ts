@@ -92,6 +92,22 @@ export function forwardSpace(cams: Camera[], nearDepth: number, label: string): 
   return { kind: 'forward', box: [lo as [number, number, number], hi as [number, number, number]], ndc };
 }
 
+/** The largest angle (degrees) between a camera's viewing direction and the cameras' mean viewing direction. */
+export function viewSpreadDegrees(cams: Camera[]): number {
+  const back = [0, 0, 0];
+  for (const cam of cams) for (let k = 0; k < 3; k++) back[k] += cam.c2w[8 + k];
+  const z = unit(back);
+  let worst = 0;
+  for (const cam of cams) {
+    const m = cam.c2w, c = (m[8] * z[0] + m[9] * z[1] + m[10] * z[2]) / (Math.hypot(m[8], m[9], m[10]) || 1);
+    worst = Math.max(worst, (Math.acos(Math.max(-1, Math.min(1, c))) * 180) / Math.PI);
+  }
+  return worst;
+}
+
+/** Captures whose cameras all look within this many degrees of their mean direction count as forward-facing. */
+export const FORWARD_SPREAD_DEGREES = 30;
+
 /**
  * One world ray (origin, unit direction at index i of o, d) in NDC: out origin on the near plane (z = −1) and
  * out direction o' → o' + dir reaching z = 1 (infinity) when `raw`, else normalised to unit length (distances
