@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { forwardSpace, boundedSpace, mapRays, gridToWorld, worldToSpace, type SceneSpace } from '../../../core/scene/space';
+import { forwardSpace, boundedSpace, mapRays, gridToWorld, worldToSpace, viewSpreadDegrees, type SceneSpace } from '../../../core/scene/space';
 import { lookAt, loadDemoScene } from '../../../datasets/demo/DemoScene';
 import { pixelRay, type Camera } from '../../../core/scene/Camera';
 import { applyHoldout, type Scene } from '../../../core/scene/Scene';
@@ -86,6 +86,12 @@ describe('forward-facing space (NDC)', () => {
     expect(w).toEqual([0, -1, 3]);
   });
 
+  it('measures how far cameras look from their mean direction (captures under 30° default to forward)', () => {
+    expect(viewSpreadDegrees(cams)).toBeGreaterThan(0.5);
+    expect(viewSpreadDegrees(cams)).toBeLessThan(3); // the 3×3 grid's ±0.1 toe-in over 4 units: ≈ 1.5°
+    expect(viewSpreadDegrees(loadDemoScene({ size: 16 }).views.map((v) => v.camera))).toBeGreaterThan(60); // a hemisphere of views
+  });
+
   it('refuses cameras that look all around (names the flag and the camera)', () => {
     const demo = loadDemoScene({ size: 16 });
     let err: unknown;
@@ -97,11 +103,11 @@ describe('forward-facing space (NDC)', () => {
 
 describe('holdout protocols', () => {
   const scene = (format: Scene['format']) => ({ format, splits: { train: [10, 11, 12, 13, 14, 15, 16, 17, 18], val: [], test: [] } }) as unknown as Scene;
-  it('LLFF holds out views 0, k, 2k, … (its own protocol); other formats k − 1, 2k − 1, …', () => {
-    const llff = scene('llff'), other = scene('ngp');
-    applyHoldout(llff, 4);
-    applyHoldout(other, 4);
+  it('LLFF and COLMAP hold out views 0, k, 2k, … (their protocol); other formats k − 1, 2k − 1, …', () => {
+    const llff = scene('llff'), colmap = scene('colmap'), other = scene('ngp');
+    for (const sc of [llff, colmap, other]) applyHoldout(sc, 4);
     expect(llff.splits.test).toEqual([10, 14, 18]);
+    expect(colmap.splits.test).toEqual([10, 14, 18]);
     expect(other.splits.test).toEqual([13, 17]);
   });
 });
