@@ -1,10 +1,10 @@
 // `mulfa process`: photos to a dataset through COLMAP. Without COLMAP (or with too few photos) one line and
 // exit 2, nothing left behind; with it (Debian's colmap, CPU SIFT) the fern photos come back with poses that
-// agree with LLFF's poses_bounds.npy up to a similarity transform.
+// agree with LLFF's poses_bounds.npy up to a similarity transform (where ../shared/data/fern is present).
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { TempDir } from '../fixtures/datasets';
+import { TempDir, pngBytes } from '../fixtures/datasets';
 import { runProcess, REPO } from './run';
 import { colmapAvailable } from '../../cli/commands/process';
 import { loadScene } from '../../datasets/load';
@@ -71,15 +71,15 @@ describe('mulfa process', () => {
   dirs.push(d);
 
   it('without COLMAP: one line saying how to get it, exit 2, no folder left', () => {
-    const r = runProcess(['process', path.join(FERN, 'images_8'), '--out', d.path('none'), '--colmap', '/nonexistent/colmap']);
+    for (let i = 0; i < 3; i++) d.write(`three/p${i}.png`, pngBytes(32, 24, i, false));
+    const r = runProcess(['process', d.path('three'), '--out', d.path('none'), '--colmap', '/nonexistent/colmap']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/COLMAP is not installed.*apt-get install colmap/)]);
     expect(existsSync(d.path('none'))).toBe(false);
   });
 
   it.skipIf(!colmapAvailable())('too few photos: one line naming the folder, nothing left behind', () => {
-    mkdirSync(d.path('two'));
-    for (const n of readdirSync(path.join(FERN, 'images_8')).slice(0, 2)) copyFileSync(path.join(FERN, 'images_8', n), d.path(`two/${n}`));
+    for (let i = 0; i < 2; i++) d.write(`two/p${i}.png`, pngBytes(32, 24, i, false));
     const r = runProcess(['process', d.path('two'), '--out', d.path('two-out')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/has 2 photos .* COLMAP needs at least 3/);
