@@ -2,7 +2,8 @@
 import { InputError, isInputError } from '../core/errors';
 import { type Camera, scaleCamera } from '../core/scene/Camera';
 import { type Scene, type SceneFormat, type Split, type AABB, applyHoldout } from '../core/scene/Scene';
-import { type SpaceKind, FORWARD_SPREAD_DEGREES, boundedSpace, forwardSpace, viewSpreadDegrees } from '../core/scene/space';
+import { type SpaceKind, FORWARD_SPREAD_DEGREES, boundedSpace, forwardSpace, foregroundOf, unboundedSpace, viewSpreadDegrees } from '../core/scene/space';
+import { aabbFromLookAt } from '../core/scene/bounds';
 import { type DatasetFS, FILE_LIMITS, checkFileSize } from './fs';
 import { type ImageInfo, probeImageEnds, decodeImage, PROBE_HEAD_BYTES, PROBE_TAIL_BYTES } from './image/decode';
 
@@ -70,8 +71,10 @@ export function checkImageSize(info: ImageInfo, ref: ImageRef, cam: { width: num
 
 /** What a format loader finds, before images are decoded: the Scene's metadata, each view's image path. */
 export interface RawScene extends Omit<Scene, 'views' | 'loadImage' | 'space'> {
-  /** The parameterisation the format calls for (default bounded). */
+  /** The parameterisation the format calls for (default: see buildScene). */
   spaceKind?: SpaceKind;
+  /** Where the detail is, for unbounded scenes (instant-ngp: its unit cube); default: where the cameras look. */
+  foreground?: AABB;
   /** Cameras at the resolution of the image files. */
   views: { name: string; camera: Camera; path: string }[];
   /** The factor still to apply (1 when the loader already picked pre-downscaled files); `downscale` is what the user asked for. */
@@ -98,9 +101,10 @@ export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Sce
     }
   }
   const cameras = raw.views.map((v) => (f === 1 ? v.camera : scaleCamera(v.camera, f)));
-  // captured photos (no background) whose cameras all look one way are forward-facing unless the format says otherwise
-  const kind = opts.scene ?? raw.spaceKind ??
-    (raw.background === null && cameras.length > 1 && viewSpreadDegrees(cameras) < FORWARD_SPREAD_DEGREES ? 'forward' : 'bounded');
+  // captured photos (no background) are forward-facing when their cameras all look one way, else unbounded
+  // (a foreground where the cameras look, the rest of the world contracted around it), unless the format says otherwise
+  const kind = opts.scene ?? raw.spaceKind ?? (raw.background !== null || cameras.length < 2 ? 'bounded'
+    : viewSpreadDegrees(cameras) < FORWARD_SPREAD_DEGREES ? 'forward' : 'unbounded');
   const scene: Scene = {
     format: raw.format,
     label: raw.label,
@@ -110,7 +114,8 @@ export function buildScene(fs: DatasetFS, raw: RawScene, opts: LoadOptions): Sce
     near: raw.near,
     far: raw.far,
     background: raw.background,
-    space: kind === 'forward' ? forwardSpace(cameras, raw.near, raw.label) : boundedSpace(raw.aabb),
+    space: kind === 'forward' ? forwardSpace(cameras, raw.near, raw.label)
+      : kind === 'unbounded' ? unboundedSpace(foregroundOf(raw.foreground ?? aabbFromLookAt(cameras)), raw.label) : boundedSpace(raw.aabb),
     downscale: raw.downscale,
     async loadImage(i: number) {
       const v = raw.views[i];

@@ -8,7 +8,7 @@ import { loadNgp } from './ngp';
 import { loadLlff } from './llff';
 import { loadColmap, findColmapModel } from './colmap';
 import { loadDemoScene } from './demo/DemoScene';
-import { forwardSpace } from '../core/scene/space';
+import { forwardSpace, foregroundOf, unboundedSpace } from '../core/scene/space';
 
 export type { LoadOptions } from './build';
 
@@ -66,5 +66,7 @@ export function isDemoName(path: string): boolean {
 export function loadDemo(opts: LoadOptions = {}): Scene {
   const scene = loadDemoScene({ downscale: checkDownscale(opts.downscale ?? 1), holdout: opts.holdout });
   if (opts.scene === 'forward') scene.space = forwardSpace(scene.views.map((v) => v.camera), scene.near, scene.label);
+  // unbounded: the object's box is the foreground, the white world beyond contracted around it
+  if (opts.scene === 'unbounded') scene.space = unboundedSpace(foregroundOf(scene.aabb), scene.label);
   return scene;
 }

@@ -87,9 +87,9 @@ export async function loadNgp(fs: DatasetFS, opts: LoadOptions, file = 'transfor
   });
 
   const splits = await readSplits(json, file, refs);
-  let aabb: AABB;
+  let aabb: AABB, foreground: AABB | undefined;
   if (json.aabb !== undefined) aabb = readAabb(json.aabb, file);
-  else if (json.aabb_scale !== undefined) aabb = ngpAabb(json, file);
+  else if (json.aabb_scale !== undefined) { aabb = ngpAabb(json, file); foreground = ngpAabb(json, file, 1); }
   else aabb = aabbFromLookAt(views.map((v) => v.camera));
   const nf = nearFarFromAabb(views.map((v) => v.camera), aabb);
   const near = json.near !== undefined ? positive(json.near, file, 'near') : nf.near;
@@ -97,7 +97,7 @@ export async function loadNgp(fs: DatasetFS, opts: LoadOptions, file = 'transfor
   if (!(far > near)) throw new InputError(file, 'far', `must be greater than near (${near}), found ${far}`);
   // Synthetic scenes exported in this format keep an alpha channel: composite those on white.
   const background: [number, number, number] | null = infos.some((i) => i.hasAlpha) ? [1, 1, 1] : null;
-  return { format: 'ngp', label: fs.label, views, splits, aabb, near, far, background, factor: downscale, downscale };
+  return { format: 'ngp', label: fs.label, views, splits, aabb, near, far, background, factor: downscale, downscale, foreground };
 }
 
 function makeCamera(c2w: Float64Array, intr: Intrinsics, width: number, height: number, file: string, field: string): Camera {
@@ -113,10 +113,11 @@ function makeCamera(c2w: Float64Array, intr: Intrinsics, width: number, height: 
 
 /**
  * instant-ngp maps a world point x to p = P(x · scale) + offset with the axis cycle P(x, y, z) = (y, z, x),
- * and its box is the cube of side aabb_scale centred on (0.5, 0.5, 0.5). Mapped back to world axes here.
+ * and its box is the cube of side aabb_scale centred on (0.5, 0.5, 0.5) (its unit cube, side 1, is where
+ * the detail is: the foreground of unbounded scenes). Mapped back to world axes here.
  */
-function ngpAabb(json: Json, file: string): AABB {
-  const aabbScale = positive(json.aabb_scale, file, 'aabb_scale');
+function ngpAabb(json: Json, file: string, side?: number): AABB {
+  const aabbScale = side ?? positive(json.aabb_scale, file, 'aabb_scale');
   const scale = json.scale === undefined ? NGP_DEFAULT_SCALE : positive(json.scale, file, 'scale');
   let offset = NGP_DEFAULT_OFFSET;
   if (json.offset !== undefined) {

@@ -3,6 +3,7 @@ import type { Scene } from '../core/scene/Scene';
 import { compositeOnBackground } from '../core/image/RGBAImage';
 import { loadScene, loadDemo } from '../datasets/load';
 import { sceneInfo } from '../datasets/info';
+import { describeSpace } from '../core/scene/space';
 import type { DatasetFS } from '../datasets/fs';
 import type { Host } from './host/Host';
 import { BrowserHost, entryToFS } from './host/BrowserHost';
@@ -59,7 +60,7 @@ async function show(scene: Scene): Promise<void> {
     ['distortion', info.distortion ? JSON.stringify(info.distortion) : 'none'],
     ['box', info.aabb.map((p) => `[${p.map((x) => x.toFixed(2)).join(', ')}]`).join(' – ')],
     ['near / far', `${info.near.toFixed(2)} / ${info.far.toFixed(2)}`],
-    ['scene', info.space.kind === 'forward' ? 'forward-facing (NDC of the mean camera)' : 'bounded (the box)'],
+    ['scene', describeSpace(info.space)],
   ];
   const table = $('dataset-info');
   table.replaceChildren(...rows.map(([k, v]) => {

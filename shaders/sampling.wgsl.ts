@@ -4,9 +4,12 @@ export default /* wgsl */ `
 //          occupied cells → kept[r]
 //   scan:  rayStart = exclusive prefix sum of kept (one workgroup; rayStart[n] = total)
 //   place: per ray, the kept samples' normalised points, ray index and t at rayStart[r]…
+// Unbounded scenes (contracted = 1; core/render/sampling.ts countContracted/placeContracted): rays are
+// foreground-relative, samples walk t += step·max(1, ‖x‖∞)² from near until ‖x‖∞ reaches far or CONTRACT_FAR,
+// and each point is contracted (‖x‖∞ > 1: x·(2 − 1/‖x‖∞)/‖x‖∞) before it is normalised into the box.
 // f32 throughout: a sample within float rounding of a cell face or of the box exit may be kept or dropped
 // differently from the f64 reference (rare; the test bounds it).
-struct Params { n: u32, occRes: u32, pad0: u32, pad1: u32, boxMin: vec4<f32>, boxMax: vec4<f32>, near: f32, far: f32, step: f32, pad2: f32 }
+struct Params { n: u32, occRes: u32, contracted: u32, pad1: u32, boxMin: vec4<f32>, boxMax: vec4<f32>, near: f32, far: f32, step: f32, pad2: f32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> rays: array<f32>;      // [n, 6]: origin, direction
 @group(0) @binding(2) var<storage, read> jitter: array<f32>;    // [n]
@@ -23,7 +26,23 @@ fn occupied(p: vec3<f32>) -> bool {
 }
 
 fn norm(o: vec3<f32>, d: vec3<f32>, t: f32) -> vec3<f32> {
-  return (o + t * d - P.boxMin.xyz) / (P.boxMax.xyz - P.boxMin.xyz);
+  var x = o + t * d;
+  if (P.contracted != 0u) {
+    let s = max(abs(x.x), max(abs(x.y), abs(x.z)));
+    if (s > 1.0) { x *= (2.0 - 1.0 / s) / s; }
+  }
+  return (x - P.boxMin.xyz) / (P.boxMax.xyz - P.boxMin.xyz);
+}
+
+const CONTRACT_FAR = 1000.0;
+const CONTRACTED_MAX_SAMPLES = 4096u;
+
+// the next step along a contracted ray from t (−1 past the far end)
+fn cstep(o: vec3<f32>, d: vec3<f32>, t: f32) -> f32 {
+  let x = o + t * d;
+  let s = max(abs(x.x), max(abs(x.y), abs(x.z)));
+  if (s >= CONTRACT_FAR) { return -1.0; }
+  return select(P.step, P.step * s * s, s > 1.0);
 }
 
 @compute @workgroup_size(64)
@@ -32,6 +51,25 @@ fn count(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (r >= P.n) { return; }
   let o = vec3<f32>(rays[r * 6u], rays[r * 6u + 1u], rays[r * 6u + 2u]);
   let d = vec3<f32>(rays[r * 6u + 3u], rays[r * 6u + 4u], rays[r * 6u + 5u]);
+  if (P.contracted != 0u) {
+    var t = max(P.near, 0.0); var cnt = 0u; var k = 0u;
+    let h0 = cstep(o, d, t);
+    if (h0 > 0.0) {
+      t += jitter[r] * h0;
+      var tt = t;
+      loop {
+        if (cnt >= CONTRACTED_MAX_SAMPLES || tt >= P.far) { break; }
+        let h = cstep(o, d, tt);
+        if (h < 0.0) { break; }
+        if (occupied(norm(o, d, tt))) { k++; }
+        cnt++;
+        tt += h;
+      }
+    }
+    tc[r] = vec2<f32>(t, f32(cnt));
+    kept[r] = k;
+    return;
+  }
   var tn = -1e30; var tf = 1e30; var hit = true;
   for (var a = 0u; a < 3u; a++) {
     if (abs(d[a]) < 1e-12) { if (o[a] < P.boxMin[a] || o[a] > P.boxMax[a]) { hit = false; } continue; }
@@ -83,8 +121,10 @@ fn place(@builtin(global_invocation_id) gid: vec3<u32>) {
   let d = vec3<f32>(rays[r * 6u + 3u], rays[r * 6u + 4u], rays[r * 6u + 5u]);
   var S = kept[r];
   let t0 = tc[r].x; let cnt = u32(tc[r].y);
+  var tw = t0;
   for (var s = 0u; s < cnt; s++) {
-    let t = t0 + f32(s) * P.step;
+    var t = t0 + f32(s) * P.step;
+    if (P.contracted != 0u) { t = tw; tw += cstep(o, d, tw); }
     let p = norm(o, d, t);
     if (!occupied(p)) { continue; }
     pts[S * 3u] = p.x; pts[S * 3u + 1u] = p.y; pts[S * 3u + 2u] = p.z;

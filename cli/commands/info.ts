@@ -1,5 +1,6 @@
 /** `mulfa info <dataset>`: what a dataset holds, after downscaling and the holdout split. */
 import { sceneInfo } from '../../datasets/info';
+import { describeSpace } from '../../core/scene/space';
 import { parse, intFlag, openScene, sceneFlag } from '../args';
 
 /** The options `mulfa info` takes (cli/help.ts documents each). */
@@ -31,8 +32,7 @@ export async function infoCommand(args: string[]): Promise<number> {
     `distortion  ${info.distortion ? `${info.fisheye ? 'fisheye ' : ''}${Object.entries(info.distortion).map(([k, v]) => `${k} ${v}`).join('  ')}` : 'none'}`,
     `aabb        [${info.aabb[0].map(r).join(', ')}] – [${info.aabb[1].map(r).join(', ')}]`,
     `near / far  ${r(info.near)} / ${r(info.far)}`,
-    `scene       ${info.space.kind === 'forward' ? `forward-facing: NDC of the mean camera, near plane at depth ${r(info.space.ndc!.near)}, grid box ` +
-      `[${info.space.box[0].map(r).join(', ')}] – [${info.space.box[1].map(r).join(', ')}]` : 'bounded: the grid spans the box'}`,
+    `scene       ${describeSpace(info.space)}`,
     `background  ${info.background ? `rgb(${info.background.join(', ')}) behind alpha` : 'none (pixels kept)'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

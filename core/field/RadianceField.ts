@@ -16,8 +16,8 @@ import { HashGrid } from './HashGrid';
 import { MulFAGrid, MulFAKernel, MULFA_DEFAULTS, type MulFAConfig } from './MulFAGrid';
 import type { DecoderFactory, DecoderImpl } from './Decoder';
 import { Occupancy } from '../render/Occupancy';
-import { countSamples, placeSamples } from '../render/sampling';
-import { type SceneSpace, boundedSpace, mapRays, rayRange } from '../scene/space';
+import { countContracted, countSamples, placeContracted, placeSamples } from '../render/sampling';
+import { type SceneSpace, boundedSpace, mapRays, mapsRays, rayRange } from '../scene/space';
 import { alphaPass, compositePass, compositeBackward } from '../render/composite';
 
 export interface FieldConfig {
@@ -237,7 +237,7 @@ export class RadianceField {
     const ws = this.ws, box = this.box, step = this.stepSize, occ = this.occupancy, aabb = this.aabb;
     // rays in the grid's space (world rays as they are when bounded); the decoder sees the world directions
     let origins = rays.origins, mDirs = dirs;
-    if (this.space.ndc) {
+    if (mapsRays(this.space)) {
       origins = ws.f32('mOrigins', n * 3); mDirs = ws.f32('mDirs', n * 3);
       mapRays(this.space, n, rays.origins, dirs, origins, mDirs);
       ({ near, far } = rayRange(this.space, near, far));
@@ -247,9 +247,11 @@ export class RadianceField {
     // ---- sampling: count first to size buffers
     const rayStart = ws.i32('rayStart', n + 1);
     const tStart = ws.f32('tStart', n), tCount = ws.i32('tCount', n);
-    const total = countSamples(n, origins, mDirs, aabb, near, far, step, rng ? () => rng.next() : null, tStart, tCount, box);
+    const jitter = rng ? () => rng.next() : null, contracted = !!this.space.fg;
+    const total = contracted ? countContracted(n, origins, mDirs, near, far, step, jitter, tStart, tCount)
+      : countSamples(n, origins, mDirs, aabb, near, far, step, jitter, tStart, tCount, box);
     const pts = ws.f32('pts', total * 3), sRay = ws.i32('sRay', total), sT = ws.f32('sT', total);
-    const S = placeSamples(n, origins, mDirs, aabb, step, occ, tStart, tCount, rayStart, pts, sRay, sT);
+    const S = (contracted ? placeContracted : placeSamples)(n, origins, mDirs, aabb, step, occ, tStart, tCount, rayStart, pts, sRay, sT);
     this.nSamples = S;
     // ---- density
     const dens = this.density, dSup = ws.support('dSup', dens.K, S);

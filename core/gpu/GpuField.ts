@@ -15,7 +15,7 @@ import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
 import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuPrograms';
-import { mapRays, rayRange } from '../scene/space';
+import { mapRays, mapsRays, rayRange } from '../scene/space';
 
 interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number }
 
@@ -180,7 +180,7 @@ export class GpuField {
       return rays;
     };
     // rays in the grid's space for sampling (core/scene/space.ts); the decoder sees the world directions
-    const mapped = f.space.ndc !== null;
+    const mapped = mapsRays(f.space);
     if (mapped) {
       const mo = new Float32Array(n * 3), md = new Float32Array(n * 3);
       mapRays(f.space, n, origins, dirs, mo, md);
@@ -192,7 +192,7 @@ export class GpuField {
     }
     gk.write(r.jitter, jitter.subarray(0, n));
     if (target) gk.write(r.target, target.subarray(0, n * 3));
-    gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb);
+    gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb, !!f.space.fg);
     const S = new Int32Array(await gk.read(r.sb.rayStart, 4, n * 4))[0]; // rayStart[n]: the sample count
     const b = this.ensureSamples(S), pts = r.sb.pts;
     if (this.deviceKernels.length) {

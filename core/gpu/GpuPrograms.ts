@@ -325,12 +325,12 @@ export class GpuPrograms {
 
   /**
    * Ray sampling with the occupancy grid (shaders/sampling.wgsl): rays [n·6] (origin, direction), jitter [n]
-   * (fraction of a step), occupancy [res³] as u32 0/1. Fills b.rayStart [n + 1] (b.rayStart[n] = S),
+   * (fraction of a step), occupancy [res³] as u32 0/1; `contracted`: unbounded scenes' walk (core/render/sampling.ts). Fills b.rayStart [n + 1] (b.rayStart[n] = S),
    * b.pts [S·3] (normalised) and b.rayT [S·2] (ray index, t); b must hold `capacity` samples.
    */
   sample(n: number, rays: GPUBuffer, jitter: GPUBuffer, occ: GPUBuffer, occRes: number, aabb: AABB, near: number, far: number, step: number,
-    b: SampleBuffers): void {
-    const u = [n, occRes, 0, 0, { f: aabb[0][0] }, { f: aabb[0][1] }, { f: aabb[0][2] }, { f: 0 }, { f: aabb[1][0] }, { f: aabb[1][1] }, { f: aabb[1][2] },
+    b: SampleBuffers, contracted = false): void {
+    const u = [n, occRes, contracted ? 1 : 0, 0, { f: aabb[0][0] }, { f: aabb[0][1] }, { f: aabb[0][2] }, { f: 0 }, { f: aabb[1][0] }, { f: aabb[1][1] }, { f: aabb[1][2] },
       { f: 0 }, { f: near }, { f: far }, { f: step }, { f: 0 }];
     this.run('sample_count', u, [rays, jitter, occ, b.tc, b.rayStart], n);
     this.run('sample_scan', u, [null, null, null, null, b.rayStart], [1, 1]);

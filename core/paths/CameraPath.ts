@@ -99,10 +99,15 @@ export function orbitPath(aabb: AABB, cameras: Camera[], o: OrbitOptions = {}): 
 
 /**
  * The path a scene calls for: forward-facing captures (core/scene/space.ts) get LLFF's spiral in front of
- * the cameras; everything else an orbit around the box.
+ * the cameras; unbounded ones an orbit around the foreground cube; everything else an orbit around the box.
  */
 export function scenePath(space: SceneSpace, aabb: AABB, cameras: Camera[], near: number, far: number, o: OrbitOptions = {}): { frames: Keyframe[]; path: CameraPath } {
-  return space.kind === 'forward' && cameras.length ? spiralPath(cameras, near, far, o) : orbitPath(aabb, cameras, o);
+  if (space.kind === 'forward' && cameras.length) return spiralPath(cameras, near, far, o);
+  if (space.fg) {
+    const { centre: c, half: h } = space.fg;
+    return orbitPath([[c[0] - h, c[1] - h, c[2] - h], [c[0] + h, c[1] + h, c[2] + h]], cameras, o);
+  }
+  return orbitPath(aabb, cameras, o);
 }
 
 /**

@@ -7,6 +7,12 @@
  *   depth, so voxels crowd near the cameras and one grid reaches the far background. NDC is a projective map:
  *   world rays stay straight lines, so the engine maps each ray once (mapRays) and samples, skips, composites
  *   and learns exactly as in a box; only the viewing direction the decoder sees stays the world's.
+ * - `unbounded`: a foreground cube (where the cameras look) with all space outside contracted into a shell
+ *   around it (mip-NeRF 360's contraction in the max norm, so the shell fills the grid's cube): inside the
+ *   foreground, q = (world − centre)/half is the grid position; outside, q ↦ (2 − 1/‖q‖∞)·q/‖q‖∞, so infinity
+ *   lies on the faces of the [−2, 2]³ grid box and half the grid's voxels per axis cover the foreground. Rays
+ *   are no longer lines in the grid: core/render/sampling.ts steps along the world ray with steps that grow as
+ *   ‖q‖² outside the foreground (a constant step in the contracted grid).
  * Sample spacing and density are measured in grid units either way (interval, stepSize of RadianceField).
  */
 import type { AABB } from './Scene';
@@ -14,8 +20,8 @@ import type { Camera } from './Camera';
 import { pixelRay } from './Camera';
 import { InputError } from '../errors';
 
-export type SpaceKind = 'bounded' | 'forward';
-export const SPACE_KINDS: readonly SpaceKind[] = ['bounded', 'forward'];
+export type SpaceKind = 'bounded' | 'unbounded' | 'forward';
+export const SPACE_KINDS: readonly SpaceKind[] = ['bounded', 'unbounded', 'forward'];
 
 /** The reference camera of normalized device coordinates. */
 export interface NdcFrame {
@@ -28,16 +34,61 @@ export interface NdcFrame {
   near: number;
 }
 
+/** The foreground cube of an unbounded scene: world centre and half its edge. */
+export interface Foreground {
+  centre: [number, number, number];
+  half: number;
+}
+
 export interface SceneSpace {
   kind: SpaceKind;
-  /** The grid's box in the space the grids live in: world units (bounded), NDC (forward). */
+  /** The grid's box in the space the grids live in: world units (bounded), NDC (forward), contracted foreground units (unbounded: [−2, 2]³). */
   box: AABB;
   /** The reference frame (forward only). */
   ndc: NdcFrame | null;
+  /** The foreground cube (unbounded only). */
+  fg?: Foreground | null;
 }
 
 export function boundedSpace(aabb: AABB): SceneSpace {
   return { kind: 'bounded', box: aabb, ndc: null };
+}
+
+/** The contracted grid box of unbounded scenes: the foreground is [−1, 1]³, infinity the faces of [−2, 2]³. */
+export const CONTRACTED_BOX: AABB = [[-2, -2, -2], [2, 2, 2]];
+
+/** Samples stop where the foreground-relative max norm reaches this (contracted 2 − 1/1000: the grid's last voxel). */
+export const CONTRACT_FAR = 1000;
+
+/**
+ * Unbounded space around a foreground cube (datasets/build.ts fits it where inward-facing cameras look:
+ * core/scene/bounds.ts aabbFromLookAt). `label` names the dataset in the error for a degenerate cube.
+ */
+export function unboundedSpace(fg: Foreground, label: string): SceneSpace {
+  if (!(fg.half > 0 && Number.isFinite(fg.half)) || !fg.centre.every(Number.isFinite)) {
+    throw new InputError(label, '--scene unbounded', `needs a finite foreground cube, found centre ${fg.centre.join(', ')} half ${fg.half}`);
+  }
+  return { kind: 'unbounded', box: CONTRACTED_BOX, ndc: null, fg: { centre: [fg.centre[0], fg.centre[1], fg.centre[2]], half: fg.half } };
+}
+
+/** The foreground cube of an AABB (its centre, half its largest edge). */
+export function foregroundOf(box: AABB): Foreground {
+  const half = Math.max(...[0, 1, 2].map((k) => (box[1][k] - box[0][k]) / 2));
+  return { centre: [0, 1, 2].map((k) => (box[0][k] + box[1][k]) / 2) as [number, number, number], half };
+}
+
+/** The contraction of a foreground-relative point (in place into out[o..o+2]): identity inside [−1, 1]³. */
+export function contract(x: number, y: number, z: number, out: number[] | Float32Array, o = 0): void {
+  const s = Math.max(Math.abs(x), Math.abs(y), Math.abs(z));
+  const k = s > 1 ? (2 - 1 / s) / s : 1;
+  out[o] = x * k; out[o + 1] = y * k; out[o + 2] = z * k;
+}
+
+/** The inverse of contract (points on the faces of [−2, 2]³ go to CONTRACT_FAR). */
+export function uncontract(x: number, y: number, z: number, out: number[] | Float32Array, o = 0): void {
+  const s = Math.min(Math.max(Math.abs(x), Math.abs(y), Math.abs(z)), 2 - 1 / CONTRACT_FAR);
+  const k = s > 1 ? 1 / ((2 - s) * s) : 1;
+  out[o] = x * k; out[o + 1] = y * k; out[o + 2] = z * k;
 }
 
 /** NDC z of the far end of the grid: depth 2·near/(1 − z) ≈ 2000 near planes (z = 1 is infinity itself). */
@@ -105,6 +156,17 @@ export function viewSpreadDegrees(cams: Camera[]): number {
   return worst;
 }
 
+/** One line for people: what the grid spans (CLI `info`, the app's dataset panel). */
+export function describeSpace(space: SceneSpace): string {
+  const r = (x: number) => String(Math.round(x * 1000) / 1000), box = (b: AABB) => `[${b[0].map(r).join(', ')}] – [${b[1].map(r).join(', ')}]`;
+  if (space.fg) {
+    const { centre: c, half: h } = space.fg;
+    return `unbounded: foreground cube centre (${c.map(r).join(', ')}) half-size ${r(h)}, everything beyond contracted around it`;
+  }
+  if (space.ndc) return `forward-facing: NDC of the mean camera, near plane at depth ${r(space.ndc.near)}, grid box ${box(space.box)}`;
+  return 'bounded: the grid spans the box';
+}
+
 /** Captures whose cameras all look within this many degrees of their mean direction count as forward-facing. */
 export const FORWARD_SPREAD_DEGREES = 30;
 
@@ -134,10 +196,17 @@ function ndcRay(f: NdcFrame, o: Float32Array, d: Float32Array, i: number, oo: Fl
 
 /**
  * The n world rays (origins, unit directions) in the grid's space, into oOut, dOut (unit directions). Bounded:
- * a copy. Forward: NDC rays from the near plane; a ray that cannot be mapped (parallel to or away from the near
- * plane) gets an origin outside every box so it samples nothing.
+ * a copy. Unbounded: foreground-relative rays ((o − centre)/half, the same directions; distances along them in
+ * foreground units), contracted per sample by the sampler. Forward: NDC rays from the near plane; a ray that
+ * cannot be mapped (parallel to or away from the near plane) gets an origin outside every box so it samples nothing.
  */
 export function mapRays(space: SceneSpace, n: number, origins: Float32Array, dirs: Float32Array, oOut: Float32Array, dOut: Float32Array): void {
+  if (space.fg) {
+    const { centre: c, half: h } = space.fg;
+    for (let i = 0; i < n * 3; i++) oOut[i] = (origins[i] - c[i % 3]) / h;
+    dOut.set(dirs.subarray(0, n * 3));
+    return;
+  }
   if (!space.ndc) {
     oOut.set(origins.subarray(0, n * 3));
     dOut.set(dirs.subarray(0, n * 3));
@@ -150,15 +219,30 @@ export function mapRays(space: SceneSpace, n: number, origins: Float32Array, dir
   }
 }
 
-/** Ray distances to sample between in the grid's space: the scene's own (bounded), all of the frustum (forward). */
+/**
+ * Ray distances to sample between in the grid's space: the scene's own (bounded), all of the frustum (forward),
+ * from the near bound to infinity in foreground units (unbounded).
+ */
 export function rayRange(space: SceneSpace, near: number, far: number): { near: number; far: number } {
+  if (space.fg) return { near: near / space.fg.half, far: 1e30 };
   return space.ndc ? { near: 0, far: 1e30 } : { near, far };
+}
+
+/** Whether rays need mapping into the grid's space (mapRays) before they are sampled. */
+export function mapsRays(space: SceneSpace): boolean {
+  return space.ndc !== null || !!space.fg;
 }
 
 /** World position of a normalised grid point (u, v, w) ∈ [0, 1]³ into out[o..o+2]. */
 export function gridToWorld(space: SceneSpace, u: number, v: number, w: number, out: number[] | Float32Array, o = 0): void {
   const b = space.box;
   const x = b[0][0] + u * (b[1][0] - b[0][0]), y = b[0][1] + v * (b[1][1] - b[0][1]), z = b[0][2] + w * (b[1][2] - b[0][2]);
+  if (space.fg) {
+    const { centre: c, half: h } = space.fg;
+    uncontract(x, y, z, out, o);
+    for (let k = 0; k < 3; k++) out[o + k] = c[k] + h * out[o + k];
+    return;
+  }
   if (!space.ndc) { out[o] = x; out[o + 1] = y; out[o + 2] = z; return; }
   const f = space.ndc, R = f.w2c;
   // camera point from NDC, then world = Rᵀ (p − t)
@@ -169,8 +253,13 @@ export function gridToWorld(space: SceneSpace, u: number, v: number, w: number, 
   out[o + 2] = R[2] * px + R[6] * py + R[10] * pz;
 }
 
-/** The NDC point of a world point (forward), or the world point itself (bounded). */
+/** The NDC point of a world point (forward), its contracted point (unbounded), or the world point itself (bounded). */
 export function worldToSpace(space: SceneSpace, p: readonly number[]): [number, number, number] {
+  if (space.fg) {
+    const { centre: c, half: h } = space.fg, out: [number, number, number] = [0, 0, 0];
+    contract((p[0] - c[0]) / h, (p[1] - c[1]) / h, (p[2] - c[2]) / h, out);
+    return out;
+  }
   if (!space.ndc) return [p[0], p[1], p[2]];
   const f = space.ndc, R = f.w2c;
   const cx = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + R[3];

@@ -10,7 +10,7 @@ import { type Json, asArray, asBoolean, asObject, asString, finite, inRange, int
 import type { FieldConfig } from '../field/RadianceField';
 import type { GridKind } from '../field/GridModel';
 import type { AABB } from '../scene/Scene';
-import { type SceneSpace, SPACE_KINDS, boundedSpace } from '../scene/space';
+import { type SceneSpace, SPACE_KINDS, boundedSpace, unboundedSpace } from '../scene/space';
 import type { Distortion, Intrinsics } from '../scene/Camera';
 import type { TrainConfig } from './Trainer';
 import { CPU_MEMORY_LIMIT, estimateMemory, gridRows } from './memory';
@@ -113,6 +113,11 @@ function sceneSpaceChecked(v: unknown, file: string, field: string): SceneSpace 
   const kind = oneOf(o.kind, file, `${field}.kind`, SPACE_KINDS);
   const box = aabb(o.box, file, `${field}.box`);
   if (kind === 'bounded') return { kind, box, ndc: null };
+  if (kind === 'unbounded') {
+    const fg = asObject(o.fg, file, `${field}.fg`);
+    const centre = numbers(fg.centre, file, `${field}.fg.centre`, 3) as [number, number, number];
+    return unboundedSpace({ centre, half: inRange(fg.half, file, `${field}.fg.half`, 1e-9, 1e12) }, file);
+  }
   const f = asObject(o.ndc, file, `${field}.ndc`);
   const w2c = numbers(f.w2c, file, `${field}.ndc.w2c`, 12);
   // the rotation must be orthonormal (the inverse used for world positions is its transpose)

@@ -77,8 +77,7 @@ export class Viewport {
     const loop = (now: number) => {
       if (this.dirty) {
         this.adapt(now);
-        this.renderer.render(this.scene, this.camera);
-        this.dirty = false;
+        this.draw();
       } else this.lastFrame = 0;
       requestAnimationFrame(loop);
     };
@@ -247,7 +246,7 @@ export class Viewport {
       t.unpackAlignment = 1;
       t.needsUpdate = true;
     }
-    const [lo, hi] = this.dataset.aabb, [glo, ghi] = b.space.box, ndc = b.space.ndc, R = ndc?.w2c;
+    const [lo, hi] = this.dataset.aabb, [glo, ghi] = b.space.box, ndc = b.space.ndc, R = ndc?.w2c, fg = b.space.fg;
     const uniforms = {
       uDensity: { value: dens }, uColor: { value: col }, uBoxMin: { value: new THREE.Vector3(...glo) }, uBoxMax: { value: new THREE.Vector3(...ghi) },
       uSize: { value: N }, uVoxel: { value: b.voxel }, uStep: { value: b.step }, uNear: { value: near }, uFar: { value: far },
@@ -256,6 +255,9 @@ export class Viewport {
       uForward: { value: ndc !== null },
       uW2C: { value: R ? new THREE.Matrix4().set(R[0], R[1], R[2], R[3], R[4], R[5], R[6], R[7], R[8], R[9], R[10], R[11], 0, 0, 0, 1) : new THREE.Matrix4() },
       uNdc: { value: new THREE.Vector3(ndc?.ax ?? 1, ndc?.ay ?? 1, ndc?.near ?? 1) },
+      // unbounded scenes: foreground-relative rays, samples contracted (core/render/sampling.ts countContracted)
+      uContract: { value: !!fg },
+      uFg: { value: new THREE.Vector4(fg?.centre[0] ?? 0, fg?.centre[1] ?? 0, fg?.centre[2] ?? 0, fg?.half ?? 1) },
     };
     if (this.volume) {
       const u = this.volume.material.uniforms;
@@ -263,12 +265,16 @@ export class Viewport {
       (u.uColor.value as THREE.Texture).dispose();
       Object.assign(u, uniforms);
     } else {
-      const size = new THREE.Vector3(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
+      // the box whose back faces start the rays: the scene's box, or for unbounded scenes one around the eye
+      // inside the far plane (every pixel sees the contracted world)
+      const s = this.camera.far * 0.5;
+      const size = fg ? new THREE.Vector3(s, s, s) : new THREE.Vector3(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
       const mat = new THREE.ShaderMaterial({ glslVersion: THREE.GLSL3, vertexShader: VERT, fragmentShader: FRAG, uniforms, side: THREE.BackSide,
         depthWrite: false });
       this.volume = new THREE.Mesh(new THREE.BoxGeometry(size.x, size.y, size.z), mat);
       this.volume.position.set((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2);
       this.volume.renderOrder = -1;
+      this.volume.userData.followsEye = !!fg;
       this.scene.add(this.volume);
     }
     this.dirty = true;
@@ -304,6 +310,12 @@ export class Viewport {
 
   /** Renders now (tests read the canvas right after). */
   renderNow(): void {
+    this.draw();
+  }
+
+  private draw(): void {
+    // unbounded scenes fill every pixel: their marcher's box (back faces) travels with the eye
+    if (this.volume && this.volume.userData.followsEye) this.volume.position.copy(this.camera.position);
     this.renderer.render(this.scene, this.camera);
     this.dirty = false;
   }

@@ -96,6 +96,22 @@ describe.skipIf(!existsSync(ICD))('mulfa train --backend webgpu (Node, SwiftShad
     }
   }, 600_000);
 
+  it('an unbounded scene samples its contracted rays on the device as on the CPU', () => {
+    const cpu = train('unb-cpu', ['--max-steps', '40', '--backend', 'cpu', '--scene', 'unbounded', '--resolution', '32', '--skip-eval']);
+    const gpu = train('unb-gpu', ['--max-steps', '40', '--backend', 'webgpu', '--scene', 'unbounded', '--resolution', '32']);
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(gpu.code, gpu.stderr).toBe(0);
+    const ev = (out: string, backend: string, down = '2') => {
+      const r = mulfa(['eval', d.path(`${out}/final.mulfa`), 'demo', '--downscale', down, '--backend', backend, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return r.json.psnr as number;
+    };
+    const onCpu = ev('unb-gpu', 'cpu');
+    expect(onCpu).toBeGreaterThan(12);
+    expect(Math.abs(onCpu - ev('unb-cpu', 'cpu'))).toBeLessThan(0.5);
+    expect(Math.abs(ev('unb-gpu', 'webgpu', '8') - ev('unb-gpu', 'cpu', '8'))).toBeLessThan(0.01);
+  }, 600_000);
+
   it('an uncaught GPU error reaches the host like a lost device (its results cannot be trusted)', async () => {
     process.env.VK_ICD_FILENAMES = ICD; // before Dawn enumerates adapters (in this process)
     const { nodeGpu } = await import('../../cli/gpu');

@@ -71,6 +71,11 @@ describe('instant-ngp / nerfstudio', () => {
     }
     expect(j.near).toBeGreaterThan(0);
     expect(j.far).toBeGreaterThan(j.near);
+    // photos without alpha from cameras all around: unbounded, the foreground is instant-ngp's unit cube (half 0.5/scale)
+    expect(j.space.kind).toBe('unbounded');
+    expect(j.space.fg.half).toBeCloseTo(1, 9);
+    for (let k = 0; k < 3; k++) expect(j.space.fg.centre[k]).toBeCloseTo(c[k], 9);
+    expect((await info([d.path(), '--scene', 'bounded'])).space).toMatchObject({ kind: 'bounded', box: j.aabb });
   });
 
   it('downscale scales fl, c and size; JPEG frames; fisheye flag', async () => {
@@ -124,6 +129,10 @@ describe('COLMAP', () => {
       expect(j.aabb[0][2]).toBeGreaterThan(-0.7);
       expect(j.aabb[1][0]).toBeLessThan(1.0);
       expect(j.aabb[1][0]).toBeGreaterThan(0.6);
+      // cameras on a ring looking in: unbounded around the point they look at (the ring's target), half the camera distance
+      expect(j.space.kind).toBe('unbounded');
+      [0.1, -0.05, 0.2].forEach((x, k) => expect(j.space.fg.centre[k]).toBeCloseTo(x, 6));
+      expect(j.space.fg.half).toBeGreaterThan(1.8); expect(j.space.fg.half).toBeLessThan(2.2);
       const scene = await loadScene(new NodeFS(d.path()));
       expect(scene.views.map((v) => v.name)).toEqual(['images/img_00.jpg', 'images/img_01.jpg', 'images/img_02.jpg', 'images/img_03.jpg', 'images/img_04.jpg']);
     });

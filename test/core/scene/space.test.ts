@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { forwardSpace, boundedSpace, mapRays, gridToWorld, worldToSpace, viewSpreadDegrees, type SceneSpace } from '../../../core/scene/space';
+import { forwardSpace, boundedSpace, mapRays, gridToWorld, worldToSpace, viewSpreadDegrees, type SceneSpace, unboundedSpace, contract, rayRange,
+  CONTRACTED_BOX, foregroundOf } from '../../../core/scene/space';
+import { countContracted, placeContracted } from '../../../core/render/sampling';
+import { Occupancy } from '../../../core/render/Occupancy';
 import { lookAt, loadDemoScene } from '../../../datasets/demo/DemoScene';
 import { pixelRay, type Camera } from '../../../core/scene/Camera';
 import { applyHoldout, type Scene } from '../../../core/scene/Scene';
@@ -109,5 +112,57 @@ describe('holdout protocols', () => {
     expect(llff.splits.test).toEqual([10, 14, 18]);
     expect(colmap.splits.test).toEqual([10, 14, 18]);
     expect(other.splits.test).toEqual([13, 17]);
+  });
+});
+
+describe('unbounded space (contracted shell around a foreground cube)', () => {
+  const space = unboundedSpace({ centre: [1, -2, 0.5], half: 2 }, 'test');
+
+  it('contracts nothing inside the foreground, puts infinity on the faces of [−2, 2]³, and inverts exactly', () => {
+    const out = [0, 0, 0];
+    contract(0.3, -0.9, 1, out);
+    expect(out).toEqual([0.3, -0.9, 1]);
+    contract(4, 1, -2, out); // ‖x‖∞ = 4 → 2 − 1/4 along x/4
+    expect(out[0]).toBeCloseTo(1.75, 12); expect(out[1]).toBeCloseTo(1.75 / 4, 12); expect(out[2]).toBeCloseTo(-1.75 / 2, 12);
+    contract(1e9, 0, 0, out);
+    expect(out[0]).toBeLessThan(2); expect(out[0]).toBeGreaterThan(2 - 1e-8);
+    const rng = new Rng(5), w = [0, 0, 0];
+    for (let k = 0; k < 200; k++) {
+      // world points from the foreground out to 300 half-sizes away, through the grid and back
+      const r = Math.exp(rng.next() * Math.log(300)), p = [0, 1, 2].map((i) => space.fg!.centre[i] + 2 * r * (2 * rng.next() - 1));
+      const g = toGrid(space, worldToSpace(space, p));
+      for (const v of g) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(1); }
+      gridToWorld(space, g[0], g[1], g[2], w);
+      expect(Math.hypot(w[0] - p[0], w[1] - p[1], w[2] - p[2])).toBeLessThan(1e-9 * (1 + r * r));
+    }
+  });
+
+  it('maps rays to foreground units and samples them with steps that stay one step long in the grid', () => {
+    const o = new Float32Array([1, -2, 0.5]), d = new Float32Array([0.6, 0, 0.8]), mo = new Float32Array(3), md = new Float32Array(3);
+    mapRays(space, 1, o, d, mo, md);
+    expect([...mo]).toEqual([0, 0, 0]);
+    expect([...md]).toEqual([...d]);
+    expect(rayRange(space, 0.5, 9)).toEqual({ near: 0.25, far: 1e30 });
+    const step = 0.05, tStart = new Float32Array(1), tCount = new Int32Array(1);
+    const total = countContracted(1, mo, md, 0, 1e30, step, null, tStart, tCount);
+    const occ = new Occupancy(8), rayStart = new Int32Array(2), pts = new Float32Array(total * 3), sRay = new Int32Array(total), sT = new Float32Array(total);
+    expect(placeContracted(1, mo, md, CONTRACTED_BOX, step, occ, tStart, tCount, rayStart, pts, sRay, sT)).toBe(total);
+    // from the centre out to the grid's face along (0.6, 0, 0.8): a straight contracted path 2 / 0.8 grid units long
+    // (foreground and shell alike), in ≈ 2.5 / step samples
+    expect(total).toBeGreaterThan(2.4 / step);
+    expect(total).toBeLessThan(2.8 / step);
+    expect(sT[total - 1]).toBeGreaterThan(100); // the ray reaches far into the background
+    for (let s = 1; s < total; s++) {
+      expect(sT[s]).toBeGreaterThan(sT[s - 1]);
+      const dg = Math.hypot(...[0, 1, 2].map((k) => 4 * (pts[s * 3 + k] - pts[(s - 1) * 3 + k])));
+      expect(dg).toBeLessThan(1.05 * step); // never a gap in the grid
+      if (s < total - 40) expect(dg).toBeGreaterThan(0.5 * step);
+    }
+    expect(Math.max(...[0, 1, 2].map((k) => Math.abs(4 * pts[(total - 1) * 3 + k] - 2)))).toBeGreaterThan(1.9);
+  });
+
+  it('the foreground of a box is its centre and half its largest edge; refuses a degenerate one', () => {
+    expect(foregroundOf([[0, 0, 0], [2, 4, 1]])).toEqual({ centre: [1, 2, 0.5], half: 2 });
+    expect(() => unboundedSpace({ centre: [0, 0, 0], half: 0 }, 'scene.json')).toThrow(/scene\.json.*--scene unbounded.*half 0/);
   });
 });
