@@ -46,7 +46,7 @@ export function numFlag(value: string | undefined, name: string, min: number): n
   return n;
 }
 
-/** `--scene bounded|forward`: the scene parameterisation (core/scene/space.ts); undefined keeps the format's own. */
+/** `--scene bounded|unbounded|forward`: the scene parameterisation (core/scene/space.ts); undefined keeps the format's own. */
 export function sceneFlag(value: string | undefined): SpaceKind | undefined {
   if (value === undefined) return undefined;
   if (!(SPACE_KINDS as readonly string[]).includes(value)) throw new UsageError(`--scene must be one of ${SPACE_KINDS.join(', ')}, got "${value}"`);

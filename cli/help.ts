@@ -19,7 +19,7 @@ const DATASET_OPTIONS: [string, string][] = [
   ['--holdout k', 'for a scene with only a training split: every k-th view becomes the test split (views 0, k, 2k, … for LLFF as in its own protocol; k − 1, 2k − 1, … otherwise); default none'],
 ];
 
-const SCENE_OPTION: [string, string] = ['--scene s', 'bounded | forward: the grid spans a box (bounded), or normalized device coordinates of the mean camera out to infinity (forward-facing captures); default forward for LLFF, bounded otherwise'];
+const SCENE_OPTION: [string, string] = ['--scene s', 'bounded | unbounded | forward: the grid spans a box (bounded), a foreground cube with the world beyond contracted around it (unbounded: captures looking all around), or normalized device coordinates of the mean camera out to infinity (forward: captures looking one way); default: bounded for objects on a background (Blender, the demo), forward for LLFF and captures looking one way, unbounded for other captures'];
 
 export const HELP: Record<string, CommandHelp> = {
   info: {

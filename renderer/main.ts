@@ -1,9 +1,10 @@
 /** The app's UI entry: the same code in Electron and in a browser tab; the Host says which. */
 import type { Scene } from '../core/scene/Scene';
 import { compositeOnBackground } from '../core/image/RGBAImage';
-import { loadScene, loadDemo } from '../datasets/load';
+import { loadScene, loadDemo, type LoadOptions } from '../datasets/load';
 import { sceneInfo } from '../datasets/info';
-import { describeSpace } from '../core/scene/space';
+import { describeSpace, SPACE_KINDS, type SpaceKind } from '../core/scene/space';
+import { viewRgb } from '../core/train/Trainer';
 import type { DatasetFS } from '../datasets/fs';
 import type { Host } from './host/Host';
 import { BrowserHost, entryToFS } from './host/BrowserHost';
@@ -35,6 +36,7 @@ let last = { seconds: 0, psnr: 0 };
 panel.onProgress = (p, backend) => { last = p; chrome.progress(p, backend); };
 panel.onStateChange = (s) => {
   gtkPanel.setEnabled(s !== 'idle');
+  $<HTMLSelectElement>('scene-space').disabled = s === 'training' || s === 'paused';
   pathPanel?.setCanRender(s !== 'idle');
   geometry.setEnabled(s !== 'idle');
   chrome.setState(s);
@@ -80,7 +82,6 @@ async function show(scene: Scene): Promise<void> {
     canvas.addEventListener('click', () => lookThroughTraining(k));
     thumbs.append(canvas);
   }
-  document.body.dataset.state = 'loaded';
 }
 
 let imageGeneration = 0;
@@ -114,11 +115,25 @@ function lookThroughTraining(k: number): void {
 }
 let currentCamera = -1;
 
-/** Loads a scene; a bad dataset shows the CLI's message and leaves the current scene in place. */
-async function open(load: () => Promise<Scene> | Scene): Promise<void> {
+/** What the current scene was loaded from, to reload it in another space (the Space selector). */
+let source: ((o: LoadOptions) => Promise<Scene> | Scene) | null = null;
+
+/** The Space selector's choice as a load option (Auto: the dataset's own). */
+function spaceOption(): LoadOptions {
+  const v = $<HTMLSelectElement>('scene-space').value;
+  return (SPACE_KINDS as readonly string[]).includes(v) ? { scene: v as SpaceKind } : {};
+}
+
+/**
+ * Loads a scene in the space the selector asks for; a bad dataset (or a space it cannot take: forward-facing for
+ * cameras all around) shows the CLI's message and leaves the current scene in place.
+ */
+async function open(load: (o: LoadOptions) => Promise<Scene> | Scene): Promise<void> {
   document.body.dataset.state = 'loading';
   try {
-    const scene = await load();
+    const scene = await load(spaceOption());
+    source = load;
+    shownSpace = $<HTMLSelectElement>('scene-space').value;
     showError(null);
     await show(scene);
     await panel.setScene(scene);
@@ -128,17 +143,21 @@ async function open(load: () => Promise<Scene> | Scene): Promise<void> {
     $('pick-thumb').hidden = true;
     pathPanel?.setScene(scene);
     void hangImages(scene).catch(() => {}); // a preview: a view that fails to load just stays empty
+    document.body.dataset.state = 'loaded'; // the scene is shown and ready to train
   } catch (e) {
     showError(e instanceof Error ? e.message : String(e));
     document.body.dataset.state = 'error';
+    $<HTMLSelectElement>('scene-space').value = shownSpace; // the scene shown keeps its space
   }
 }
+let shownSpace = 'auto';
 
 async function openFolder(fs: DatasetFS): Promise<void> {
-  await open(() => loadScene(fs));
+  await open((o) => loadScene(fs, o));
 }
 
-$('open-demo').addEventListener('click', () => void open(() => loadDemo()));
+$('open-demo').addEventListener('click', () => void open((o) => loadDemo(o)));
+$('scene-space').addEventListener('change', () => { if (source) void open(source); });
 $('open-snapshot').addEventListener('click', () => {
   const input = $<HTMLInputElement>('snapshot-input');
   input.value = '';
@@ -163,7 +182,7 @@ $('open-dataset').addEventListener('click', async () => {
   }
 });
 host.onMenu((event, fs) => {
-  if (event === 'open-demo') void open(() => loadDemo());
+  if (event === 'open-demo') void open((o) => loadDemo(o));
   else if (event === 'open-snapshot') $('open-snapshot').click();
   else if (event === 'save-snapshot') { if (panel.trainingState !== 'idle') void panel.snapshot(); }
   else if (event === 'export-video') reveal('camera-path');
@@ -255,9 +274,10 @@ viewport.onPick = async (i) => {
  * camera's size, PSNR of the viewport pixels against the engine's. Used by the tests and available in the console.
  */
 async function bakedVsExact(view = 0): Promise<{ psnr: number; psnrGroundTruth: number; width: number; height: number }> {
-  const gt = panel.heldOut[view]?.rgb;
-  const cam = panel.heldOut[view]?.camera;
-  if (!cam) throw new Error('no held-out view');
+  // a held-out view, or a training view for scenes without any
+  const v = panel.heldOut[view] ?? panel.trainingViews[view];
+  if (!v) throw new Error('no view to compare');
+  const gt = viewRgb(v), cam = v.camera;
   viewport.setSize(cam.width, cam.height);
   viewport.lookThrough(cam);
   viewport.showHelpers(false);
@@ -276,7 +296,7 @@ async function bakedVsExact(view = 0): Promise<{ psnr: number; psnrGroundTruth: 
     for (let c = 0; c < 3; c++) {
       const v = px[(gy * cam.width + x) * 4 + c] / 255, i = (y * cam.width + x) * 3 + c;
       se += (v - exact.rgb[i]) ** 2;
-      seGt += (v - gt![i]) ** 2;
+      seGt += (v - gt[i]) ** 2;
     }
   }
   const n = cam.width * cam.height * 3;
@@ -310,4 +330,4 @@ chrome.setShortcuts([
 
 (window as unknown as { __mulfa: unknown }).__mulfa = { panel, viewport, bakedVsExact, restoreViewport: () => viewport.autoSize() };
 
-void open(() => loadDemo());
+void open((o) => loadDemo(o));

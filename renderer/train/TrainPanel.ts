@@ -238,6 +238,9 @@ export class TrainPanel {
 
   get heldOut(): TrainView[] { return this.held; }
 
+  /** The training views (cameras and targets) of the current scene. */
+  get trainingViews(): TrainView[] { return this.data?.views ?? []; }
+
   get trainingState(): TrainPanel['state'] { return this.state; }
 
   async snapshot(): Promise<void> {

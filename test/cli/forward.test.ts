@@ -33,7 +33,7 @@ describe('forward-facing captures', () => {
     expect(lastJson(runProcess(['info', data, '--scene', 'bounded', '--json']).stdout).space.kind).toBe('bounded');
     const bad = runProcess(['info', data, '--scene', 'sideways']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--scene must be one of bounded, forward/);
+    expect(bad.stderr).toMatch(/--scene must be one of bounded, unbounded, forward, got "sideways"/);
   });
 
   it('trains in NDC, and the snapshot keeps its space for eval and render', () => {
