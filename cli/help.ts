@@ -35,6 +35,7 @@ export const HELP: Record<string, CommandHelp> = {
       ['--model m', 'mulfagrid | dense | fouriergrid | hash; default mulfagrid'],
       ...DATASET_OPTIONS,
       SCENE_OPTION,
+      ['--exposure on|off|auto', 'learn a per-photo exposure and white balance (an affine colour per training view, used in the loss only; evaluation and renders go without it); auto: on for captured photos (no background), off for synthetic scenes'],
       ['--time-budget sec', 'seconds of training; default 300 (none when --max-steps is given)'],
       ['--max-steps n', 'stop at step n (absolute, also when resuming); also sets the learning-rate decay length; default none'],
       ['--resolution r', 'final grid resolution, vertices per axis (≥ 8); default 96'],

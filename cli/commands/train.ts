@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Scene } from '../../core/scene/Scene';
 import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
-import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
+import { TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
 import { evaluateViews } from '../../core/train/backend';
 import { backendFlag, openBackend } from '../gpu';
 import type { GpuPrograms, GpuCounters } from '../../core/gpu/GpuPrograms';
@@ -24,7 +24,7 @@ export const TRAIN_OPTIONS = {
     'time-budget': { type: 'string' }, 'max-steps': { type: 'string' }, resolution: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
     'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' }, backend: { type: 'string' },
-    'batch-rays': { type: 'string' }, 'skip-eval': { type: 'boolean' }, scene: { type: 'string' },
+    'batch-rays': { type: 'string' }, 'skip-eval': { type: 'boolean' }, scene: { type: 'string' }, exposure: { type: 'string' },
   } as const;
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -35,6 +35,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const budget = numFlag(values['time-budget'], 'time-budget', 0) ?? (maxSteps ? Infinity : 300);
   const resolution = intFlag(values.resolution, 'resolution', 8) ?? TRAIN_DEFAULTS.field.resolution;
   const seed = intFlag(values.seed, 'seed', 0) ?? 0;
+  if (values.exposure !== undefined && !['on', 'off', 'auto'].includes(values.exposure)) throw new UsageError(`--exposure must be on, off or auto, got "${values.exposure}"`);
+  const exposure = values.exposure === 'on' ? true : values.exposure === 'off' ? false : undefined;
   const batchRays = intFlag(values['batch-rays'], 'batch-rays', 1);
   const snapshotEvery = numFlag(values['snapshot-every'], 'snapshot-every', 1) ?? 60;
   const out = values.out ?? 'mulfa-out';
@@ -50,7 +52,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const meta = { dataset: scene.label, format: scene.format, cameras: cameraMeta(scene) };
   const trainer = values.resume
     ? Trainer.fromSnapshot(decodeSnapshot(readFileOrFail(values.resume), values.resume), values.resume, data, ops)
-    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0, batchRays, space: data.space?.kind }), data, ops);
+    : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0, batchRays, space: data.space?.kind,
+      exposureViews: exposureViewsFor(data, exposure) }), data, ops);
   if (values.resume) log(`resumed ${values.resume} at step ${trainer.step}`);
   checkWritableFolder(out); // before a long run, not at its first snapshot
   const latest = path.join(out, 'latest.mulfa');

@@ -66,7 +66,8 @@ export class GpuField {
   private nRays = 0;
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
-  private rayBufs: { rays: GPUBuffer; view: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; sb: SampleBuffers } | null = null;
+  private rayBufs: { rays: GPUBuffer; view: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; rayView: GPUBuffer; egrad: GPUBuffer;
+    sb: SampleBuffers; } | null = null;
   /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
   private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
@@ -133,7 +134,9 @@ export class GpuField {
   private ensureRays(n: number): NonNullable<GpuField['rayBufs']> {
     if (this.rayBufs && n <= this.rayCap) return this.rayBufs;
     const f = this.field, gk = this.gk, ext = Math.max(...[0, 1, 2].map((k) => f.aabb[1][k] - f.aabb[0][k]));
-    const perRay = Math.ceil((Math.sqrt(3) * ext) / f.stepSize) + 1;
+    // a box: at most its diagonal in steps; contracted rays (unbounded) may cross the shell in, the foreground and
+    // the shell out again, each grid step about one step long: twice that bound
+    const perRay = Math.ceil(((f.space.fg ? 2 : 1) * Math.sqrt(3) * ext) / f.stepSize) + 1;
     GpuField.release(this.rayOwned);
     GpuField.release(this.sampleOwned); // the composite buffers are sized by the ray count too
     this.sampleBufs = null;
@@ -141,7 +144,8 @@ export class GpuField {
     const sb = gk.sampleBuffers(n, n * perRay);
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
     const rb = (bytes: number) => GpuField.keep(this.rayOwned, gk.buffer(bytes));
-    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), sb };
+    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), rayView: rb(n * 4),
+      egrad: rb(n * 48), sb };
     return this.rayBufs;
   }
 
@@ -172,7 +176,7 @@ export class GpuField {
    * count. `target` [n, 3] (training) goes up with the rays for loss().
    */
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array,
-    target?: Float32Array): Promise<number> {
+    target?: Float32Array, rayView?: Int32Array): Promise<number> {
     const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, dims = this.dims, R = f.density.resolution;
     const pack = (o: Float32Array, d: Float32Array) => {
       const rays = new Float32Array(n * 6);
@@ -192,6 +196,7 @@ export class GpuField {
     }
     gk.write(r.jitter, jitter.subarray(0, n));
     if (target) gk.write(r.target, target.subarray(0, n * 3));
+    if (rayView) gk.write(r.rayView, rayView.subarray(0, n));
     gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb, !!f.space.fg);
     const S = new Int32Array(await gk.read(r.sb.rayStart, 4, n * 4))[0]; // rayStart[n]: the sample count
     const b = this.ensureSamples(S), pts = r.sb.pts;
@@ -224,9 +229,10 @@ export class GpuField {
    * rendered colours become dL/dC for backward(); returns a function that maps the loss (call it after
    * end(), e.g. a step later).
    */
-  loss(): () => Promise<number> {
+  loss(exposure?: GPUBuffer): () => Promise<number> {
     const gk = this.gk, r = this.rayBufs!, n = this.nRays;
-    gk.mse(n, this.sampleBufs!.cb.io, r.target, r.partial);
+    if (exposure) gk.mseExposure(n, this.sampleBufs!.cb.io, r.target, r.partial, exposure, r.rayView, r.egrad);
+    else gk.mse(n, this.sampleBufs!.cb.io, r.target, r.partial);
     const read = gk.readLater(r.partial, Math.ceil(n / 64) * 4);
     return async () => new Float32Array(await read()).reduce((a, x) => a + x, 0) / (n * 3);
   }
@@ -262,6 +268,11 @@ export class GpuField {
   }
 
   /** Adds the device's MulFA kernel gradients to the CPU parameters' .grad and clears them on the device (none for other models). */
+  /** The per-ray exposure-affine gradient terms of the last loss(exposure) [n · 12] (core/train/exposure.ts, summed per view by the caller). */
+  async readExposureGrads(): Promise<Float32Array> {
+    return new Float32Array(await this.gk.read(this.rayBufs!.egrad, this.nRays * 48));
+  }
+
   async readKernelGrads(): Promise<void> {
     for (const m of this.deviceKernels) {
       addMulFAGrads(m.k, new Float32Array(await this.gk.read(m.grads, m.total * 4)));

@@ -63,7 +63,7 @@ export class GpuPrograms {
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
-      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse']]) {
+      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse'], ['mse_exposure', lossSrc, 'mse_exposure']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -375,6 +375,11 @@ export class GpuPrograms {
   /** io [n·3] (rendered colours) becomes dL/dC of the mean squared error against target [n·3]; partial [⌈n/64⌉] the squared-error sums. */
   mse(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer): void {
     this.run('mse', [n, 0, 0, 0], [io, target, partial], n);
+  }
+
+  /** mse() through per-photo exposure affines (shaders/loss.wgsl mse_exposure): exposure [V·12], rayView [n] u32, egrad [n·12] out. */
+  mseExposure(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer, exposure: GPUBuffer, rayView: GPUBuffer, egrad: GPUBuffer): void {
+    this.run('mse_exposure', [n, 0, 0, 0], [io, target, partial, exposure, rayView, egrad], n);
   }
 
   sampleBuffers(n: number, capacity: number): SampleBuffers {

@@ -16,6 +16,7 @@ import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
 import type { Camera } from '../scene/Camera';
 import { cameraRays, makeRayBatch } from '../render/rays';
+import { addExposureGrads, recentreExposure } from '../train/exposure';
 
 export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
@@ -23,6 +24,7 @@ export class GpuTrainer implements TrainBackend {
   private dirty = false;
   private jitter = new Float32Array(0);
   private pendingLoss: Promise<number> | null = null;
+  private exposureBuf: GPUBuffer | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
     this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid, trainer.optimizers.net);
@@ -76,20 +78,26 @@ export class GpuTrainer implements TrainBackend {
     gk.begin();
     try {
       if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) await this.field.refreshOccupancy();
-      const { batch, target } = t.sampleRays();
+      const { batch, target, view } = t.sampleRays();
       const jitter = (this.jitter = this.jitter.length === B ? this.jitter : new Float32Array(B));
       for (let i = 0; i < B; i++) jitter[i] = rng.next();
-      const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target);
-      const loss = this.field.loss();
+      // per-photo exposure affines (core/train/exposure.ts): the loss on the device applies them
+      const exp = t.exposure;
+      if (exp) gk.write((this.exposureBuf ??= gk.buffer(exp.data.byteLength)), exp.data);
+      const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, exp ? view : undefined);
+      const loss = this.field.loss(exp ? this.exposureBuf! : undefined);
       this.field.backward();
       const lr = t.lrFactor(), opt = t.optimizers;
       this.field.adamGrids(cfg.lrGrid * lr);
       opt.grid.step++;
       this.field.adamDecoder(cfg.lrDecoder * lr, opt.net);
-      if (t.field.kernels.length) { // MulFA kernels: their gradients to the CPU optimiser, the updated kernels back
-        await this.field.readKernelGrads();
+      if (t.field.kernels.length || exp) {
+        // MulFA kernels and exposure affines: their gradients to the CPU optimiser, the updated kernels back
+        if (t.field.kernels.length) await this.field.readKernelGrads();
+        if (exp) addExposureGrads(exp, B, view, await this.field.readExposureGrads());
         opt.net.update(lr); // the decoder's CPU gradients are zero: masked Adam leaves it alone
-        this.field.uploadKernels();
+        if (exp) recentreExposure(exp.data);
+        if (t.field.kernels.length) this.field.uploadKernels();
       } else opt.net.step++;
       gk.end();
       const previous = this.pendingLoss;
@@ -137,5 +145,7 @@ export class GpuTrainer implements TrainBackend {
   /** Frees the device buffers (the CPU trainer stays usable). */
   dispose(): void {
     this.field.dispose();
+    this.exposureBuf?.destroy();
+    this.exposureBuf = null;
   }
 }

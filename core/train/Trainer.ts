@@ -18,6 +18,7 @@ import { type ArrayData, type Snapshot, encodeSnapshot } from '../io/snapshot';
 import { InputError } from '../errors';
 import { readTrainerHeader } from './snapshotHeader';
 import { type SceneSpace, boundedSpace } from '../scene/space';
+import { applyExposure, exposureBackward, makeExposure, recentreExposure } from './exposure';
 
 export interface TrainConfig {
   field: FieldConfig;
@@ -32,6 +33,8 @@ export interface TrainConfig {
   /** Refresh the occupancy grid every this many steps (from warmupSteps on). */
   occupancyEvery: number;
   occupancyWarmup: number;
+  /** Training views with a learned exposure affine (core/train/exposure.ts); 0: none (synthetic scenes). */
+  exposureViews: number;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -44,6 +47,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   upsampleSteps: [100, 300],
   occupancyEvery: 16,
   occupancyWarmup: 16,
+  exposureViews: 0,
 };
 
 /** Training views with their target colours composited on the scene's background. */
@@ -72,6 +76,8 @@ export interface TrainData {
   background: [number, number, number];
   /** The space the grids live in (core/scene/space.ts); absent: the bounded box `aabb`. */
   space?: SceneSpace;
+  /** Photos of a real scene (no background to composite on): their exposure varies (core/train/exposure.ts). */
+  captured?: boolean;
 }
 
 export interface StepResult {
@@ -109,6 +115,11 @@ export class Trainer {
   private readonly target: Float32Array;
   private readonly dRgb: Float32Array;
   private readonly pixelCount: number[];
+  /** Per-view exposure affines (config.exposureViews > 0), the training view of each batch ray, the exposed colours. */
+  readonly exposure: Param | null;
+  private readonly rayView: Int32Array;
+  private readonly exposed: Float32Array;
+  private readonly dExposed: Float32Array;
 
   constructor(readonly config: TrainConfig, readonly data: TrainData, readonly ops: FieldOps = JS_OPS,
     makeDecoder?: DecoderFactory) {
@@ -117,10 +128,19 @@ export class Trainer {
     this.field = new RadianceField(config.field, space.box, this.rng, this.resolutionAtLevel(0), ops, makeDecoder);
     this.field.space = space;
     this.gridOpt = this.makeGridOpt();
-    this.netOpt = new Adam([{ params: [...this.field.decoder.params, ...this.field.kernels.flatMap((k) => k.params)], lr: config.lrDecoder }]);
+    // one affine per training view: a snapshot resumes only on the views it was trained on (evaluation has none)
+    if (config.exposureViews > 0 && data.views.length > 0 && data.views.length !== config.exposureViews) {
+      throw new Error(`${config.exposureViews} exposure affines for ${data.views.length} training views`);
+    }
+    this.exposure = config.exposureViews > 0 ? makeExposure(config.exposureViews) : null;
+    this.netOpt = new Adam([{ params: [...this.field.decoder.params, ...this.field.kernels.flatMap((k) => k.params), ...(this.exposure ? [this.exposure] : [])],
+      lr: config.lrDecoder }]);
     this.batch = makeRayBatch(config.batchRays);
     this.target = new Float32Array(config.batchRays * 3);
     this.dRgb = new Float32Array(config.batchRays * 3);
+    this.rayView = new Int32Array(config.batchRays);
+    this.exposed = new Float32Array(this.exposure ? config.batchRays * 3 : 0);
+    this.dExposed = new Float32Array(this.exposure ? config.batchRays * 3 : 0);
     this.pixelCount = data.views.map((v) => v.camera.width * v.camera.height);
   }
 
@@ -140,7 +160,7 @@ export class Trainer {
   }
 
   /** Random training rays (uniform over all training pixels) and their target colours (buffers reused per step). */
-  sampleRays(): { batch: RayBatch; target: Float32Array } {
+  sampleRays(): { batch: RayBatch; target: Float32Array; view: Int32Array } {
     const B = this.config.batchRays, rng = this.rng, o = [0, 0, 0], d = [0, 0, 0];
     for (let i = 0; i < B; i++) {
       const v = rng.int(this.data.views.length);
@@ -150,11 +170,12 @@ export class Trainer {
       pixelRay(cam, x + 0.5, y + 0.5, o, d);
       this.batch.origins.set(o, i * 3);
       this.batch.dirs.set(d, i * 3);
+      this.rayView[i] = v;
       const px = view.rgb, k = px instanceof Uint8Array ? 1 / 255 : 1;
       this.target[i * 3] = px[p * 3] * k; this.target[i * 3 + 1] = px[p * 3 + 1] * k; this.target[i * 3 + 2] = px[p * 3 + 2] * k;
     }
     this.batch.n = B;
-    return { batch: this.batch, target: this.target };
+    return { batch: this.batch, target: this.target, view: this.rayView };
   }
 
   /** The optimisers: grid features, and the small networks (decoder, MulFA kernels). */
@@ -188,11 +209,19 @@ export class Trainer {
     this.sampleRays();
     const B = this.batch.n;
     const rgb = f.render(this.batch, this.data.near, this.data.far, this.data.background, this.rng);
-    const mse = mseLoss(rgb, this.target, B, this.dRgb);
+    let mse: number;
+    if (this.exposure) { // the loss sees each photo's exposure; the field gets dL/dC through it
+      applyExposure(this.exposure.data, B, rgb, this.rayView, this.exposed);
+      mse = mseLoss(this.exposed, this.target, B, this.dExposed);
+      exposureBackward(this.exposure, B, rgb, this.rayView, this.dExposed, this.dRgb);
+    } else {
+      mse = mseLoss(rgb, this.target, B, this.dRgb);
+    }
     f.backward(this.dRgb);
     const lr = this.lrFactor();
     this.gridOpt.update(lr);
     this.netOpt.update(lr);
+    if (this.exposure) recentreExposure(this.exposure.data);
     this.step++;
     return { step: this.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples: f.stats.samples, colorSamples: f.stats.colorSamples,
       occupancy: f.occupancy.fraction(), resolution: f.density.resolution };
@@ -232,6 +261,7 @@ export class Trainer {
       ['field.color.features', f.color.features],
       ...f.decoder.params.map((p): [string, Param] => [`field.${p.name}`, p]),
       ...f.kernels.flatMap((k, i) => k.params.map((p): [string, Param] => [`field.kernel${i}.${p.name}`, p])),
+      ...(this.exposure ? [['exposure', this.exposure] as [string, Param]] : []),
     ];
   }
 
@@ -268,6 +298,10 @@ export class Trainer {
     const h = readTrainerHeader(snap, file);
     // the grids live in the snapshot's space, whatever the dataset's default would be
     const sceneData: TrainData = data ? { ...data, space: h.scene.space } : { views: [], ...h.scene };
+    const nx = h.config.exposureViews, nv = sceneData.views.length;
+    if (nx > 0 && nv > 0 && nv !== nx) {
+      throw new InputError(file, 'config.exposureViews', `the run learned exposures for ${nx} training views, this dataset has ${nv} (resume with the same --holdout)`);
+    }
     const t = new Trainer(h.config, sceneData, ops, makeDecoder);
     if (t.field.density.resolution !== h.resolution) {
       t.field.upsample(h.resolution);

@@ -5,7 +5,7 @@
  * decide how long a slice may block (the CLI's Ctrl-C, the worker's messages).
  */
 import type { SpaceKind } from '../scene/space';
-import { type TrainConfig, TRAIN_DEFAULTS, type StepResult } from './Trainer';
+import { type TrainConfig, type TrainData, TRAIN_DEFAULTS, type StepResult } from './Trainer';
 import type { GridKind } from '../field/GridModel';
 import type { TrainBackend } from './backend';
 
@@ -20,6 +20,16 @@ export interface TrainChoices {
   batchRays?: number;
   /** The scene parameterisation (core/scene/space.ts): forward-facing scenes sample one voxel apart (DVGO's LLFF setting). */
   space?: SpaceKind;
+  /** Training views with a learned exposure affine (exposureViewsFor); default 0, none. */
+  exposureViews?: number;
+}
+
+/**
+ * How many exposure affines a run learns (core/train/exposure.ts): one per training view for captured photos
+ * (no background: real cameras vary exposure and white balance), none for synthetic scenes; `on` overrides.
+ */
+export function exposureViewsFor(data: Pick<TrainData, 'views' | 'captured'>, on?: boolean): number {
+  return (on ?? data.captured === true) ? data.views.length : 0;
 }
 
 /**
@@ -33,7 +43,7 @@ export const STEP_VOXELS: Record<SpaceKind, number> = { bounded: TRAIN_DEFAULTS.
 export function trainConfigFor(c: TrainChoices): TrainConfig {
   return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays,
     field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution, stepVoxels: STEP_VOXELS[c.space ?? 'bounded'] },
-    decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps };
+    decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps, exposureViews: c.exposureViews ?? 0 };
 }
 
 export interface SessionProgress {

@@ -33,6 +33,7 @@ export async function trainDataFromScene(scene: Scene): Promise<TrainData> {
     far: scene.far,
     background: scene.background ?? [0, 0, 0],
     space: sceneSpace(scene),
+    captured: scene.background === null,
   };
 }
 

@@ -84,6 +84,8 @@ function trainConfig(v: unknown, file: string): TrainConfig {
     upsampleSteps: asArray(o.upsampleSteps, file, 'config.upsampleSteps', 16).map((s, i) => integer(s, file, `config.upsampleSteps[${i}]`, 0, MAX_STEPS)),
     occupancyEvery: int('occupancyEvery', 1, MAX_STEPS),
     occupancyWarmup: int('occupancyWarmup', 0, MAX_STEPS),
+    // snapshots from before exposure compensation have none
+    exposureViews: o.exposureViews === undefined ? 0 : int('exposureViews', 0, 1 << 20),
   };
 }
 

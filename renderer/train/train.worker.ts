@@ -6,7 +6,7 @@
 import { WasmOps } from '../../core/wasm/WasmOps';
 import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/wasm/Threads';
 import { Trainer } from '../../core/train/Trainer';
-import { TrainingSession, trainConfigFor, type SliceEnd } from '../../core/train/TrainingSession';
+import { TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
 import type { FromWorker, ToWorker, Progress } from './protocol';
 import { extractMesh, extractPoints } from '../../core/mesh/extract';
 import { bakeField } from '../../core/render/bake';
@@ -121,7 +121,8 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         const k = await getOps();
         disposeRun();
         const s = msg.settings;
-        const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps, space: msg.data.space?.kind });
+        const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps, space: msg.data.space?.kind,
+          exposureViews: exposureViewsFor(msg.data) });
         const backend = s.backend === 'webgpu' ? GpuTrainer.create(await gpuDevice(), config, msg.data, k) : new CpuBackend(new Trainer(config, msg.data, k));
         startSession(backend, k, s.timeBudget, s.maxSteps);
         setState('training');

@@ -35,6 +35,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     // f32 vs f64: a sample within rounding of a cell face or the box exit may differ; rare, and positions agree
     expect(r.sampling_rays_differing).toBeLessThan(0.02);
     expect(r.sampling_point_error).toBeLessThan(1e-6); // 2.4e-7
+    // unbounded scenes' contracted walk: the same samples (f32 vs f64 recurrences may part at a cell face, rarely)
+    expect(r.contracted_rays_differing).toBeLessThan(0.03);
+    expect(r.contracted_point_error).toBeLessThan(1e-5);
+    // the loss through per-photo exposure affines, its colour gradient and the affines' gradients
+    expect(r.exposure_loss).toBeLessThan(1e-5);
+    expect(r.exposure_drgb).toBeLessThan(1e-5);
+    expect(r.exposure_grad).toBeLessThan(1e-5);
     expect(r.occupancy_mismatches).toBe(0);
     expect(r.occupancy_count).toMatch(/^(\d+) vs \1$/); // occupied cells counted on the device = on the CPU
     // GpuField: one forward + backward of a dense field equals the CPU field's

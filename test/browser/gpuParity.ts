@@ -118,6 +118,8 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   await hashSupport(ctx);
 
   await sampling(ctx);
+  await contractedSampling(ctx);
+  await exposureLoss(ctx);
 
   await occupancyRefresh(ctx);
 
@@ -288,6 +290,68 @@ async function sampling(ctx: Ctx): Promise<void> {
   out.sampling_total = `${grs[nr]} vs ${S}`;
   out.sampling_rays_differing = raysDiffer / nr;
   out.sampling_point_error = worst;
+}
+
+/** Unbounded scenes' contracted walk (core/render/sampling.ts countContracted/placeContracted) against the device's. */
+async function contractedSampling(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { countContracted, placeContracted } = await import('../../core/render/sampling');
+  const { CONTRACTED_BOX } = await import('../../core/scene/space');
+  const { Occupancy } = await import('../../core/render/Occupancy');
+  const nr = 400, step = 0.04;
+  const occ = new Occupancy(16);
+  for (let i = 0; i < occ.cells.length; i++) occ.cells[i] = rng.next() < 0.6 ? 1 : 0;
+  // foreground-relative rays from inside the foreground and from the shell (cameras around an object), every way
+  const origins = new Float32Array(nr * 3), dirs = new Float32Array(nr * 3), jit = new Float32Array(nr);
+  for (let r = 0; r < nr; r++) {
+    const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d);
+    dirs.set(d.map((v) => v / l), r * 3);
+    origins.set([0, 1, 2].map(() => (rng.next() - 0.5) * (r % 2 ? 4 : 1.6)), r * 3);
+    jit[r] = rng.next();
+  }
+  const tStart = new Float32Array(nr), tCount = new Int32Array(nr);
+  let q = 0;
+  const total = countContracted(nr, origins, dirs, 0.1, 1e30, step, () => jit[q++], tStart, tCount);
+  const rs = new Int32Array(nr + 1), pts = new Float32Array(total * 3), sRay = new Int32Array(total), sT = new Float32Array(total);
+  const S = placeContracted(nr, origins, dirs, CONTRACTED_BOX, step, occ, tStart, tCount, rs, pts, sRay, sT);
+  const rays = new Float32Array(nr * 6);
+  for (let r = 0; r < nr; r++) { rays.set(origins.subarray(r * 3, r * 3 + 3), r * 6); rays.set(dirs.subarray(r * 3, r * 3 + 3), r * 6 + 3); }
+  const sb = gk.sampleBuffers(nr, total + 4096);
+  gk.sample(nr, gk.buffer(rays), gk.buffer(jit), gk.buffer(Int32Array.from(occ.cells)), 16, CONTRACTED_BOX, 0.1, 1e30, step, sb, true);
+  const grs = new Int32Array(await gk.read(sb.rayStart, (nr + 1) * 4)), gp = new Float32Array(await gk.read(sb.pts, (total + 4096) * 12));
+  let raysDiffer = 0, worst = 0;
+  for (let r = 0; r < nr; r++) {
+    const k = rs[r + 1] - rs[r];
+    if (grs[r + 1] - grs[r] !== k) { raysDiffer++; continue; }
+    for (let j = 0; j < k * 3; j++) worst = Math.max(worst, Math.abs(gp[grs[r] * 3 + j] - pts[rs[r] * 3 + j]));
+  }
+  out.contracted_total = `${grs[nr]} vs ${S}`;
+  out.contracted_rays_differing = raysDiffer / nr;
+  out.contracted_point_error = worst;
+}
+
+/** The loss through per-photo exposure affines (shaders/loss.wgsl mse_exposure) against core/train/exposure.ts. */
+async function exposureLoss(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { applyExposure, exposureBackward, makeExposure, addExposureGrads } = await import('../../core/train/exposure');
+  const { mseLoss } = await import('../../core/train/Trainer');
+  const n = 1000, V = 7;
+  const p = makeExposure(V);
+  for (let i = 0; i < p.data.length; i++) p.data[i] = 0.3 * (rng.next() - 0.5);
+  const rgb = Float32Array.from({ length: n * 3 }, () => rng.next()), tgt = Float32Array.from({ length: n * 3 }, () => rng.next());
+  const view = Int32Array.from({ length: n }, () => rng.int(V));
+  const exposed = new Float32Array(n * 3), dExposed = new Float32Array(n * 3), dRgb = new Float32Array(n * 3);
+  applyExposure(p.data, n, rgb, view, exposed);
+  const mse = mseLoss(exposed, tgt, n, dExposed);
+  exposureBackward(p, n, rgb, view, dExposed, dRgb);
+  const io = gk.buffer(rgb), partial = gk.buffer(Math.ceil(n / 64) * 4), egrad = gk.buffer(n * 48);
+  gk.mseExposure(n, io, gk.buffer(tgt), partial, gk.buffer(p.data), gk.buffer(view), egrad);
+  const gd = new Float32Array(await gk.read(io, n * 12)), gl = new Float32Array(await gk.read(partial)).reduce((a, x) => a + x, 0) / (n * 3);
+  const q = makeExposure(V);
+  addExposureGrads(q, n, view, new Float32Array(await gk.read(egrad, n * 48)));
+  out.exposure_loss = Math.abs(gl - mse) / mse;
+  out.exposure_drgb = relErr(dRgb, gd, n * 3);
+  out.exposure_grad = relErr(p.grad, q.grad, p.grad.length);
 }
 
 /**
