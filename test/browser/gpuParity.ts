@@ -118,8 +118,6 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   await hashSupport(ctx);
 
   await sampling(ctx);
-  await contractedSampling(ctx);
-  await exposureLoss(ctx);
 
   await occupancyRefresh(ctx);
 
@@ -128,6 +126,9 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   await fieldSteps(ctx);
 
   await compositing(ctx);
+  // (last: the sections before keep the random inputs their bounds were measured on)
+  await contractedSampling(ctx);
+  await exposureLoss(ctx);
 
   const err = await device.popErrorScope();
   out.validation_error = err ? err.message : 'none';
