@@ -10,6 +10,17 @@ struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 
 var<workgroup> sums: array<f32, 64>;
 
+// the workgroup's 64 squared-error sums into partial[wg] (called by every invocation, in uniform control flow)
+fn reducePartial(li: u32, wg: u32, sse: f32) {
+  sums[li] = sse;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (li < s) { sums[li] += sums[li + s]; }
+    workgroupBarrier();
+  }
+  if (li == 0u) { partial[wg] = sums[0]; }
+}
+
 @compute @workgroup_size(64)
 fn mse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let i = gid.x;
@@ -22,13 +33,7 @@ fn mse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_
       io[i * 3u + c] = e * scale;
     }
   }
-  sums[li] = sse;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
-    if (li < s) { sums[li] += sums[li + s]; }
-    workgroupBarrier();
-  }
-  if (li == 0u) { partial[wg.x] = sums[0]; }
+  reducePartial(li, wg.x, sse);
 }
 
 // With per-photo exposure affines (core/train/exposure.ts; exposure = V × 12: M row-major 3×3, then b): the loss
@@ -61,12 +66,6 @@ fn mse_exposure(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_in
       io[i * 3u + k] = d[k] + exposure[o + k] * d.x + exposure[o + 3u + k] * d.y + exposure[o + 6u + k] * d.z;
     }
   }
-  sums[li] = sse;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
-    if (li < s) { sums[li] += sums[li + s]; }
-    workgroupBarrier();
-  }
-  if (li == 0u) { partial[wg.x] = sums[0]; }
+  reducePartial(li, wg.x, sse);
 }
 `;
