@@ -49,6 +49,15 @@ export function checkMeshOptions(o: { resolution: number; threshold: number }): 
   return null;
 }
 
+/**
+ * The part of the grid (normalised coordinates, the same range on every axis) a mesh covers: all of it, or for
+ * unbounded scenes the foreground cube (the middle half: [−1, 1] of the contracted [−2, 2]) — the contracted
+ * shell holds walls and sky at up to a thousand foreground sizes, not the object.
+ */
+export function meshRegion(field: RadianceField): [number, number] {
+  return field.space.fg ? [0.25, 0.75] : [0, 1];
+}
+
 /** Lattice points per axis for `resolution` along the longest side. */
 export function latticeDims(field: RadianceField, resolution: number): [number, number, number] {
   const ext = [0, 1, 2].map((k) => field.aabb[1][k] - field.aabb[0][k]), longest = Math.max(...ext);
@@ -70,9 +79,12 @@ export function extractMesh(field: RadianceField, opts: MeshOptions): MeshData {
   const dims = latticeDims(field, opts.resolution), [nx, ny, nz] = dims, N = nx * ny * nz;
   const q = new FieldQuery(field), chunk = q.chunk, occ = field.occupancy;
   const values = new Float32Array(N), pts = new Float32Array(chunk * 3);
+  // lattice coordinates u ∈ [0, 1] cover the region [r0, r1] of the grid
+  const [r0, r1] = meshRegion(field), toGrid = (u: number) => r0 + u * (r1 - r0);
   for (let start = 0; start < N; start += chunk) {
     const n = Math.min(chunk, N - start);
     latticePoints(start, n, dims, pts);
+    for (let j = 0; j < n * 3; j++) pts[j] = toGrid(pts[j]);
     q.density(pts, n, values, start);
     for (let j = 0; j < n; j++) if (!occ.at(pts[j * 3], pts[j * 3 + 1], pts[j * 3 + 2])) values[start + j] = -Infinity;
     progress(0.5 * (start + n) / N);
@@ -81,17 +93,17 @@ export function extractMesh(field: RadianceField, opts: MeshOptions): MeshData {
   const level = -Math.log(1 - opts.threshold);
   const seeds = (opts.viewpoints ?? []).map((world) => {
     const p = worldToSpace(field.space, world);
-    const ijk = [0, 1, 2].map((k) => Math.round(((p[k] - field.aabb[0][k]) / (field.aabb[1][k] - field.aabb[0][k])) * (dims[k] - 1)));
+    const ijk = [0, 1, 2].map((k) => Math.round((((p[k] - field.aabb[0][k]) / (field.aabb[1][k] - field.aabb[0][k]) - r0) / (r1 - r0)) * (dims[k] - 1)));
     return ijk.every((v, k) => v >= 0 && v < dims[k]) ? ijk[0] + nx * (ijk[1] + ny * ijk[2]) : -1;
   });
-  const vox = field.voxelSize, step = [0, 1, 2].map((k) => (field.aabb[1][k] - field.aabb[0][k]) / (dims[k] - 1) / vox) as [number, number, number];
+  const vox = field.voxelSize, step = [0, 1, 2].map((k) => ((r1 - r0) * (field.aabb[1][k] - field.aabb[0][k])) / (dims[k] - 1) / vox) as [number, number, number];
   const depth = opticalDepth(values, dims, step, 2 * level, { seeds });
   const lat = marchingCubes(depth, dims, level, (f) => progress(0.5 + 0.3 * f));
   const V = lat.positions.length / 3, positions = new Float32Array(V * 3);
   const scale = [nx - 1, ny - 1, nz - 1];
   const w = [0, 0, 0];
   for (let v = 0; v < V; v++) {
-    gridToWorld(field.space, lat.positions[v * 3] / scale[0], lat.positions[v * 3 + 1] / scale[1], lat.positions[v * 3 + 2] / scale[2], w);
+    gridToWorld(field.space, toGrid(lat.positions[v * 3] / scale[0]), toGrid(lat.positions[v * 3 + 1] / scale[1]), toGrid(lat.positions[v * 3 + 2] / scale[2]), w);
     positions[v * 3] = w[0]; positions[v * 3 + 1] = w[1]; positions[v * 3 + 2] = w[2];
   }
   const normals = vertexNormals(positions, lat.indices);
@@ -101,7 +113,7 @@ export function extractMesh(field: RadianceField, opts: MeshOptions): MeshData {
     for (let j = 0; j < n; j++) {
       const v = start + j;
       for (let k = 0; k < 3; k++) {
-        pts[j * 3 + k] = Math.min(1, Math.max(0, lat.positions[v * 3 + k] / scale[k]));
+        pts[j * 3 + k] = toGrid(Math.min(1, Math.max(0, lat.positions[v * 3 + k] / scale[k])));
         dirs[j * 3 + k] = -normals[v * 3 + k];
       }
     }

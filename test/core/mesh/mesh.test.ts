@@ -9,6 +9,7 @@ import type * as THREE from 'three';
 import { marchingCubes, opticalDepth, CASES } from '../../../core/mesh/marchingCubes';
 import { extractMesh, extractPoints, type MeshData } from '../../../core/mesh/extract';
 import { RadianceField, FIELD_DEFAULTS } from '../../../core/field/RadianceField';
+import { unboundedSpace, gridToWorld } from '../../../core/scene/space';
 import { Rng } from '../../../core/math/rng';
 import { encodeMesh, encodePoints } from '../../../datasets/mesh';
 import { demoCameras } from '../../../datasets/demo/DemoScene';
@@ -130,6 +131,24 @@ describe('geometry export', () => {
     expect(mesh.colors.every((x) => x >= 0 && x <= 1)).toBe(true);
     expect(progress.at(-1)).toBe(1);
     expect(progress.every((f, i) => i === 0 || f >= progress[i - 1])).toBe(true);
+  });
+
+  it('an unbounded field: the mesh covers the foreground cube (the object), not the walls in the contracted shell', () => {
+    const R = 64, space = unboundedSpace({ centre: [0.2, 0, 0], half: 1.5 }, 'test'), cs = [0.3, 0.1, -0.1], rs = 0.8;
+    const f = new RadianceField({ ...FIELD_DEFAULTS, model: 'dense', resolution: R }, space.box, new Rng(1));
+    f.space = space;
+    const vox = f.voxelSize * space.fg!.half, F = f.density.features.data, w = [0, 0, 0];
+    for (let z = 0; z < R; z++) for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) {
+      gridToWorld(space, x / (R - 1), y / (R - 1), z / (R - 1), w);
+      const s = (rs - Math.hypot(w[0] - cs[0], w[1] - cs[1], w[2] - cs[2])) / vox;
+      // an object in the foreground, and walls 6 units out (in the shell: dense, and visible from everywhere)
+      F[x + R * (y + R * z)] = (Math.hypot(w[0] - 0.2, w[1], w[2]) > 6 ? 8 : 4 * s) - f.shift;
+    }
+    const m = extractMesh(f, { resolution: 64, threshold: 0.5 });
+    expect(topology(m.indices, m.positions.length / 3)).toEqual({ badEdges: 0, euler: 2 }); // the sphere alone
+    for (let v = 0; v < m.positions.length / 3; v++) {
+      expect(Math.abs(Math.hypot(m.positions[v * 3] - cs[0], m.positions[v * 3 + 1] - cs[1], m.positions[v * 3 + 2] - cs[2]) - rs)).toBeLessThan(vox);
+    }
   });
 
   it('a shell around noise gives only its outer surface (a plain density level set has inner shells)', () => {
