@@ -9,11 +9,13 @@ import * as path from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../datasets/node/files';
 import { FolderAccess } from './folderAccess';
+import { NewScene, type NewSceneKind } from './newScene';
 import { isInputError } from '../core/errors';
 import { pathToFileURL } from 'node:url';
 import { allowedExternalUrl, contentSecurityPolicy, devRendererUrl, noticeText, progressValue, trustedSenderUrl } from './policy';
 
 const access = new FolderAccess();
+const newScene = new NewScene();
 let win: BrowserWindow | null = null;
 
 const devUrl = devRendererUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
@@ -79,6 +81,25 @@ async function chooseDataset(): Promise<{ token: string; name: string } | null> 
   return openFolder(r.filePaths[0]);
 }
 
+/** "New Scene from Photos/Video…": dialogs here, COLMAP through processPhotos, the new dataset granted as if opened. */
+async function makeScene(kind: unknown): Promise<{ token: string; name: string } | null> {
+  const folder = await newScene.run(kind, {
+    chooseInput: async (k: NewSceneKind) => {
+      const r = k === 'photos'
+        ? await dialog.showOpenDialog(win!, { title: 'New Scene from Photos: choose the folder of photos', properties: ['openDirectory'] })
+        : await dialog.showOpenDialog(win!, { title: 'New Scene from Video: choose the video', properties: ['openFile'],
+          filters: [{ name: 'Videos', extensions: ['mp4', 'mov', 'm4v', 'webm', 'mkv', 'avi'] }] });
+      return r.canceled || r.filePaths.length !== 1 ? null : r.filePaths[0];
+    },
+    chooseOutput: async (suggested) => {
+      const r = await dialog.showSaveDialog(win!, { title: 'Save the new dataset as (a new folder)', defaultPath: suggested, buttonLabel: 'Create' });
+      return r.canceled || !r.filePath ? null : r.filePath;
+    },
+    progress: (p) => win?.webContents.send('process:progress', p),
+  });
+  return folder ? openFolder(folder) : null;
+}
+
 /** IPC results carry errors as data so the renderer shows the same message as the CLI. */
 function handle(channel: string, fn: (...args: unknown[]) => unknown): void {
   ipcMain.handle(channel, async (e, ...args: unknown[]) => {
@@ -108,6 +129,8 @@ function buildMenu(): void {
         if (granted) win?.webContents.send('menu:dataset-opened', granted);
       } })) : [{ label: 'No recent datasets', enabled: false }] },
       { label: 'Open Demo Scene', click: () => win?.webContents.send('menu:open-demo') },
+      { label: 'New Scene from Photos…', click: () => win?.webContents.send('menu:new-from-photos') },
+      { label: 'New Scene from Video…', click: () => win?.webContents.send('menu:new-from-video') },
       { type: 'separator' },
       { label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+Shift+O', click: () => win?.webContents.send('menu:open-snapshot') },
       { label: 'Save Snapshot', accelerator: 'CmdOrCtrl+S', click: () => win?.webContents.send('menu:save-snapshot') },
@@ -139,6 +162,8 @@ app.whenReady().then(() => {
   handle('dataset:readEnds', (token, p, head, tail) => access.readEnds(token, p, head, tail));
   handle('dataset:stat', (token, p) => access.stat(token, p));
   handle('dataset:list', (token, p) => access.list(token, p));
+  handle('process:start', (kind) => makeScene(kind));
+  handle('process:cancel', () => newScene.cancel());
   handle('app:progress', (x) => {
     const v = progressValue(x);
     if (v === null) throw new Error('progress must be a number in [0, 1] or -1');

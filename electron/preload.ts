@@ -6,7 +6,7 @@ import { contextBridge, ipcRenderer } from 'electron';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
-const MENU_EVENTS = ['open-demo', 'open-snapshot', 'save-snapshot', 'export-video', 'export-mesh', 'shortcuts'] as const;
+const MENU_EVENTS = ['open-demo', 'open-snapshot', 'save-snapshot', 'export-video', 'export-mesh', 'shortcuts', 'new-from-photos', 'new-from-video'] as const;
 type MenuEvent = (typeof MENU_EVENTS)[number];
 
 async function call<T>(channel: string, ...args: unknown[]): Promise<Result<T>> {
@@ -24,6 +24,10 @@ const bridge = {
     for (const event of MENU_EVENTS) ipcRenderer.on(`menu:${event}`, () => cb(event));
     ipcRenderer.on('menu:dataset-opened', (_e, p) => cb('dataset-opened', p));
   },
+  /** "New Scene from Photos/Video…": main's dialogs, then COLMAP; the new dataset granted (null: a dialog was cancelled). */
+  newScene: (kind: 'photos' | 'video') => call<{ token: string; name: string } | null>('process:start', kind),
+  cancelNewScene: () => call<boolean>('process:cancel'),
+  onNewSceneProgress: (cb: (p: unknown) => void) => { ipcRenderer.on('process:progress', (_e, p) => cb(p)); },
   /** Taskbar/dock progress in [0, 1]; −1 clears it. */
   setProgress: (fraction: number) => call<void>('app:progress', fraction),
   notify: (title: string, body: string) => call<void>('app:notify', title, body),

@@ -120,7 +120,7 @@ export class AppChrome {
 
   private updateTitle(): void {
     const parts = [this.sceneName];
-    if (this.taskLabel && this.taskFraction !== null) parts.push(`exporting ${this.taskLabel} ${Math.round(this.taskFraction * 100)} %`);
+    if (this.taskLabel && this.taskFraction !== null) parts.push(`${this.taskLabel} ${Math.round(this.taskFraction * 100)} %`);
     else if (this.stateText) parts.push(this.trainingFraction !== null && this.stateText === 'training' ? `training ${Math.round(this.trainingFraction * 100)} %` : this.stateText);
     const title = `${parts.join(' · ')} — MulFA Studio`;
     if (document.title !== title) document.title = title;

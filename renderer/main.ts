@@ -30,7 +30,7 @@ let pathPanel: PathPanel | null = null;
 const geometry = new GeometryPanel(panel);
 geometry.onSave = (name, bytes) => host.saveFile(name, bytes);
 geometry.onError = (m) => showError(m);
-geometry.onProgress = (f, label) => chrome.task(label, f);
+geometry.onProgress = (f, label) => chrome.task(`exporting ${label}`, f);
 geometry.onDone = (m, seconds) => chrome.toast(`Exported ${m} in ${seconds.toFixed(1)} s`, seconds >= 10);
 let last = { seconds: 0, psnr: 0 };
 panel.onProgress = (p, backend) => { last = p; chrome.progress(p, backend); };
@@ -181,8 +181,44 @@ $('open-dataset').addEventListener('click', async () => {
     showError(e instanceof Error ? e.message : String(e));
   }
 });
+// ---- a new scene from photos or a video (COLMAP in the desktop app's main process)
+/** Share of the whole run each stage takes (roughly, from fern: matching and mapping dominate). */
+const STAGE_SHARE = { photos: [0, 0.05], features: [0.05, 0.3], matching: [0.3, 0.65], mapping: [0.65, 1] } as const;
+const STAGE_NAME = { photos: 'copying photos', features: 'finding features', matching: 'matching photos', mapping: 'placing cameras' } as const;
+let makingScene = false;
+async function newScene(kind: 'photos' | 'video'): Promise<void> {
+  if (makingScene) return;
+  makingScene = true;
+  showError(null);
+  const box = $('new-scene'), text = $('new-scene-text'), bar = $<HTMLProgressElement>('new-scene-bar');
+  let lastLine = '';
+  try {
+    const fs = await host.newScene(kind, (p) => {
+      box.hidden = false;
+      if ('line' in p) { lastLine = p.line; return; }
+      const [a, b] = STAGE_SHARE[p.stage];
+      bar.value = a + (b - a) * Math.min(1, Math.max(0, p.fraction));
+      text.textContent = `COLMAP: ${STAGE_NAME[p.stage]} ${Math.round(100 * p.fraction)} %${lastLine ? ` — ${lastLine}` : ''}`;
+      chrome.task('making the scene', bar.value);
+    });
+    if (fs) {
+      chrome.toast(`New dataset ${fs.label}: ${lastLine}`, true);
+      await openFolder(fs);
+    }
+  } catch (e) {
+    showError(e instanceof Error ? e.message : String(e));
+  } finally {
+    makingScene = false;
+    box.hidden = true;
+    chrome.task(null, null);
+  }
+}
+$('new-from-photos').addEventListener('click', () => void newScene('photos'));
+$('new-scene-cancel').addEventListener('click', () => host.cancelNewScene());
+
 host.onMenu((event, fs) => {
   if (event === 'open-demo') void open((o) => loadDemo(o));
+  else if (event === 'new-from-photos' || event === 'new-from-video') void newScene(event === 'new-from-photos' ? 'photos' : 'video');
   else if (event === 'open-snapshot') $('open-snapshot').click();
   else if (event === 'save-snapshot') { if (panel.trainingState !== 'idle') void panel.snapshot(); }
   else if (event === 'export-video') reveal('camera-path');
@@ -218,7 +254,7 @@ viewport.onScaleChange = (s) => { $('render-scale').textContent = s < 1 ? `rende
 pathPanel = new PathPanel(viewport, panel);
 pathPanel.onSave = (name, bytes) => host.saveFile(name, bytes);
 pathPanel.onError = (m) => showError(m);
-pathPanel.onProgress = (f) => chrome.task('video', f);
+pathPanel.onProgress = (f) => chrome.task('exporting video', f);
 pathPanel.onDone = (m, seconds) => chrome.toast(`Exported ${m} in ${seconds.toFixed(1)} s`, seconds >= 10);
 let currentScene: Scene | null = null;
 let baking = false;

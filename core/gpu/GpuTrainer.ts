@@ -12,6 +12,7 @@ import { psnrFromMse } from '../metrics';
 import { type FieldOps, JS_OPS } from '../field/ops';
 import type { TrainBackend } from '../train/backend';
 import { estimateGpuMemory } from '../train/memory';
+import type { SpaceKind } from '../scene/space';
 import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
 import type { Camera } from '../scene/Camera';
@@ -34,12 +35,12 @@ export class GpuTrainer implements TrainBackend {
    * Checks a configuration against what the backend and the device support; throws a message the user
    * can act on otherwise.
    */
-  static check(device: GPUDevice, config: TrainConfig): void {
+  static check(device: GPUDevice, config: TrainConfig, space?: SpaceKind): void {
     const f = config.field;
     if (f.model === 'mulfagrid' && (f.mulfa.H !== 16 || f.mulfa.M > 4 || f.mulfa.L > 8)) {
       throw new Error(`the WebGPU MulFA kernel needs H = 16, M ≤ 4, L ≤ 8 (got H = ${f.mulfa.H}, M = ${f.mulfa.M}, L = ${f.mulfa.L}); use the CPU backend`);
     }
-    const est = estimateGpuMemory(config), lim = device.limits, mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    const est = estimateGpuMemory(config, space), lim = device.limits, mib = (b: number) => (b / 2 ** 20).toFixed(0);
     const maxBuf = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
     if (est.largestBuffer > maxBuf) {
       throw new Error(`resolution ${f.resolution} with ${config.batchRays} rays per step needs a ${mib(est.largestBuffer)} MiB buffer; this GPU allows ` +
@@ -49,13 +50,13 @@ export class GpuTrainer implements TrainBackend {
 
   /** A new run on the device (see check). `ops` serve the CPU side (renders, bakes, evaluation). */
   static create(device: GPUDevice, config: TrainConfig, data: TrainData, ops: FieldOps = JS_OPS): GpuTrainer {
-    GpuTrainer.check(device, config);
+    GpuTrainer.check(device, config, data.space?.kind);
     return new GpuTrainer(new GpuPrograms(device), new Trainer(config, data, ops));
   }
 
   /** Continues a trainer (e.g. restored from a snapshot) on the device. */
   static resume(device: GPUDevice, trainer: Trainer): GpuTrainer {
-    GpuTrainer.check(device, trainer.config);
+    GpuTrainer.check(device, trainer.config, trainer.field.space.kind);
     return new GpuTrainer(new GpuPrograms(device), trainer);
   }
 

@@ -5,6 +5,16 @@
  */
 import type { FieldConfig } from '../field/RadianceField';
 import type { TrainConfig } from './Trainer';
+import type { SpaceKind } from '../scene/space';
+
+/**
+ * Samples one ray can take at most at the final resolution: a box's diagonal in steps; a contracted ray
+ * (unbounded space) may cross the shell in, the foreground, and the shell out again, each grid step about one
+ * step long (core/render/sampling.ts): twice that. GpuField sizes its sample buffers by the same rule.
+ */
+export function maxSamplesPerRay(field: FieldConfig, space: SpaceKind = 'bounded'): number {
+  return (space === 'unbounded' ? 2 : 1) * Math.ceil((Math.sqrt(3) * (field.resolution - 1)) / field.stepVoxels) + 1;
+}
 
 /** Vertices (rows of the feature table) of one grid at a resolution; each row holds `channels` floats. */
 export function gridRows(field: FieldConfig, resolution: number): number {
@@ -23,13 +33,13 @@ export function supportSize(field: FieldConfig): number {
 /**
  * Upper bound of the kernel memory a configuration needs at its final resolution, in bytes: grids with
  * gradient and Adam moments (5 arrays), and batch buffers for every sample of a ray crossing the box
- * diagonal (√3·R/stepVoxels samples) with its support (K rows and weights), per-sample state and decoder
+ * diagonal (maxSamplesPerRay) with its support (K rows and weights), per-sample state and decoder
  * activations and gradients. Skipping makes the real batch smaller.
  */
-export function estimateMemory(config: TrainConfig): number {
+export function estimateMemory(config: TrainConfig, space?: SpaceKind): number {
   const f = config.field, R = f.resolution, C = f.colorChannels;
   const grids = gridRows(f, R) * (1 + C) * 4 * 5;
-  const samples = config.batchRays * Math.ceil((Math.sqrt(3) * R) / f.stepVoxels);
+  const samples = config.batchRays * maxSamplesPerRay(f, space);
   const decoderWidths = 3 + 6 * f.viewFreqs + C + f.decoderHidden.reduce((a, b) => a + b, 0) + 4;
   const perSample = 2 * supportSize(f) * 8 * 1.25 + 64 + C * 8 + decoderWidths * 8;
   return grids + samples * perSample + f.occupancyRes ** 3;
@@ -41,9 +51,9 @@ export function estimateMemory(config: TrainConfig): number {
  * grows to the samples actually kept (25 % headroom; budgeted at half the worst case); `largestBuffer`
  * is the biggest single buffer, which must fit the adapter's maxStorageBufferBindingSize.
  */
-export function estimateGpuMemory(config: TrainConfig): { total: number; largestBuffer: number } {
+export function estimateGpuMemory(config: TrainConfig, space?: SpaceKind): { total: number; largestBuffer: number } {
   const f = config.field, R = f.resolution, C = f.colorChannels, K = supportSize(f);
-  const rows = gridRows(f, R), worst = config.batchRays * (Math.ceil((Math.sqrt(3) * (R - 1)) / f.stepVoxels) + 1);
+  const rows = gridRows(f, R), worst = config.batchRays * maxSamplesPerRay(f, space);
   const D = 3 + 6 * f.viewFreqs + C, H = f.decoderHidden.reduce((a, b) => a + b, 0);
   const perSample = K * 8 * (f.model === 'mulfagrid' && !f.sharedKernel ? 2 : 1) + (f.model === 'mulfagrid' ? 64 : 0) + 4 + C * 8 + (D + H + 4) * 8 + 12 + 32;
   const staging = f.model === 'mulfagrid' ? 8192 * 8 * (4 + 48 * f.mulfa.M) * 4 : 0; // the MulFA backward's per-corner factors

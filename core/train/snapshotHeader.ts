@@ -165,7 +165,8 @@ export function readTrainerHeader(snap: Snapshot, file: string): TrainerHeader {
   const optSteps = { grid: integer(opt.grid, file, 'optSteps.grid', 0, step), net: integer(opt.net, file, 'optSteps.net', 0, step) };
   const cameras = h.cameras === undefined ? [] : asArray(h.cameras, file, 'cameras', 100_000).map((c, i) => storedCameraChecked(c, file, `cameras[${i}]`));
 
-  const need = estimateMemory(config);
+  const scene = sceneInfo(h.scene, file);
+  const need = estimateMemory(config, scene.space.kind);
   if (need > CPU_MEMORY_LIMIT) {
     throw new InputError(file, 'config', `needs about ${(need / GiB).toFixed(1)} GiB of engine memory, more than the ${CPU_MEMORY_LIMIT / GiB} GiB it can hold`);
   }
@@ -178,5 +179,5 @@ export function readTrainerHeader(snap: Snapshot, file: string): TrainerHeader {
   expect('field.density.features', rows);
   expect('field.color.features', rows * f.colorChannels);
   expect('field.occupancy', f.occupancyRes ** 3);
-  return { step, rng, config, resolution, optSteps, scene: sceneInfo(h.scene, file), cameras };
+  return { step, rng, config, resolution, optSteps, scene, cameras };
 }

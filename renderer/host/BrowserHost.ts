@@ -1,6 +1,7 @@
 /** Host for a browser tab: a folder <input> or a dropped folder; files are read lazily, only the parts needed. */
 import { MemoryFS, type DatasetFS } from '../../datasets/fs';
-import { type Host, downloadFile } from './Host';
+import { InputError } from '../../core/errors';
+import { type Host, downloadFile, NEW_SCENE_IN_BROWSER } from './Host';
 
 export class BrowserHost implements Host {
   readonly kind = 'browser' as const;
@@ -18,6 +19,12 @@ export class BrowserHost implements Host {
   }
 
   onMenu(): void {}
+
+  newScene(): Promise<DatasetFS | null> {
+    return Promise.reject(new InputError('', '', NEW_SCENE_IN_BROWSER));
+  }
+
+  cancelNewScene(): void {}
 
   saveFile(name: string, bytes: Uint8Array): void {
     downloadFile(name, bytes);

@@ -1,7 +1,7 @@
 /** Host over the preload bridge (electron/preload.ts): files stay in the main process, read on demand. */
 import { InputError } from '../../core/errors';
 import type { DatasetFS, DirEntry, FileEnds } from '../../datasets/fs';
-import { type Host, type MenuEvent, downloadFile } from './Host';
+import { type Host, type MenuEvent, type SceneProgress, downloadFile } from './Host';
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 interface Bridge {
@@ -12,6 +12,9 @@ interface Bridge {
   list(token: string, path: string): Promise<Result<DirEntry[]>>;
   onMenu(cb: (event: MenuEvent | 'dataset-opened', payload?: unknown) => void): void;
   setProgress(fraction: number): Promise<Result<void>>;
+  newScene(kind: 'photos' | 'video'): Promise<Result<{ token: string; name: string } | null>>;
+  cancelNewScene(): Promise<Result<boolean>>;
+  onNewSceneProgress(cb: (p: unknown) => void): void;
   notify(title: string, body: string): Promise<Result<void>>;
 }
 
@@ -33,7 +36,11 @@ class BridgeFS implements DatasetFS {
 
 export class ElectronHost implements Host {
   readonly kind = 'electron' as const;
-  constructor(private readonly bridge: Bridge) {}
+  private sceneProgress: ((p: SceneProgress) => void) | null = null;
+
+  constructor(private readonly bridge: Bridge) {
+    this.bridge.onNewSceneProgress((p) => { if (this.sceneProgress && isSceneProgress(p)) this.sceneProgress(p); });
+  }
 
   static available(): boolean {
     return typeof window !== 'undefined' && 'mulfa' in window;
@@ -58,6 +65,20 @@ export class ElectronHost implements Host {
     });
   }
 
+  async newScene(kind: 'photos' | 'video', progress: (p: SceneProgress) => void): Promise<DatasetFS | null> {
+    this.sceneProgress = progress;
+    try {
+      const granted = unwrap(await this.bridge.newScene(kind));
+      return granted ? new BridgeFS(this.bridge, granted.token, granted.name) : null;
+    } finally {
+      this.sceneProgress = null;
+    }
+  }
+
+  cancelNewScene(): void {
+    void this.bridge.cancelNewScene();
+  }
+
   saveFile(name: string, bytes: Uint8Array): void {
     downloadFile(name, bytes);
   }
@@ -69,4 +90,9 @@ export class ElectronHost implements Host {
   notify(title: string, body: string): void {
     void this.bridge.notify(title, body);
   }
+}
+
+function isSceneProgress(p: unknown): p is SceneProgress {
+  const o = p as Record<string, unknown> | null;
+  return !!o && (typeof o.line === 'string' || (typeof o.stage === 'string' && typeof o.fraction === 'number'));
 }

@@ -8,7 +8,7 @@ import { type TrainData, type TrainView, viewRgb } from '../../core/train/Traine
 import { trainDataFromScene, loadViews, evalIndices } from '../../core/train/data';
 import { psnr as psnrOf } from '../../core/metrics';
 import type { GridKind } from '../../core/field/GridModel';
-import { TRAIN_DEFAULTS } from '../../core/train/Trainer';
+import { trainConfigFor } from '../../core/train/TrainingSession';
 import { estimateMemory } from '../../core/train/memory';
 import type { FromWorker, ToWorker, Progress, TrainSettings } from './protocol';
 import { drawRgb } from '../draw';
@@ -56,6 +56,7 @@ export class TrainPanel {
     sel.replaceChildren(...this.held.map((_, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `held-out view ${i}` })));
     $('train-stats').textContent = `${this.data.views.length} training views, ${this.held.length} held out`;
     this.drawChart();
+    this.showEstimate(); // the scene's space sets the step and the samples a ray may take
     this.setState('idle');
   }
 
@@ -71,8 +72,9 @@ export class TrainPanel {
   }
 
   private showEstimate(): void {
-    const s = this.settings();
-    $('mem-estimate').textContent = `memory estimate: up to ${(estimateMemory({ ...TRAIN_DEFAULTS, field: { ...TRAIN_DEFAULTS.field, model: s.model, resolution: s.resolution } }) / 2 ** 20).toFixed(0)} MiB`;
+    const s = this.settings(), space = this.data?.space?.kind;
+    const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: 0, maxSteps: 0, space });
+    $('mem-estimate').textContent = `memory estimate: up to ${(estimateMemory(config, space) / 2 ** 20).toFixed(0)} MiB`;
   }
 
   private setState(s: TrainPanel['state']): void {

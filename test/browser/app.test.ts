@@ -159,6 +159,12 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web app in Chromium', 
     await chooseFolder(page, good.path());
     await page.waitForSelector('body[data-state="loaded"] #dataset-title:has-text("blender")');
     expect(await page.locator('#thumbs canvas').count()).toBe(4);
+    // "From photos…" needs the desktop app's COLMAP: the tab says so and how to do it, and keeps the scene
+    await page.click('#new-from-photos');
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await page.textContent('#error')).toMatch(/runs COLMAP on this computer.*npx mulfa process <photos-folder> --out <dataset>/);
+    expect(await page.isVisible('#new-scene')).toBe(false);
+    expect(await page.textContent('#dataset-title')).toContain('blender');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -8,6 +8,9 @@ import { pixelRay, type Camera } from '../../../core/scene/Camera';
 import { applyHoldout, type Scene } from '../../../core/scene/Scene';
 import { Rng } from '../../../core/math/rng';
 import { isInputError } from '../../../core/errors';
+import { maxSamplesPerRay, estimateMemory } from '../../../core/train/memory';
+import { FIELD_DEFAULTS } from '../../../core/field/RadianceField';
+import { TRAIN_DEFAULTS } from '../../../core/train/Trainer';
 
 /** Forward-facing cameras: a 3×3 grid of eyes on a plane, all looking along +y (LLFF-like). */
 function forwardCams(): Camera[] {
@@ -159,6 +162,24 @@ describe('unbounded space (contracted shell around a foreground cube)', () => {
       if (s < total - 40) expect(dg).toBeGreaterThan(0.5 * step);
     }
     expect(Math.max(...[0, 1, 2].map((k) => Math.abs(4 * pts[(total - 1) * 3 + k] - 2)))).toBeGreaterThan(1.9);
+  });
+
+  it('no contracted ray takes more samples than the memory estimate allows (maxSamplesPerRay)', () => {
+    // cameras from just outside the foreground to 1000 half-sizes away, aimed at random points of the foreground
+    const R = 32, field = { ...FIELD_DEFAULTS, resolution: R, stepVoxels: 0.5 }, step = (0.5 * 4) / (R - 1), n = 5000, rng = new Rng(3);
+    const o = new Float32Array(n * 3), d = new Float32Array(n * 3);
+    for (let r = 0; r < n; r++) {
+      const u = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...u), dist = 1.2 * 10 ** (rng.next() * 3);
+      const eye = u.map((x) => (x / l) * dist), aim = [0, 1, 2].map((k) => rng.next() * 2 - 1 - eye[k]), la = Math.hypot(...aim);
+      o.set(eye, r * 3); d.set(aim.map((x) => x / la), r * 3);
+    }
+    const tStart = new Float32Array(n), tCount = new Int32Array(n);
+    countContracted(n, o, d, 0, 1e30, step, null, tStart, tCount);
+    const most = Math.max(...tCount);
+    expect(most).toBeGreaterThan(0.8 * maxSamplesPerRay(field)); // rays cross the whole grid
+    expect(most).toBeLessThanOrEqual(maxSamplesPerRay(field, 'unbounded'));
+    const config = { ...TRAIN_DEFAULTS, field };
+    expect(estimateMemory(config, 'unbounded')).toBeGreaterThan(estimateMemory(config, 'bounded'));
   });
 
   it('the foreground of a box is its centre and half its largest edge; refuses a degenerate one', () => {
