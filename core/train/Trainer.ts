@@ -18,6 +18,7 @@ import { type ArrayData, type Snapshot, encodeSnapshot } from '../io/snapshot';
 import { InputError } from '../errors';
 import { readTrainerHeader } from './snapshotHeader';
 import { type SceneSpace, boundedSpace } from '../scene/space';
+import { addTvGrad } from './tv';
 import { applyExposure, exposureBackward, makeExposure, recentreExposure } from './exposure';
 
 export interface TrainConfig {
@@ -35,6 +36,8 @@ export interface TrainConfig {
   occupancyWarmup: number;
   /** Training views with a learned exposure affine (core/train/exposure.ts); 0: none (synthetic scenes). */
   exposureViews: number;
+  /** Weight of the density grid's total variation (core/train/tv.ts); 0: none. Dense and MulFAGrid layouts only. */
+  tvDensity: number;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -48,6 +51,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   occupancyEvery: 16,
   occupancyWarmup: 16,
   exposureViews: 0,
+  tvDensity: 0,
 };
 
 /** Training views with their target colours composited on the scene's background. */
@@ -218,6 +222,10 @@ export class Trainer {
       mse = mseLoss(rgb, this.target, B, this.dRgb);
     }
     f.backward(this.dRgb);
+    if (cfg.tvDensity > 0 && (cfg.field.model === 'dense' || cfg.field.model === 'mulfagrid')) {
+      const d = f.density;
+      addTvGrad(d.features.data, d.features.grad, d.resolution, cfg.tvDensity);
+    }
     const lr = this.lrFactor();
     this.gridOpt.update(lr);
     this.netOpt.update(lr);

@@ -86,6 +86,7 @@ function trainConfig(v: unknown, file: string): TrainConfig {
     occupancyWarmup: int('occupancyWarmup', 0, MAX_STEPS),
     // snapshots from before exposure compensation have none
     exposureViews: o.exposureViews === undefined ? 0 : int('exposureViews', 0, 1 << 20),
+    tvDensity: o.tvDensity === undefined ? 0 : inRange(o.tvDensity, file, 'config.tvDensity', 0, 1e3),
   };
 }
 
