@@ -3,7 +3,7 @@
  * run per model (evaluation time not counted).
  *
  *   npm run bench:models -- [SCENE] [--downscale n] [--holdout k] [--scene bounded|unbounded|forward]
- *       [--models dense,mulfagrid,fouriergrid,hash] [--seconds 60,180,600] [--steps 500,1000,2000] [--seed s] [--json]
+ *       [--models dense,mulfagrid,fouriergrid,hash] [--seconds 60,180,600] [--steps 500,1000,2000] [--resolution 96] [--seed s] [--json]
  *
  * SCENE is a dataset folder or `demo` (default). A model may carry settings after colons — training ones (TrainConfig)
  * or the field's (FieldConfig, `mulfa.x` the kernel's): `mulfagrid:kernelLrScale=1:sharedKernel=false:mulfa.omegaScale=4`,
@@ -26,7 +26,7 @@ import { makeSupport, trilinearSupport } from '../core/field/GridModel';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: {
   downscale: { type: 'string' }, holdout: { type: 'string' }, scene: { type: 'string' }, models: { type: 'string' },
-  seconds: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+  seconds: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, resolution: { type: 'string' },
 } });
 const log = (s: string) => process.stderr.write(s + '\n');
 const list = (s: string | undefined) => (s ? s.split(',').map(Number).filter((x) => x > 0).sort((a, b) => a - b) : []);
@@ -38,7 +38,7 @@ const where = positionals[0] ?? 'demo';
 function configFor(spec: string, space: SpaceKind | undefined, exposureViews: number): TrainConfig {
   const [model, ...sets] = spec.split(':');
   const maxSteps = seconds.length ? 0 : steps[steps.length - 1];
-  const c = trainConfigFor({ model: model as GridKind, resolution: 96, seed: Number(values.seed ?? 0), maxSteps, space, exposureViews });
+  const c = trainConfigFor({ model: model as GridKind, resolution: Number(values.resolution ?? 96), seed: Number(values.seed ?? 0), maxSteps, space, exposureViews });
   const field: Record<string, unknown> = { ...c.field, mulfa: { ...c.field.mulfa } };
   const top: Record<string, unknown> = { ...c };
   for (const s of sets) {
