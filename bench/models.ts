@@ -3,19 +3,20 @@
  * run per model (evaluation time not counted).
  *
  *   npm run bench:models -- [SCENE] [--downscale n] [--holdout k] [--scene bounded|unbounded|forward]
- *       [--models dense,mulfagrid,fouriergrid,hash] [--seconds 60,180,600] [--steps 500,1000,2000] [--resolution 96] [--seed s] [--json]
+ *       [--models dense,mulfagrid,fouriergrid,hash] [--seconds 60,180,600] [--steps 500,1000,2000] [--resolution 96] [--seed s]
+ *       [--fit-decay] [--json]
  *
  * SCENE is a dataset folder or `demo` (default). A model may carry settings after colons — training ones (TrainConfig)
  * or the field's (FieldConfig, `mulfa.x` the kernel's): `mulfagrid:kernelLrScale=1:sharedKernel=false:mulfa.omegaScale=4`,
  * `dense:tvDensity=1e-4`. With --seconds the run
  * lasts the longest checkpoint under the CLI's time-budget schedule (learning rate decaying over the default
- * 3,000 steps); with --steps alone it lasts the last step under `--max-steps`'s schedule (decay over that many).
+ * 3,000 steps, or with --fit-decay over the steps the longest checkpoint will hold, as `mulfa train --time-budget` does); with --steps alone it lasts the last step under `--max-steps`'s schedule (decay over that many).
  * Step checkpoints a model does not reach in the time are left out of its row.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { Trainer, type TrainConfig } from '../core/train/Trainer';
-import { trainConfigFor, exposureViewsFor } from '../core/train/TrainingSession';
+import { trainConfigFor, exposureViewsFor, projectedSteps } from '../core/train/TrainingSession';
 import { trainDataFromScene, loadViews, evalIndices } from '../core/train/data';
 import type { GridKind } from '../core/field/GridModel';
 import { openScene, sceneFlag } from '../cli/args';
@@ -26,7 +27,7 @@ import { makeSupport, trilinearSupport } from '../core/field/GridModel';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: {
   downscale: { type: 'string' }, holdout: { type: 'string' }, scene: { type: 'string' }, models: { type: 'string' },
-  seconds: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, resolution: { type: 'string' },
+  seconds: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, resolution: { type: 'string' }, 'fit-decay': { type: 'boolean' },
 } });
 const log = (s: string) => process.stderr.write(s + '\n');
 const list = (s: string | undefined) => (s ? s.split(',').map(Number).filter((x) => x > 0).sort((a, b) => a - b) : []);
@@ -80,6 +81,7 @@ for (const spec of (values.models ?? 'dense,mulfagrid,fouriergrid,hash').split('
     const t0 = performance.now();
     t.trainStep();
     trained += (performance.now() - t0) / 1000;
+    if (values['fit-decay'] && seconds.length) t.config.decaySteps = projectedSteps(0, t.step, trained, endSec) ?? t.config.decaySteps;
     if (ki < steps.length && t.step === steps[ki]) {
       row.at_steps[steps[ki]] = evaluate();
       log(`${spec} step ${t.step} (${trained.toFixed(0)} s): ${row.at_steps[steps[ki]].psnr} dB`);

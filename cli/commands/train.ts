@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Scene } from '../../core/scene/Scene';
 import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
-import { TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
+import { FIT_DECAY_TO_BUDGET, TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
 import { evaluateViews } from '../../core/train/backend';
 import { backendFlag, openBackend } from '../gpu';
 import type { GpuPrograms, GpuCounters } from '../../core/gpu/GpuPrograms';
@@ -60,7 +60,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   let lost: string | null = null, wroteLatest = false;
   const backend = await openBackend(selected, trainer, log, (message) => { lost = message; session.requestStop(); });
   const session = new TrainingSession(backend, { timeBudgetSec: budget, maxSteps, snapshotEverySec: snapshotEvery,
-    clock: () => performance.now() });
+    clock: () => performance.now(), fitDecayToBudget: FIT_DECAY_TO_BUDGET });
   const deviceLost = () => new UsageError(`the GPU failed (${lost}) at step ${trainer.step}; ` +
     (wroteLatest ? `the last snapshot ${latest} is intact — resume with --resume ${latest}` : 'no snapshot had been written yet'));
   const counters = (backend as { gk?: GpuPrograms }).gk?.counters, c0 = counters ? { ...counters } : null, s0 = trainer.step;

@@ -69,6 +69,24 @@ export interface SessionOptions {
   snapshotEverySec?: number;
   /** Milliseconds (Date.now by default; hosts pass performance.now, tests their own clock). */
   clock?: () => number;
+  /**
+   * With a time budget and no step limit: fit the learning-rate decay (×0.1 over config.decaySteps) to the
+   * steps the budget will hold at the speed measured so far, so a run ends at the same point of its schedule
+   * whatever the machine and model (see projectedSteps).
+   */
+  fitDecayToBudget?: boolean;
+}
+
+/** Whether the CLI and the app fit the decay to a time budget (measured on fern and the Blender demo: README). */
+export const FIT_DECAY_TO_BUDGET = true;
+
+/**
+ * The step a run will have reached when its time budget ends, at the pace so far: `done` steps in `seconds`
+ * since `startStep`. Null until 10 steps and a second are in (the first steps, on coarse grids, run fast).
+ */
+export function projectedSteps(startStep: number, done: number, seconds: number, budgetSec: number): number | null {
+  if (done < 10 || seconds < 1 || !Number.isFinite(budgetSec)) return null;
+  return Math.max(startStep + done, Math.round(startStep + (done * budgetSec) / seconds));
 }
 
 export type SliceEnd = 'more' | 'budget' | 'stopped';
@@ -84,6 +102,7 @@ export class TrainingSession {
   private psnrAvg = 0;
   private last: StepResult | null = null;
   private stopRequested = false;
+  private readonly fitDecay: boolean;
 
   constructor(readonly backend: TrainBackend, opts: SessionOptions = {}) {
     this.timeBudgetSec = opts.timeBudgetSec ?? Infinity;
@@ -91,6 +110,7 @@ export class TrainingSession {
     this.snapshotEverySec = opts.snapshotEverySec ?? Infinity;
     this.clock = opts.clock ?? (() => Date.now());
     this.startStep = backend.trainer.step;
+    this.fitDecay = (opts.fitDecayToBudget ?? false) && Number.isFinite(this.timeBudgetSec) && !Number.isFinite(this.maxSteps);
   }
 
   get step(): number { return this.backend.trainer.step; }
@@ -121,6 +141,10 @@ export class TrainingSession {
       const now = this.clock();
       this.trainedMs += now - mark; // time between slices (pauses, messages, display) is not training
       mark = now;
+      if (this.fitDecay) {
+        const end = projectedSteps(this.startStep, this.step - this.startStep, this.seconds, this.timeBudgetSec);
+        if (end !== null) this.backend.trainer.config.decaySteps = end;
+      }
       if (now - t0 >= sliceMs) break;
     }
     if (this.stopRequested) return 'stopped';

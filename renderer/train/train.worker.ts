@@ -6,7 +6,7 @@
 import { WasmOps } from '../../core/wasm/WasmOps';
 import { WORKER_SOURCE, WEB_WORKER_MAIN, type SpawnWorker } from '../../core/wasm/Threads';
 import { Trainer } from '../../core/train/Trainer';
-import { TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
+import { FIT_DECAY_TO_BUDGET, TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
 import type { FromWorker, ToWorker, Progress } from './protocol';
 import { extractMesh, extractPoints } from '../../core/mesh/extract';
 import { bakeField } from '../../core/render/bake';
@@ -108,7 +108,7 @@ function startSession(backend: TrainBackend, k: WasmOps, timeBudget: number, max
   run = backend;
   trainer = backend.trainer;
   session = new TrainingSession(backend, { timeBudgetSec: timeBudget > 0 ? timeBudget : Infinity, maxSteps: maxSteps > 0 ? maxSteps : Infinity,
-    clock: () => performance.now() });
+    clock: () => performance.now(), fitDecayToBudget: FIT_DECAY_TO_BUDGET });
   const gpu = backend.name === 'webgpu';
   post({ type: 'ready', backend: gpu ? `webgpu (${trainer.config.field.model})` : `${k.name} (${k.variant})`, threads: gpu ? 1 : k.threads });
 }

@@ -34,6 +34,22 @@ describe('TrainingSession', () => {
     expect(s.progress().eta).toBe(0);
   });
 
+  it('fits the learning-rate decay to the steps a time budget holds (and leaves it alone otherwise)', async () => {
+    const f = fake(20, 100);
+    (f.trainer.config as { decaySteps: number }).decaySteps = 3000;
+    const s = new TrainingSession(f.backend, { timeBudgetSec: 10, clock: f.clock, fitDecayToBudget: true });
+    expect(await s.runSlice(500)).toBe('more');
+    expect(f.trainer.config.decaySteps).toBe(3000); // under a second in: no projection yet
+    while ((await s.runSlice(1000)) === 'more');
+    expect(f.trainer.step).toBe(600); // 500 steps of 20 ms after step 100
+    expect(f.trainer.config.decaySteps).toBe(600); // the schedule ends where the budget does
+    const g = fake(20);
+    (g.trainer.config as { decaySteps: number }).decaySteps = 3000;
+    const fixed = new TrainingSession(g.backend, { timeBudgetSec: 10, maxSteps: 400, clock: g.clock, fitDecayToBudget: true });
+    while ((await fixed.runSlice(1000)) === 'more');
+    expect(g.trainer.config.decaySteps).toBe(3000); // a step budget sets its own schedule
+  });
+
   it('stops at a time budget, counting only time spent training (pauses between slices are not)', async () => {
     const f = fake(10);
     const s = new TrainingSession(f.backend, { timeBudgetSec: 1, clock: f.clock });
