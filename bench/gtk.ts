@@ -148,7 +148,7 @@ export async function benchGtk(log: (s: string) => void, opts: { image?: string;
     image: source, size: opts.size, budget_per_channel: budget, steps: opts.steps, image_fit: fits,
     spectra: await lineSpectra(trained, budget, opts.out, log),
     two_point_delta: { gap_in_dense_cells: 0.25, ridge: 1e-6, labels: '9 × 9 grid over [−1, 1]², GTK normalised to unit mean diagonal',
-      ...twoPointDelta(trained, log) },
+      ...(await twoPointDelta(trained, log)) },
     regression_1d: await regression1d(k, opts.out, log),
   };
   writeFileSync(path.join(opts.out, 'report.json'), JSON.stringify(report, null, 1));
@@ -191,7 +191,7 @@ async function lineSpectra(trained: Record<string, GridModel>, budget: number, o
   const spectra: Record<string, { breadth: number; fourier: number[] }> = {};
   const heat: string[] = [], fser: { name: string; y: Float64Array; x: number[] }[] = [];
   for (const kind of MODELS) {
-    const G = fullGtk(trained[kind], line, m).G;
+    const G = (await fullGtk(trained[kind], line, m)).G;
     const f = rowSpectrum(G, m);
     spectra[kind] = { breadth: Number(spectralBreadth(f).toFixed(4)), fourier: Array.from(f, (v) => Number(v.toPrecision(5))) };
     heat.push(heatmap(`${kind}: GTK on ${m} points of a line`, G, m, { size: 240 }));
@@ -201,7 +201,7 @@ async function lineSpectra(trained: Record<string, GridModel>, budget: number, o
   }
   // the untrained MulFA kernel (a = c = 0) is exactly trilinear: its GTK equals the dense one
   const init = makeModel('mulfagrid', budget, 3, 1);
-  const fInit = rowSpectrum(fullGtk(init, line, m).G, m);
+  const fInit = rowSpectrum((await fullGtk(init, line, m)).G, m);
   writeFileSync(path.join(out, 'gtk-heatmaps.png'), await svgToPng(panels(heat, 4)));
   writeFileSync(path.join(out, 'gtk-spectra.png'), await svgToPng(linePlot({ title: 'Fourier spectrum of GTK rows (÷ DC), trained models',
     xLabel: 'frequency (cycles per line)', yLabel: '|F(k)| / |F(0)|', logY: true, series: fser, width: 560 })));
@@ -210,13 +210,13 @@ async function lineSpectra(trained: Record<string, GridModel>, budget: number, o
 }
 
 /** Δ on two-point datasets: two points a quarter cell of the dense grid apart, labels over a 9 × 9 grid. */
-function twoPointDelta(trained: Record<string, GridModel>, log: (s: string) => void) {
+async function twoPointDelta(trained: Record<string, GridModel>, log: (s: string) => void) {
   const dres = (trained.dense as DenseGrid).resolution, gap = 0.25 / (dres - 1);
   const two = Float32Array.from([0.5, 0.5, 0, 0.5 + gap, 0.5, 0]);
   const labels = Array.from({ length: 9 }, (_, i) => -1 + i / 4);
   const deltas: Record<string, { mean: number; same_sign: number; opposite_sign: number }> = {};
   for (const kind of MODELS) {
-    const G = fullGtk(trained[kind], two, 2).G;
+    const G = (await fullGtk(trained[kind], two, 2)).G;
     // normalise the kernel's scale (trace) so Δ compares shapes, not magnitudes
     const tr = (G[0] + G[3]) / 2;
     const Gn = G.map((v) => v / tr);

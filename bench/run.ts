@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--only decode,decoder,step,train,psnr] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
+ * `npm run bench [-- --json] [--only decode,decoder,step,train,psnr,gram] [--reps n] [--models dense,…] [--seconds s]`: runs the benchmarks, prints human lines on stderr and,
  * with --json, one JSON object as the last stdout line. Benchmarks never fail because a machine is slow.
  */
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { benchDecode } from './decode';
 import { benchDecoder } from './decoder';
 import { benchStep, benchTrain, benchPsnr } from './step';
+import { benchGram } from './gram';
 import type { GridKind } from '../core/field/GridModel';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' }, reps: { type: 'string' },
@@ -19,6 +20,7 @@ const BENCHES: Record<string, (log: (s: string) => void) => Promise<unknown>> = 
   step: (log) => benchStep(log, { reps: values.reps ? Number(values.reps) : undefined, models }),
   train: (log) => benchTrain(log, { seconds: values.seconds ? Number(values.seconds) : undefined, models }),
   psnr: (log) => benchPsnr(log, { models }),
+  gram: (log) => benchGram(log),
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');

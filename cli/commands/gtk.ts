@@ -1,9 +1,11 @@
 /**
- * `mulfa gtk <snapshot> [--grid density|color] [--points n] [--seed s] [--baseline model] [--json] [--png out.png|out.svg]`:
+ * `mulfa gtk <snapshot> [--grid density|color] [--points n] [--seed s] [--baseline model] [--backend auto|cpu|webgpu] [--json] [--png out.png|out.svg]`:
  * the grid tangent kernel of a trained field's density or colour grid on n points chosen where the field
  * matters (rendering weight, plus a 25 % uniform share): eigenvalues, the Fourier spectrum of GTK rows along a
  * line through the scene, and Δ = Yᵀ(G + λI)⁻¹Y/n with the grid's outputs as labels. With --baseline, the same
- * for a fixed-kernel model at the same resolution on the same points and labels.
+ * for a fixed-kernel model at the same resolution on the same points and labels. A learned kernel's part of the
+ * GTK is a dense product J Jᵀ over its parameters (n × 12·1,153 for MulFA's colour grid): --backend webgpu runs
+ * it through TF.js's WebGPU backend, cpu through GRAM_ON_CPU (bench/gtk.ts --only gram measures them).
  */
 import { parse, intFlag, UsageError } from '../args';
 import { writeFileAtomic } from '../../datasets/node/files';
@@ -14,10 +16,36 @@ import { linePlot, heatmap, panels } from '../../core/gtk/plot';
 import type { GridKind } from '../../core/field/GridModel';
 import { JS_OPS } from '../../core/field/ops';
 import { svgToPng } from '../plot';
+import { type Gram, jsGram } from '../../core/gtk/gtk';
+import { tfGram } from '../../core/gtk/tfGram';
+import { backendFlag, nodeGpu, resolveBackend } from '../gpu';
+
+/**
+ * The GTK's dense product on the CPU: 'tfjs-wasm' (TF.js's WebAssembly backend, float32) or 'typescript'
+ * (float64 loops). Chosen by measurement: 1.67 vs 10.55 s for 1,024 points of MulFA's colour grid
+ * (`npm run bench -- --only gram`, README "Measured").
+ */
+export const GRAM_ON_CPU: 'tfjs-wasm' | 'typescript' = 'tfjs-wasm';
+
+/** The product for --backend (auto: a hardware GPU, else the CPU, saying why); a GPU that cannot start is exit 2. */
+async function gramFor(selected: string, log: (s: string) => void): Promise<{ gram: Gram; on: string }> {
+  const choice = await resolveBackend(selected, 'mulfagrid', log);
+  const { initTf } = await import('../tf'); // TF.js loads only for a learned kernel's GTK
+  if (choice.backend === 'webgpu') {
+    try {
+      return { gram: tfGram(await initTf('webgpu', await nodeGpu(log))), on: 'TF.js webgpu' };
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}: use --backend cpu`);
+    }
+  }
+  if (GRAM_ON_CPU === 'typescript') return { gram: jsGram, on: 'TypeScript (float64)' };
+  return { gram: tfGram(await initTf('wasm')), on: 'TF.js wasm' };
+}
 
 /** The options `mulfa gtk` takes (cli/help.ts documents each). */
 export const GTK_OPTIONS = { grid: { type: 'string' }, points: { type: 'string' }, seed: { type: 'string' },
-    baseline: { type: 'string' }, json: { type: 'boolean' }, png: { type: 'string' }, line: { type: 'string' } } as const;
+    baseline: { type: 'string' }, json: { type: 'boolean' }, png: { type: 'string' }, line: { type: 'string' },
+    backend: { type: 'string' } } as const;
 
 export async function gtkCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, GTK_OPTIONS, 1);
@@ -29,6 +57,7 @@ export async function gtkCommand(args: string[]): Promise<number> {
   const seed = intFlag(values.seed, 'seed', 0) ?? 0;
   const baseline = values.baseline as GridKind | undefined;
   if (baseline && !['dense', 'fouriergrid', 'hash'].includes(baseline)) throw new UsageError(`--baseline must be dense, fouriergrid or hash, got "${baseline}"`);
+  const selected = backendFlag(values.backend);
   const log = (s: string) => process.stderr.write(s + '\n');
   const t0 = performance.now();
 
@@ -37,9 +66,12 @@ export async function gtkCommand(args: string[]): Promise<number> {
   const cams = ((trainer.meta.cameras ?? []) as StoredCamera[]).map(storedCamera);
   const sel = selectFieldPoints(field, cams, trainer.data, n, seed);
   log(`${n} points (${sel.weighted} by rendering weight, ${n - sel.weighted} uniform) on the ${which} grid (${grid.kind}, R = ${grid.resolution})`);
-  const rep = gtkReport(grid, sel.pts, n, m, (s) => log(s));
+  // only a learned kernel has a dense part; a fixed kernel's GTK is sparse sums on the CPU whatever --backend says
+  const { gram, on } = grid.kind === 'mulfagrid' ? await gramFor(selected, log) : { gram: jsGram, on: 'none (fixed kernel)' };
+  log(`kernel parameters' product J Jᵀ: ${on}`);
+  const rep = await gtkReport(grid, sel.pts, n, m, (s) => log(s), undefined, gram);
   let base: GtkReport | null = null;
-  if (baseline) base = gtkReport(baselineGrid(baseline, grid), sel.pts, n, m, (s) => log(`baseline: ${s}`), rep.labels);
+  if (baseline) base = await gtkReport(baselineGrid(baseline, grid), sel.pts, n, m, (s) => log(`baseline: ${s}`), rep.labels);
   const seconds = (performance.now() - t0) / 1000;
   log(`Δ = ${rep.delta.toExponential(3)} (λ = ${rep.ridge.toExponential(2)}), spectral breadth ${rep.breadth.toFixed(4)}, ${seconds.toFixed(1)} s`);
 
@@ -58,7 +90,7 @@ export async function gtkCommand(args: string[]): Promise<number> {
   const out = {
     grid: which, model: grid.kind, resolution: grid.resolution, points: n, weighted_points: sel.weighted, seed,
     eigenvalues: Array.from(rep.eigenvalues), fourier: Array.from(rep.fourier), delta: rep.delta, ridge: rep.ridge,
-    spectral_breadth: rep.breadth, kernel_params: rep.kernelParams, seconds: Number(seconds.toFixed(2)),
+    spectral_breadth: rep.breadth, kernel_params: rep.kernelParams, product_on: on, seconds: Number(seconds.toFixed(2)),
     ...(base ? { baseline: { model: base.model, eigenvalues: Array.from(base.eigenvalues), fourier: Array.from(base.fourier), delta: base.delta,
       ridge: base.ridge, spectral_breadth: base.breadth } } : {}),
   };

@@ -45,11 +45,11 @@ export function featureGtk(grid: GridModel, pts: Float32Array, n: number): Float
  * Gradients of every channel's output at each point w.r.t. the learned kernel's parameters, from the
  * kernel's backward pass: J [n, C·P] (channel-major within a row). Empty (P = 0) for fixed kernels.
  */
-export function kernelJacobian(grid: GridModel, pts: Float32Array, n: number): { J: Float64Array; P: number } {
+export function kernelJacobian(grid: GridModel, pts: Float32Array, n: number): { J: Float32Array; P: number } {
   const params = grid.kernelParams.length > 0 ? grid.kernelParams : kernelParamsOf(grid);
   const P = params.reduce((a, p) => a + p.data.length, 0);
   const C = grid.channels, K = grid.K, F = grid.features.data;
-  const J = new Float64Array(n * C * P);
+  const J = new Float32Array(n * C * P); // the kernel's gradients are float32 already
   if (P === 0) return { J, P };
   const s = makeSupport(grid, 1), dW = new Float32Array(K), one = new Float32Array(3);
   const saved = params.map((p) => Float32Array.from(p.grad));
@@ -74,22 +74,36 @@ function kernelParamsOf(grid: GridModel): GridModel['kernelParams'] {
   return k?.params ?? [];
 }
 
-/** Full GTK: the feature GTK plus, for learned kernels, (1/C) Σ_c J_c J_cᵀ. */
-export function fullGtk(grid: GridModel, pts: Float32Array, n: number): { G: Float64Array; kernelParams: number } {
-  const G = featureGtk(grid, pts, n);
-  const { J, P } = kernelJacobian(grid, pts, n);
-  if (P === 0) return { G, kernelParams: 0 };
-  const D = grid.channels * P, inv = 1 / grid.channels;
+/**
+ * The Gram matrix J Jᵀ (n×n, row-major) of J [n, D]: the dense product at the heart of the full GTK. The
+ * TypeScript one here accumulates in float64; core/gtk/tfGram.ts runs it through TF.js (WebAssembly or
+ * WebGPU) in float32.
+ */
+export type Gram = (J: Float32Array, n: number, D: number) => Promise<Float64Array | Float32Array>;
+
+export const jsGram: Gram = async (J, n, D) => {
+  const G = new Float64Array(n * n);
   for (let a = 0; a < n; a++) {
     const ra = a * D;
     for (let b = 0; b <= a; b++) {
       const rb = b * D;
       let s = 0;
       for (let i = 0; i < D; i++) s += J[ra + i] * J[rb + i];
-      G[a * n + b] += s * inv;
-      if (b !== a) G[b * n + a] += s * inv;
+      G[a * n + b] = s;
+      G[b * n + a] = s;
     }
   }
+  return G;
+};
+
+/** Full GTK: the feature GTK plus, for learned kernels, (1/C) Σ_c J_c J_cᵀ (the product by `gram`). */
+export async function fullGtk(grid: GridModel, pts: Float32Array, n: number, gram: Gram = jsGram): Promise<{ G: Float64Array; kernelParams: number }> {
+  const G = featureGtk(grid, pts, n);
+  const { J, P } = kernelJacobian(grid, pts, n);
+  if (P === 0) return { G, kernelParams: 0 };
+  const JJ = await gram(J, n, grid.channels * P), half = 0.5 / grid.channels;
+  // symmetrised: a float32 product need not be exactly symmetric, and the eigen solver and Cholesky assume it
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) G[a * n + b] += (JJ[a * n + b] + JJ[b * n + a]) * half;
   return { G, kernelParams: P };
 }
 

@@ -3,7 +3,7 @@ import type { GridKind, GridModel } from '../field/GridModel';
 import { DenseGrid } from '../field/DenseGrid';
 import { FourierGrid } from '../field/FourierGrid';
 import { HashGrid } from '../field/HashGrid';
-import { fullGtk, gridOutputs, gtkDelta, defaultRidge, rowSpectrum, spectralBreadth, linePoints, symmetricEigenvalues } from './gtk';
+import { type Gram, jsGram, fullGtk, gridOutputs, gtkDelta, defaultRidge, rowSpectrum, spectralBreadth, linePoints, symmetricEigenvalues } from './gtk';
 
 export interface GtkReport {
   model: GridKind;
@@ -24,13 +24,14 @@ export interface GtkReport {
 
 /**
  * GTK of `grid` on pts [n, 3]; the line for the Fourier spectrum runs along x through the first point (a
- * high-weight one for learned fields). `labels` default to the grid's own outputs.
+ * high-weight one for learned fields). `labels` default to the grid's own outputs; `gram` computes the
+ * kernel parameters' dense product (TypeScript by default, TF.js where the host set it up).
  */
-export function gtkReport(grid: GridModel, pts: Float32Array, n: number, m: number, log: (s: string) => void = () => {},
-  labels?: Float64Array): GtkReport {
+export async function gtkReport(grid: GridModel, pts: Float32Array, n: number, m: number, log: (s: string) => void = () => {},
+  labels?: Float64Array, gram: Gram = jsGram): Promise<GtkReport> {
   let t = Date.now();
   const lap = (what: string) => { const now = Date.now(); log(`${what} ${((now - t) / 1000).toFixed(2)} s`); t = now; };
-  const { G, kernelParams } = fullGtk(grid, pts, n);
+  const { G, kernelParams } = await fullGtk(grid, pts, n, gram);
   lap(`GTK ${n}×${n}${kernelParams ? ` (with ${kernelParams} kernel parameters)` : ''}`);
   const eigenvalues = symmetricEigenvalues(G, n);
   lap('eigenvalues');
@@ -39,7 +40,7 @@ export function gtkReport(grid: GridModel, pts: Float32Array, n: number, m: numb
   const delta = gtkDelta(G, n, Y, ridge);
   lap('Δ');
   const line = linePoints([0, pts[1], pts[2]], [1, pts[1], pts[2]], m);
-  const lineGtk = fullGtk(grid, line, m).G;
+  const lineGtk = (await fullGtk(grid, line, m, gram)).G;
   const fourier = rowSpectrum(lineGtk, m);
   lap('line spectrum');
   return { model: grid.kind, eigenvalues, fourier, lineGtk, m, labels: Y, delta, ridge, breadth: spectralBreadth(fourier), kernelParams };

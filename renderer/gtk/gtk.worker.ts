@@ -18,7 +18,7 @@ export type GtkMessage = { type: 'progress'; text: string } | { type: 'done'; ma
 
 const post = (m: GtkMessage) => (self as unknown as Worker).postMessage(m);
 
-self.onmessage = (e: MessageEvent<GtkRequest>) => {
+self.onmessage = async (e: MessageEvent<GtkRequest>) => {
   const r = e.data;
   try {
     const t0 = performance.now();
@@ -26,10 +26,10 @@ self.onmessage = (e: MessageEvent<GtkRequest>) => {
     const t = Trainer.fromSnapshot(decodeSnapshot(r.bytes, 'current field'), 'current field', null, JS_OPS);
     const grid = r.grid === 'density' ? t.field.density : t.field.color;
     const sel = selectFieldPoints(t.field, r.cameras, t.data, r.points, r.seed);
-    const strip = (x: ReturnType<typeof gtkReport>): GtkSeries => ({ model: x.model, eigenvalues: x.eigenvalues, fourier: x.fourier, lineGtk: x.lineGtk,
+    const strip = (x: Awaited<ReturnType<typeof gtkReport>>): GtkSeries => ({ model: x.model, eigenvalues: x.eigenvalues, fourier: x.fourier, lineGtk: x.lineGtk,
       delta: x.delta, ridge: x.ridge, breadth: x.breadth });
-    const main = gtkReport(grid, sel.pts, r.points, r.line, (s) => post({ type: 'progress', text: s }));
-    const base = r.baseline ? gtkReport(baselineGrid(r.baseline, grid), sel.pts, r.points, r.line, (s) => post({ type: 'progress', text: `baseline: ${s}` }), main.labels) : null;
+    const main = await gtkReport(grid, sel.pts, r.points, r.line, (s) => post({ type: 'progress', text: s }));
+    const base = r.baseline ? await gtkReport(baselineGrid(r.baseline, grid), sel.pts, r.points, r.line, (s) => post({ type: 'progress', text: `baseline: ${s}` }), main.labels) : null;
     post({ type: 'done', main: strip(main), baseline: base ? strip(base) : null, points: r.points, weighted: sel.weighted, grid: r.grid, ms: performance.now() - t0 });
   } catch (err) {
     post({ type: 'error', message: err instanceof Error ? err.message : String(err) });

@@ -139,30 +139,30 @@ describe('GTK', () => {
 
   const withMulfa = (): [string, () => GridModel][] => [...models(), ['mulfagrid', () => new MulFAGrid(6, 2, new MulFAKernel(MULFA_DEFAULTS, new Rng(6)))]];
 
-  it.each(withMulfa())('(a) invariance: training moves the features of %s, and its feature GTK from the engine\'s gradients stays the same', (_, make) => {
+  it.each(withMulfa())('(a) invariance: training moves the features of %s, and its feature GTK from the engine\'s gradients stays the same', async (_, make) => {
     const rng = new Rng(4), grid = make(), n = 40;
     grid.features.data.forEach((_, i) => (grid.features.data[i] = rng.normal()));
     const pts = randomPoints(n, rng);
     const G0 = engineFeatureGtk(grid, pts, n);
     expect(maxDiff(G0, featureGtk(grid, pts, n))).toBeLessThan(1e-6); // the sparse formula is the engine's J Jᵀ
-    const full0 = fullGtk(grid, pts, n).G;
+    const full0 = (await fullGtk(grid, pts, n)).G;
     expect(trainFeatures(grid, pts, n)).toBeGreaterThan(0.5); // the features really changed
     const G1 = engineFeatureGtk(grid, pts, n);
     expect(maxDiff(G1, G0)).toBeLessThan(1e-9);
     expect(maxDiff(featureGtk(grid, pts, n), G1)).toBeLessThan(1e-6);
     // a learned kernel's part of the GTK reads the features (∂g/∂θ = Σ ∂φ/∂θ · w): it must see them move
-    const fullChange = maxDiff(fullGtk(grid, pts, n).G, full0);
+    const fullChange = maxDiff((await fullGtk(grid, pts, n)).G, full0);
     if (grid.kernelParams.length > 0) expect(fullChange).toBeGreaterThan(1e-3);
     else expect(fullChange).toBeLessThan(1e-9);
   });
 
-  it('a learned (MulFA) kernel changes its full GTK when its parameters train', () => {
+  it('a learned (MulFA) kernel changes its full GTK when its parameters train', async () => {
     const rng = new Rng(5), k = new MulFAKernel(MULFA_DEFAULTS, new Rng(6)), grid = new MulFAGrid(6, 1, k), n = 20;
     grid.features.data.forEach((_, i) => (grid.features.data[i] = rng.normal()));
     const pts = randomPoints(n, rng);
-    const G0 = fullGtk(grid, pts, n).G;
+    const G0 = (await fullGtk(grid, pts, n)).G;
     k.a.data[0] = 0.5; // one kernel step's worth of change
-    const G1 = fullGtk(grid, pts, n).G;
+    const G1 = (await fullGtk(grid, pts, n)).G;
     let diff = 0;
     for (let i = 0; i < n * n; i++) diff = Math.max(diff, Math.abs(G1[i] - G0[i]));
     expect(diff).toBeGreaterThan(1e-3);
@@ -205,13 +205,13 @@ describe('GTK', () => {
     expect(moved / scale).toBeGreaterThan(0.1);
   });
 
-  it('(c) GTK entries equal inner products of the engine backward pass gradients (MulFA, features + kernel)', () => {
+  it('(c) GTK entries equal inner products of the engine backward pass gradients (MulFA, features + kernel)', async () => {
     const rng = new Rng(8), k = new MulFAKernel(MULFA_DEFAULTS, new Rng(9)), C = 3, n = 10;
     const grid = new MulFAGrid(5, C, k);
     grid.features.data.forEach((_, i) => (grid.features.data[i] = rng.normal()));
     k.a.data.forEach((_, i) => (k.a.data[i] = rng.normal() * 0.3));
     const pts = randomPoints(n, rng);
-    const { G } = fullGtk(grid, pts, n);
+    const { G } = await fullGtk(grid, pts, n);
     // gradient of g_c(x_j) w.r.t. (features, kernel) from gatherBackward + kernelBackward, one point at a time
     const params = [grid.features, ...k.params];
     const grads: Float64Array[][] = [];
