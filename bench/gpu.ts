@@ -9,11 +9,14 @@
  *            evaluated on the device (evaluation time not counted); the default model (--psnr-models).
  *   gemm   — the decoder's layers (39 → 128, 128 → 128, 128 → 3 at --rows rows) forward and backward: the
  *            engine's WGSL (shaders/mlp_layer*.wgsl) against TF.js's webgpu matMul on the same device.
+ *   gram   — the GTK's dense product J Jᵀ (1024 points × 13,836 kernel-gradient columns) on TF.js webgpu
+ *            against the TypeScript float64 loops (bench/gram.ts; `mulfa gtk --backend webgpu`).
  * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
- * back. Options: --only step,train,psnr,gemm; --models; --reps; --train-seconds; --scene DIR (reuse a scene).
+ * back. Options: --only step,train,psnr,gemm,gram; --models; --reps; --train-seconds; --scene DIR (reuse a scene).
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
+import { benchGram } from './gram';
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { nodeGpu } from '../cli/gpu';
@@ -41,7 +44,7 @@ const { values } = parseArgs({ options: {
   'scene-part': { type: 'string' }, 'psnr-models': { type: 'string' },
 } });
 const quick = values.quick === true; // a smoke run (SwiftShader): small sizes, short times
-const only = new Set((values.only ?? 'gemm,step,train,psnr').split(','));
+const only = new Set((values.only ?? 'gemm,gram,step,train,psnr').split(','));
 const models = (values.models ?? 'dense,mulfagrid').split(',') as GridKind[];
 const reps = Number(values.reps ?? (quick ? 1 : 5));
 const bigRays = Number(values['big-rays'] ?? (quick ? 256 : 32768));
@@ -69,6 +72,7 @@ const out: Record<string, unknown> = {
 log(`WebGPU adapter: ${adapter} (${adapterName(info)})`);
 
 if (only.has('gemm')) out.gemm = await gemm(Number(values.rows ?? (quick ? 2048 : 262144)));
+if (only.has('gram')) out.gram = await benchGram(log, { points: quick ? 256 : 1024, gpu, wasm: false });
 
 /**
  * Decoder layers on TF.js's webgpu device: the engine's WGSL layer kernels and TF.js's matMul (+ bias and
@@ -141,7 +145,7 @@ async function standardStep(model: GridKind, rays: number): Promise<Record<strin
     gf.backward();
     gf.adamGrids(0.1);
     gf.adamDecoder(1e-3, net);
-    if (field.kernels.length) { await gf.readKernelGrads(); net.update(); gf.uploadKernels(); }
+    gf.adamKernels(1e-3);
     gk.end();
     await loss();
     await device.queue.onSubmittedWorkDone();

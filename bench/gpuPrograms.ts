@@ -112,11 +112,7 @@ export async function benchGpuStep(model: 'dense' | 'mulfagrid' | 'hash', rays: 
     gf.backward(dRgb);
     gf.adamGrids(0.1);
     gf.adamDecoder(1e-3, net);
-    if (field.kernels.length) {
-      await gf.readKernelGrads();
-      net.update();
-      gf.uploadKernels();
-    }
+    gf.adamKernels(1e-3);
     await device.queue.onSubmittedWorkDone();
     if (r > 0) times.push(performance.now() - t);
   }

@@ -4,29 +4,44 @@
  * RadianceField does on the CPU: sampling with occupancy → support (dense, MulFAGrid or hash) → density →
  * alpha → colour features → view encoding → decoder → sigmoid → composite, and back (composite → sigmoid →
  * decoder layers → feature and density scatters → the MulFA kernel's weight gradients and backward).
- * Grids and their Adam moments live on the device; the small networks (decoder, MulFA kernel) are
- * The decoder is optimised on the device too (adamDecoder); the MulFA kernels, whose filter tables follow
- * their frequencies, by the trainer's own Adam on the CPU: readKernelGrads() brings their gradients over,
- * uploadKernels() sends the updated kernels back.
+ * Grids, the decoder, the MulFA kernels and the per-photo exposure affines live on the device with their
+ * Adam moments (adamGrids, adamDecoder, adamKernels — which also rebuilds the kernels' packed parameters and
+ * filter tables —, adamExposure); copyToCpu() brings values and moments back for renders and snapshots.
  */
 import type { RadianceField } from '../field/RadianceField';
-import type { Adam } from '../optim/Adam';
+import { type Adam, ADAM, adamBiasCorrections } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
-import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers } from './GpuPrograms';
+import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps } from './GpuPrograms';
 import { mapRays, mapsRays, rayRange } from '../scene/space';
+import type { Param } from '../field/GridModel';
+import { EXPOSURE_PER_VIEW } from '../train/exposure';
 
-interface DeviceKernel { k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number }
+/**
+ * A MulFA kernel on the device: packed parameters and filter tables (what support and backward read), the
+ * backward's gradient output, and for its update (adamKernels) the flat parameters with their Adam moments
+ * and the maps between the layouts (GpuPrograms.mulfaDeviceMaps); `js`: its Params' indices in the network optimiser.
+ */
+interface DeviceKernel {
+  k: MulFAKernel; params: GPUBuffer; tables: GPUBuffer; grads: GPUBuffer; total: number;
+  maps: MulFADeviceMaps & { buffers: { csr: GPUBuffer; packSrc: GPUBuffer } };
+  x: GPUBuffer; m: GPUBuffer; v: GPUBuffer; t: GPUBuffer; js: number[];
+}
+
+/** The arrays concatenated. */
+function concat<T extends Float32Array | Int32Array>(parts: T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}
 
 /** Bias-correction tables of Adam by update count (entries past the end use the last, 1 to f32 precision). */
 const ADAM_TABLE = 1 << 16;
 let adamTables: { c1: Float32Array; c2: Float32Array } | null = null;
 function adamCorrections(): { c1: Float32Array; c2: Float32Array } {
   if (!adamTables) {
-    const c1 = new Float32Array(ADAM_TABLE), c2 = new Float32Array(ADAM_TABLE);
-    for (let t = 1; t < ADAM_TABLE; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
-    adamTables = { c1, c2 };
+    adamTables = adamBiasCorrections(ADAM_TABLE);
   }
   return adamTables;
 }
@@ -51,6 +66,8 @@ export class GpuField {
   readonly K: number;
   private readonly occ: GPUBuffer;
   private readonly occCount: GPUBuffer;
+  /** Per-photo exposure affines on the device (values, gradient, Adam moments; `j`: their index in the network optimiser). */
+  private readonly exp: { p: Param; V: number; j: number; x: GPUBuffer; g: GPUBuffer; m: GPUBuffer; v: GPUBuffer; t: GPUBuffer } | null = null;
   /** MulFA kernels on the device: [density's (shared)] or [density's, colour's]. */
   private readonly deviceKernels: DeviceKernel[] = [];
   private readonly levelRes: GPUBuffer | null = null;
@@ -67,7 +84,7 @@ export class GpuField {
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
   private rayBufs: { rays: GPUBuffer; view: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; rayView: GPUBuffer; egrad: GPUBuffer;
-    sb: SampleBuffers; } | null = null;
+    sb: SampleBuffers; host: { packed: Float32Array; mo: Float32Array; md: Float32Array } } | null = null;
   /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
   private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
@@ -76,7 +93,7 @@ export class GpuField {
    * Uploads the field's parameters, and the optimisers' moments when given: the grid optimiser's over
    * [density, colour] features, the network optimiser's over [decoder weights…, biases…, kernels…].
    */
-  constructor(readonly gk: GpuPrograms, readonly field: RadianceField, gridOpt?: Adam, netOpt?: Adam) {
+  constructor(readonly gk: GpuPrograms, readonly field: RadianceField, gridOpt?: Adam, netOpt?: Adam, exposure?: Param | null) {
     const d = field.density, c = field.color;
     const dec = field.decoder as unknown as { weights?: { data: Float32Array }[]; biases?: { data: Float32Array }[]; dims?: number[] };
     if (!dec.weights || !dec.biases || !dec.dims || dec.dims.length < 2) throw new Error('the WebGPU backend needs the TypedArray/WebAssembly decoder (weights, biases, dims)');
@@ -101,11 +118,24 @@ export class GpuField {
     this.occCount = buf(4);
     if (d instanceof MulFAGrid && c instanceof MulFAGrid) {
       for (const k of field.kernels) {
-        const p = GpuPrograms.packMulFAData(k, d.resolution), total = mulfaGradLayout(k).total;
-        this.deviceKernels.push({ k, params: buf(p.params), tables: buf(p.tables), grads: buf(total * 4), total });
+        const p = GpuPrograms.packMulFAData(k, d.resolution), total = mulfaGradLayout(k).total, maps = GpuPrograms.mulfaDeviceMaps(k);
+        const js = k.params.map((q) => (netOpt ? netOpt.params.findIndex((e) => e.p === q) : -1)), have = js.every((j) => j >= 0);
+        const u32 = (a: Uint32Array) => buf(new Int32Array(a.buffer, a.byteOffset, a.length));
+        const moments = (pick: (j: number) => Float32Array | Int32Array, make: (n: number) => Float32Array | Int32Array) =>
+          buf(have ? concat(js.map(pick), make) : maps.n * 4);
+        this.deviceKernels.push({ k, params: buf(p.params), tables: buf(p.tables), grads: buf(total * 4), total, js: have ? js : [],
+          maps: { ...maps, buffers: { csr: u32(maps.csr), packSrc: u32(maps.packSrc) } },
+          x: buf(concat(k.params.map((q) => q.data), (n) => new Float32Array(n))),
+          m: moments((j) => netOpt!.m[j], (n) => new Float32Array(n)), v: moments((j) => netOpt!.v[j], (n) => new Float32Array(n)),
+          t: moments((j) => netOpt!.t[j], (n) => new Int32Array(n)) });
       }
     }
     if (d instanceof HashGrid) this.levelRes = buf(Int32Array.from(d.levelRes));
+    if (exposure) {
+      const j = netOpt ? netOpt.params.findIndex((e) => e.p === exposure) : -1, bytes = exposure.data.byteLength;
+      this.exp = { p: exposure, V: exposure.data.length / EXPOSURE_PER_VIEW, j, x: buf(exposure.data), g: buf(bytes),
+        m: buf(j >= 0 ? netOpt!.m[j] : bytes), v: buf(j >= 0 ? netOpt!.v[j] : bytes), t: buf(j >= 0 ? netOpt!.t[j] : bytes) };
+    }
     const sizes = [d.features.data.length, c.features.data.length], { c1, c2 } = adamCorrections();
     this.adamState = {
       m: sizes.map((n, j) => buf(gridOpt ? gridOpt.m[j] : n * 4)), v: sizes.map((n, j) => buf(gridOpt ? gridOpt.v[j] : n * 4)),
@@ -145,7 +175,9 @@ export class GpuField {
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
     const rb = (bytes: number) => GpuField.keep(this.rayOwned, gk.buffer(bytes));
     this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), rayView: rb(n * 4),
-      egrad: rb(n * 48), sb };
+      egrad: rb(n * 48), sb,
+      // host-side staging for the rays' uploads, made once per capacity (no allocation per render)
+      host: { packed: new Float32Array(n * 6), mo: new Float32Array(n * 3), md: new Float32Array(n * 3) } };
     return this.rayBufs;
   }
 
@@ -179,14 +211,14 @@ export class GpuField {
     target?: Float32Array, rayView?: Int32Array): Promise<number> {
     const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, dims = this.dims, R = f.density.resolution;
     const pack = (o: Float32Array, d: Float32Array) => {
-      const rays = new Float32Array(n * 6);
+      const rays = r.host.packed;
       for (let i = 0; i < n; i++) { rays.set(o.subarray(i * 3, i * 3 + 3), i * 6); rays.set(d.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
-      return rays;
+      return rays.subarray(0, n * 6);
     };
     // rays in the grid's space for sampling (core/scene/space.ts); the decoder sees the world directions
     const mapped = mapsRays(f.space);
     if (mapped) {
-      const mo = new Float32Array(n * 3), md = new Float32Array(n * 3);
+      const { mo, md } = r.host;
       mapRays(f.space, n, origins, dirs, mo, md);
       ({ near, far } = rayRange(f.space, near, far));
       gk.write(r.rays, pack(mo, md));
@@ -229,9 +261,10 @@ export class GpuField {
    * rendered colours become dL/dC for backward(); returns a function that maps the loss (call it after
    * end(), e.g. a step later).
    */
-  loss(exposure?: GPUBuffer): () => Promise<number> {
+  loss(exposure = false): () => Promise<number> {
     const gk = this.gk, r = this.rayBufs!, n = this.nRays;
-    if (exposure) gk.mseExposure(n, this.sampleBufs!.cb.io, r.target, r.partial, exposure, r.rayView, r.egrad);
+    if (exposure && !this.exp) throw new Error('GpuField: no exposure affines on the device');
+    if (exposure) gk.mseExposure(n, this.sampleBufs!.cb.io, r.target, r.partial, this.exp!.x, r.rayView, r.egrad);
     else gk.mse(n, this.sampleBufs!.cb.io, r.target, r.partial);
     const read = gk.readLater(r.partial, Math.ceil(n / 64) * 4);
     return async () => new Float32Array(await read()).reduce((a, x) => a + x, 0) / (n * 3);
@@ -267,12 +300,20 @@ export class GpuField {
     }
   }
 
-  /** Adds the device's MulFA kernel gradients to the CPU parameters' .grad and clears them on the device (none for other models). */
-  /** The per-ray exposure-affine gradient terms of the last loss(exposure) [n · 12] (core/train/exposure.ts, summed per view by the caller). */
-  async readExposureGrads(): Promise<Float32Array> {
-    return new Float32Array(await this.gk.read(this.rayBufs!.egrad, this.nRays * 48));
+  /**
+   * One masked Adam step of the MulFA kernels on the device from their gradients of backward() (`lr`: the network
+   * group's rate × the decay; the kernels' own scale applied here), and their packed parameters and filter tables
+   * rebuilt there (before, their gradients came back each step and the updated kernels and tables went up).
+   */
+  adamKernels(lr: number): void {
+    const A = this.adamState, R = this.field.density.resolution;
+    for (const d of this.deviceKernels) {
+      this.gk.mulfaAdam(d.maps, R, d.x, d.grads, d.m, d.v, d.t, A.c1, A.c2, lr * d.k.params[0].lrScale, ADAM.beta1, ADAM.beta2, ADAM.eps, d);
+      this.gk.clear(d.grads);
+    }
   }
 
+  /** Adds the device's MulFA kernel gradients to the CPU parameters' .grad and clears them on the device (parity tests and benches). */
   async readKernelGrads(): Promise<void> {
     for (const m of this.deviceKernels) {
       addMulFAGrads(m.k, new Float32Array(await this.gk.read(m.grads, m.total * 4)));
@@ -301,19 +342,24 @@ export class GpuField {
     }
   }
 
-  /** Sends the CPU's MulFA kernels (packed, with their filter tables) to the device. */
-  uploadKernels(): void {
-    for (const m of this.deviceKernels) {
-      const p = GpuPrograms.packMulFAData(m.k, this.field.density.resolution);
-      this.gk.write(m.params, p.params); this.gk.write(m.tables, p.tables);
-    }
+  /**
+   * The exposure affines' step on the device after loss(true): the rays' terms summed per view, one masked
+   * Adam step (`lr`: the network group's rate × the decay; the affines' own scale applied here), the mean
+   * recentred to the identity — what Trainer.trainStep does on the CPU, with nothing read back.
+   */
+  adamExposure(lr: number): void {
+    const e = this.exp, r = this.rayBufs!, A = this.adamState;
+    if (!e) return;
+    this.gk.exposureReduce(this.nRays, e.V, e.g, r.egrad, r.rayView);
+    this.gk.adam(e.V * EXPOSURE_PER_VIEW, e.x, e.g, e.m, e.v, e.t, A.c1, A.c2, lr * e.p.lrScale, ADAM.beta1, ADAM.beta2, ADAM.eps);
+    this.gk.exposureRecentre(e.V, e.x);
   }
 
   /** One masked Adam step of both grids on the device (core/optim/Adam.ts); clears their gradients. */
   adamGrids(lr: number): void {
     const f = this.field, A = this.adamState;
     [[this.densityFeatures, this.densityGrad, f.density.features.data.length], [this.colorFeatures, this.colorGrad, f.color.features.data.length]].forEach(([x, g, n], j) =>
-      this.gk.adam(n as number, x as GPUBuffer, g as GPUBuffer, A.m[j], A.v[j], A.t[j], A.c1, A.c2, lr, 0.9, 0.99, 1e-8));
+      this.gk.adam(n as number, x as GPUBuffer, g as GPUBuffer, A.m[j], A.v[j], A.t[j], A.c1, A.c2, lr, ADAM.beta1, ADAM.beta2, ADAM.eps));
   }
 
   /**
@@ -351,6 +397,24 @@ export class GpuField {
     f.color.features.data.set(new Float32Array(await read(this.colorFeatures, f.color.features.data.byteLength)));
     f.occupancy.cells.set(new Uint32Array(await read(this.occ, f.occupancy.cells.length * 4))); // u32 per cell → 0/1 bytes
     f.occupancy.occupiedCount = f.occupancy.cells.reduce((a, c) => a + c, 0);
+    for (const dk of this.deviceKernels) {
+      const split = (all: Float32Array | Int32Array, into: (i: number) => Float32Array | Int32Array) =>
+        dk.k.params.reduce((o, q, i) => (into(i).set(all.subarray(o, o + q.data.length)), o + q.data.length), 0);
+      split(new Float32Array(await read(dk.x, dk.maps.n * 4)), (i) => dk.k.params[i].data);
+      if (!netOpt || !dk.js.length) continue;
+      split(new Float32Array(await read(dk.m, dk.maps.n * 4)), (i) => netOpt.m[dk.js[i]]);
+      split(new Float32Array(await read(dk.v, dk.maps.n * 4)), (i) => netOpt.v[dk.js[i]]);
+      split(new Int32Array(await read(dk.t, dk.maps.n * 4)), (i) => netOpt.t[dk.js[i]]);
+    }
+    const e = this.exp;
+    if (e) {
+      e.p.data.set(new Float32Array(await read(e.x, e.p.data.byteLength)));
+      if (netOpt && e.j >= 0) {
+        netOpt.m[e.j].set(new Float32Array(await read(e.m, e.p.data.byteLength)));
+        netOpt.v[e.j].set(new Float32Array(await read(e.v, e.p.data.byteLength)));
+        netOpt.t[e.j].set(new Int32Array(await read(e.t, e.p.data.byteLength)));
+      }
+    }
     if (!gridOpt) return;
     const A = this.adamState;
     for (let j = 0; j < 2; j++) {

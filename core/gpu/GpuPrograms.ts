@@ -22,9 +22,12 @@ import mulfaCommonSrc from '../../shaders/mulfa_common.wgsl';
 import mulfaBackwardSrc from '../../shaders/mulfa_backward.wgsl';
 import outerReduceSrc from '../../shaders/outer_reduce.wgsl';
 import lossSrc from '../../shaders/loss.wgsl';
+import exposureSrc from '../../shaders/exposure.wgsl';
+import mulfaAdamSrc from '../../shaders/mulfa_adam.wgsl';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
+import type { Param } from '../field/GridModel';
 
 const ROW = 65535; // workgroups per dispatch dimension
 
@@ -63,7 +66,9 @@ export class GpuPrograms {
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
-      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse'], ['mse_exposure', lossSrc, 'mse_exposure']]) {
+      ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse'], ['mse_exposure', lossSrc, 'mse_exposure'],
+      ['exposure_reduce', exposureSrc, 'reduce'], ['exposure_recentre', exposureSrc, 'recentre'],
+      ['mulfa_adam', sincosSrc + mulfaAdamSrc, 'adam'], ['mulfa_pack', sincosSrc + mulfaAdamSrc, 'pack'], ['mulfa_tables', sincosSrc + mulfaAdamSrc, 'tabulate']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -377,6 +382,63 @@ export class GpuPrograms {
     this.run('mse', [n, 0, 0, 0], [io, target, partial], n);
   }
 
+  /**
+   * The MulFA kernel's update on the device (shaders/mulfa_adam.wgsl): masked Adam on its flat parameters x
+   * [maps.n] from mulfaBackward's `grads` (through the maps' CSR gradient map), then the packed parameters and
+   * filter tables the support and backward programs read, rebuilt from x. `grads` is left as it was (clear it).
+   */
+  mulfaAdam(maps: MulFADeviceMaps & { buffers: { csr: GPUBuffer; packSrc: GPUBuffer } }, R: number, x: GPUBuffer, grads: GPUBuffer,
+    m: GPUBuffer, v: GPUBuffer, t: GPUBuffer, c1: GPUBuffer, c2: GPUBuffer, lr: number, b1: number, b2: number, eps: number,
+    packed: { params: GPUBuffer; tables: GPUBuffer }): void {
+    const o = maps.omegaOff, p = maps.psiOff, M = maps.M, B = maps.buffers;
+    const u = (n: number) => [n, R, M, 0, { f: lr }, { f: b1 }, { f: b2 }, { f: eps }, o[0] ?? 0, o[1] ?? 0, o[2] ?? 0, o[3] ?? 0, p[0] ?? 0, p[1] ?? 0, p[2] ?? 0, p[3] ?? 0];
+    this.run('mulfa_adam', u(maps.n), [x, grads, m, v, t, c1, c2, B.csr], maps.n);
+    this.run('mulfa_pack', u(maps.packSrc.length), [x, null, null, null, null, null, null, null, B.packSrc, packed.params], maps.packSrc.length);
+    this.run('mulfa_tables', u(0), [x, null, null, null, null, null, null, null, null, null, packed.tables], M * 3 * R * 16);
+  }
+
+  /**
+   * How a MulFA kernel's parameters map onto the device's buffers, found by probing the host-side packers
+   * (so they cannot drift from packMulFAData and mulfaGradLayout): the flat parameter vector is k.params
+   * concatenated; csr lists, per flat entry i, the entries of mulfaBackward's output that add to it (csr[i] …
+   * csr[i + 1] − 1 index csr itself, after the n + 1 starts); packSrc gives, per packed parameter, its flat entry; omegaOff/psiOff where Ω_m and ψ_m start.
+   */
+  static mulfaDeviceMaps(k: MulFAKernel): MulFADeviceMaps {
+    const n = k.params.reduce((a, p) => a + p.data.length, 0), start = new Map<Param, number>();
+    k.params.reduce((o, p) => (start.set(p, o), o + p.data.length), 0);
+    const lay = mulfaGradLayout(k), saved = k.params.map((p) => [p.data.slice(), p.grad.slice()] as const);
+    // gradient entries → flat entries
+    const lists: number[][] = Array.from({ length: n }, () => []), one = new Float32Array(lay.total);
+    for (const p of k.params) p.grad.fill(0);
+    for (let q = 0; q < lay.total; q++) {
+      one[q] = 1;
+      addMulFAGrads(k, one);
+      one[q] = 0;
+      for (const p of k.params) {
+        for (let i = 0; i < p.grad.length; i++) if (p.grad[i] !== 0) { lists[start.get(p)! + i].push(q); p.grad[i] = 0; }
+      }
+    }
+    const csr = new Uint32Array(n + 1 + lists.reduce((a, l) => a + l.length, 0));
+    csr[0] = n + 1;
+    lists.forEach((l, i) => { csr.set(l, csr[i]); csr[i + 1] = csr[i] + l.length; });
+    // packed parameters → flat entries (every flat entry tagged with its index + 1; exact in f32 below 2^24)
+    for (const p of k.params) for (let i = 0; i < p.data.length; i++) p.data[i] = start.get(p)! + i + 1;
+    const tagged = GpuPrograms.packMulFAData(k, 2).params;
+    const packSrc = Uint32Array.from(tagged, (v) => v - 1);
+    k.params.forEach((p, i) => { p.data.set(saved[i][0]); p.grad.set(saved[i][1]); });
+    return { n, M: k.config.M, csr, packSrc, omegaOff: k.omega.map((p) => start.get(p)!), psiOff: k.psi.map((p) => start.get(p)!) };
+  }
+
+  /** Sums the per-ray exposure terms egrad [n · 12] of mseExposure into the views' gradients g [V · 12] (rayView [n] u32). */
+  exposureReduce(n: number, V: number, g: GPUBuffer, egrad: GPUBuffer, rayView: GPUBuffer): void {
+    this.run('exposure_reduce', [n, V, 0, 0], [null, g, egrad, rayView], V * 12);
+  }
+
+  /** Subtracts the mean affine over the V views from each (core/train/exposure.ts recentreExposure). */
+  exposureRecentre(V: number, x: GPUBuffer): void {
+    this.run('exposure_recentre', [0, V, 0, 0], [x], 12);
+  }
+
   /** mse() through per-photo exposure affines (shaders/loss.wgsl mse_exposure): exposure [V·12], rayView [n] u32, egrad [n·12] out. */
   mseExposure(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer, exposure: GPUBuffer, rayView: GPUBuffer, egrad: GPUBuffer): void {
     this.run('mse_exposure', [n, 0, 0, 0], [io, target, partial, exposure, rayView, egrad], n);
@@ -459,6 +521,9 @@ function buildLayout(k: MulFAKernel): MulFAGradLayout {
   });
   return { W, total: off, groups };
 }
+
+/** A MulFA kernel's device layout maps (GpuPrograms.mulfaDeviceMaps). */
+export interface MulFADeviceMaps { n: number; M: number; csr: Uint32Array; packSrc: Uint32Array; omegaOff: number[]; psiOff: number[] }
 
 /** Adds mulfaBackward's output (read back) to the kernel's parameter gradients. */
 export function addMulFAGrads(k: MulFAKernel, g: Float32Array): void {

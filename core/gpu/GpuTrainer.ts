@@ -1,9 +1,9 @@
 /// <reference types="@webgpu/types" />
 /**
  * Training on WebGPU: the CPU Trainer keeps the data, configuration, random stream, optimisers, snapshots
- * and evaluation; GpuField runs every step's heavy work on the device (sampling, supports, render,
- * backward, grid Adam, occupancy refresh) and the trainer's own Adam updates the small networks (decoder
- * and MulFA kernels) on the CPU. Progressive upsampling goes through the CPU trainer (grids copied back,
+ * and evaluation; GpuField runs every step on the device (sampling, supports, render, loss, backward, the
+ * Adam steps of the grids, the decoder, the MulFA kernels and the per-photo exposure affines, occupancy
+ * refresh): per step only the sample count and (a step late) the loss come back. Progressive upsampling goes through the CPU trainer (grids copied back,
  * resampled, uploaded). Before the CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and
  * for snapshots their Adam moments) back, so a snapshot resumes on either backend.
  */
@@ -17,7 +17,6 @@ import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
 import type { Camera } from '../scene/Camera';
 import { cameraRays, makeRayBatch } from '../render/rays';
-import { addExposureGrads, recentreExposure } from '../train/exposure';
 
 export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
@@ -25,10 +24,9 @@ export class GpuTrainer implements TrainBackend {
   private dirty = false;
   private jitter = new Float32Array(0);
   private pendingLoss: Promise<number> | null = null;
-  private exposureBuf: GPUBuffer | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
-    this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid, trainer.optimizers.net);
+    this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid, trainer.optimizers.net, trainer.exposure);
   }
 
   /**
@@ -74,7 +72,7 @@ export class GpuTrainer implements TrainBackend {
       await this.syncToCpu(true); // the network optimiser goes on (its moments come back); the grid optimiser starts afresh
       t.upsampleIfDue();
       this.field.dispose();
-      this.field = new GpuField(this.gk, t.field, t.optimizers.grid, t.optimizers.net);
+      this.field = new GpuField(this.gk, t.field, t.optimizers.grid, t.optimizers.net, t.exposure);
     }
     gk.begin();
     try {
@@ -82,24 +80,18 @@ export class GpuTrainer implements TrainBackend {
       const { batch, target, view } = t.sampleRays();
       const jitter = (this.jitter = this.jitter.length === B ? this.jitter : new Float32Array(B));
       for (let i = 0; i < B; i++) jitter[i] = rng.next();
-      // per-photo exposure affines (core/train/exposure.ts): the loss on the device applies them
-      const exp = t.exposure;
-      if (exp) gk.write((this.exposureBuf ??= gk.buffer(exp.data.byteLength)), exp.data);
+      // per-photo exposure affines (core/train/exposure.ts) live on the device: the loss applies them, adamExposure learns them
+      const exp = !!t.exposure;
       const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, exp ? view : undefined);
-      const loss = this.field.loss(exp ? this.exposureBuf! : undefined);
+      const loss = this.field.loss(exp);
       this.field.backward();
       const lr = t.lrFactor(), opt = t.optimizers;
       this.field.adamGrids(cfg.lrGrid * lr);
       opt.grid.step++;
       this.field.adamDecoder(cfg.lrDecoder * lr, opt.net);
-      if (t.field.kernels.length || exp) {
-        // MulFA kernels and exposure affines: their gradients to the CPU optimiser, the updated kernels back
-        if (t.field.kernels.length) await this.field.readKernelGrads();
-        if (exp) addExposureGrads(exp, B, view, await this.field.readExposureGrads());
-        opt.net.update(lr); // the decoder's CPU gradients are zero: masked Adam leaves it alone
-        if (exp) recentreExposure(exp.data);
-        if (t.field.kernels.length) this.field.uploadKernels();
-      } else opt.net.step++;
+      this.field.adamKernels(cfg.lrDecoder * lr);
+      this.field.adamExposure(cfg.lrDecoder * lr);
+      opt.net.step++; // every network parameter was updated on the device
       gk.end();
       const previous = this.pendingLoss;
       this.pendingLoss = loss();
@@ -146,7 +138,5 @@ export class GpuTrainer implements TrainBackend {
   /** Frees the device buffers (the CPU trainer stays usable). */
   dispose(): void {
     this.field.dispose();
-    this.exposureBuf?.destroy();
-    this.exposureBuf = null;
   }
 }

@@ -9,10 +9,20 @@ import { type FieldOps, JS_OPS } from '../field/ops';
  */
 export interface AdamGroup { params: Param[]; lr: number }
 
+/** Adam's constants, for every optimiser of the engine (CPU and WebGPU alike). */
+export const ADAM = { beta1: 0.9, beta2: 0.99, eps: 1e-8 } as const;
+
+/** Bias corrections 1 / (1 − β₁ᵗ) and 1 / (1 − β₂ᵗ) for update counts t < n (index 0 unused). */
+export function adamBiasCorrections(n: number, alloc: (n: number) => Float32Array = (k) => new Float32Array(k)): { c1: Float32Array; c2: Float32Array } {
+  const c1 = alloc(n), c2 = alloc(n);
+  for (let t = 1; t < n; t++) { c1[t] = 1 / (1 - ADAM.beta1 ** t); c2[t] = 1 / (1 - ADAM.beta2 ** t); }
+  return { c1, c2 };
+}
+
 export class Adam {
-  readonly beta1 = 0.9;
-  readonly beta2 = 0.99;
-  readonly eps = 1e-8;
+  readonly beta1 = ADAM.beta1;
+  readonly beta2 = ADAM.beta2;
+  readonly eps = ADAM.eps;
   step = 0;
   /** Per entry: first and second moments and how many updates it has had (bias correction per entry). */
   readonly m: Float32Array[];
@@ -43,10 +53,9 @@ export class Adam {
     this.step++;
     const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
     if (this.c1.length <= this.step) {
-      const a = this.ops.alloc, n = Math.max(1024, this.c1.length * 2);
+      const a = this.ops.alloc;
       a.free(this.c1); a.free(this.c2);
-      this.c1 = a.f32(n); this.c2 = a.f32(n);
-      for (let t = 1; t < n; t++) { this.c1[t] = 1 / (1 - b1 ** t); this.c2[t] = 1 / (1 - b2 ** t); }
+      ({ c1: this.c1, c2: this.c2 } = adamBiasCorrections(Math.max(1024, this.c1.length * 2), (k) => a.f32(k)));
     }
     this.params.forEach(({ p, group }, j) => {
       const lr = this.groups[group].lr * p.lrScale * lrFactor;

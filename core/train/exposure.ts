@@ -45,14 +45,6 @@ export function exposureBackward(p: Param, n: number, rgb: Float32Array, rayView
   }
 }
 
-/** Sums per-ray gradient terms [n · 12] (the WebGPU loss writes them) into the views' gradients. */
-export function addExposureGrads(p: Param, n: number, rayView: Int32Array, terms: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    const o = rayView[i] * EXPOSURE_PER_VIEW;
-    for (let j = 0; j < EXPOSURE_PER_VIEW; j++) p.grad[o + j] += terms[i * EXPOSURE_PER_VIEW + j];
-  }
-}
-
 /** Subtracts the mean affine over the views from each (their mean stays the identity). */
 export function recentreExposure(p: Float32Array): void {
   const V = p.length / EXPOSURE_PER_VIEW;

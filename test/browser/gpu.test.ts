@@ -42,6 +42,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.exposure_loss).toBeLessThan(1e-5);
     expect(r.exposure_drgb).toBeLessThan(1e-5);
     expect(r.exposure_grad).toBeLessThan(1e-5);
+    // and their update on the device: per-view sums, Adam, recentring, as the CPU's (a step that moved them)
+    expect(r.exposure_moved).toBeGreaterThan(1e-3);
+    expect(r.exposure_step).toBeLessThan(1e-4);
     expect(r.occupancy_mismatches).toBe(0);
     expect(r.occupancy_count).toMatch(/^(\d+) vs \1$/); // occupied cells counted on the device = on the CPU
     // GpuField: one forward + backward of a dense field equals the CPU field's
@@ -57,6 +60,12 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     }
     expect(r.step_grad_kernel_mulfagrid).toBeLessThan(1e-4); // 2.3e-5
     expect(r.step_grad_kernel_mulfagrid_separate).toBeLessThan(3e-4); // 6.7e-5
+    // the kernels' update on the device (Adam, packed parameters, filter tables) as the CPU's on the same gradients
+    for (const t of ['_mulfagrid', '_mulfagrid_separate']) {
+      expect(r[`step_kernel_adam_moved${t}`]).toBeGreaterThan(5e-3);
+      expect(r[`step_kernel_adam${t}`]).toBeLessThan(1e-4);
+      expect(r[`step_render_after_kernel_adam${t}`]).toBeLessThan(bound[t]);
+    }
     expect(r.render).toBeLessThan(4e-4); // a whole forward render of a dense field (9.1e-5 here)
     expect(r.render_samples).toMatch(/^(\d+) vs \1$/); // the device placed exactly the CPU's samples
     expect(r.composite_ray_end_mismatches).toBe(0);

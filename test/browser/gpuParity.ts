@@ -331,10 +331,14 @@ async function contractedSampling(ctx: Ctx): Promise<void> {
   out.contracted_point_error = worst;
 }
 
-/** The loss through per-photo exposure affines (shaders/loss.wgsl mse_exposure) against core/train/exposure.ts. */
+/**
+ * The loss through per-photo exposure affines (shaders/loss.wgsl mse_exposure) against core/train/exposure.ts, and
+ * their update on the device (shaders/exposure.wgsl: per-view sums, Adam, recentring) against the CPU's.
+ */
 async function exposureLoss(ctx: Ctx): Promise<void> {
   const { gk, out, rng } = ctx;
-  const { applyExposure, exposureBackward, makeExposure, addExposureGrads } = await import('../../core/train/exposure');
+  const { applyExposure, exposureBackward, makeExposure, recentreExposure } = await import('../../core/train/exposure');
+  const { Adam, ADAM, adamBiasCorrections } = await import('../../core/optim/Adam');
   const { mseLoss } = await import('../../core/train/Trainer');
   const n = 1000, V = 7;
   const p = makeExposure(V);
@@ -345,14 +349,24 @@ async function exposureLoss(ctx: Ctx): Promise<void> {
   applyExposure(p.data, n, rgb, view, exposed);
   const mse = mseLoss(exposed, tgt, n, dExposed);
   exposureBackward(p, n, rgb, view, dExposed, dRgb);
-  const io = gk.buffer(rgb), partial = gk.buffer(Math.ceil(n / 64) * 4), egrad = gk.buffer(n * 48);
-  gk.mseExposure(n, io, gk.buffer(tgt), partial, gk.buffer(p.data), gk.buffer(view), egrad);
+  const io = gk.buffer(rgb), partial = gk.buffer(Math.ceil(n / 64) * 4), egrad = gk.buffer(n * 48), x = gk.buffer(p.data), viewB = gk.buffer(view);
+  gk.mseExposure(n, io, gk.buffer(tgt), partial, x, viewB, egrad);
   const gd = new Float32Array(await gk.read(io, n * 12)), gl = new Float32Array(await gk.read(partial)).reduce((a, x) => a + x, 0) / (n * 3);
-  const q = makeExposure(V);
-  addExposureGrads(q, n, view, new Float32Array(await gk.read(egrad, n * 48)));
+  const g = gk.buffer(V * 48);
+  gk.exposureReduce(n, V, g, egrad, viewB);
   out.exposure_loss = Math.abs(gl - mse) / mse;
   out.exposure_drgb = relErr(dRgb, gd, n * 3);
-  out.exposure_grad = relErr(p.grad, q.grad, p.grad.length);
+  out.exposure_grad = relErr(p.grad, new Float32Array(await gk.read(g, V * 48)), p.grad.length);
+  // one step: the CPU's Adam and recentring, the device's
+  const before = Float32Array.from(p.data), lr = 1e-3, { c1, c2 } = adamBiasCorrections(1024);
+  new Adam([{ params: [p], lr }]).update(1);
+  recentreExposure(p.data);
+  gk.adam(V * 12, x, g, gk.buffer(V * 48), gk.buffer(V * 48), gk.buffer(V * 48), gk.buffer(c1), gk.buffer(c2), lr * p.lrScale, ADAM.beta1, ADAM.beta2, ADAM.eps);
+  gk.exposureRecentre(V, x);
+  const after = new Float32Array(await gk.read(x, V * 48));
+  const moved = p.data.reduce((a, v, i) => Math.max(a, Math.abs(v - before[i])), 0);
+  out.exposure_step = relErr(p.data.map((v, i) => v - before[i]), after.map((v, i) => v - before[i]), V * 12);
+  out.exposure_moved = moved;
 }
 
 /**
@@ -463,8 +477,39 @@ async function fieldSteps(ctx: Ctx): Promise<void> {
     out[`step_grad_decoder${tag}`] = dec;
     if (f.kernels.length) out[`step_grad_kernel${tag}`] = ker;
     out[`step_samples${tag}`] = f.stats.samples;
+    if (f.kernels.length) await kernelUpdate(f, gf, nr, origins, dirs, bg, dRgb, tag, out);
     gf.dispose();
   }
+}
+
+/**
+ * The MulFA kernels' update on the device (GpuField.adamKernels: masked Adam from the backward's gradients, packed
+ * parameters and filter tables rebuilt there) against the CPU's Adam on the same gradients (the device's, read into
+ * the kernels by readKernelGrads: Adam's first step is ±lr wherever a gradient is not zero, so gradients that differ
+ * at rounding level, as c's, would test the gradients again, not the update): the parameters' change, and a
+ * render with the updated kernels (which reads the rebuilt packed parameters and tables).
+ */
+async function kernelUpdate(f: import('../../core/field/RadianceField').RadianceField, gf: import('../../core/gpu/GpuField').GpuField,
+  nr: number, origins: Float32Array, dirs: Float32Array, bg: [number, number, number], dRgb: Float32Array, tag: string, out: Record<string, unknown>): Promise<void> {
+  const { Adam } = await import('../../core/optim/Adam');
+  gf.backward(dRgb); // the kernels' gradients on the device again (readKernelGrads cleared them)
+  const kp = f.kernels.flatMap((k) => k.params), lr = 1; // × the kernels' rate scale (0.01): steps of ~0.01
+  const before = kp.map((p) => Float32Array.from(p.data));
+  new Adam([{ params: kp, lr }]).update(1);
+  const cpuAfter = kp.map((p) => Float32Array.from(p.data));
+  const ref = Float32Array.from(f.render({ n: nr, origins, dirs }, 0.1, 10, bg, null).subarray(0, nr * 3));
+  gf.adamKernels(lr); // a field made without optimisers: zero moments, as the fresh CPU Adam
+  await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5));
+  out[`step_render_after_kernel_adam${tag}`] = relErr(ref, await gf.rgb(), nr * 3);
+  await gf.copyToCpu(); // the device's kernel parameters into the CPU kernels
+  let worst = 0, moved = 0;
+  kp.forEach((p, j) => {
+    const dCpu = cpuAfter[j].map((v, i) => v - before[j][i]), dGpu = p.data.map((v, i) => v - before[j][i]);
+    moved = Math.max(moved, ...Array.from(dCpu, Math.abs));
+    worst = Math.max(worst, relErr(dCpu, dGpu, dCpu.length, 1e-3));
+  });
+  out[`step_kernel_adam${tag}`] = worst;
+  out[`step_kernel_adam_moved${tag}`] = moved;
 }
 
 /**

@@ -3,7 +3,9 @@
 // hops CPU → WebGPU → CPU through snapshots and ends where the CPU-only run does, `auto` never picks the
 // software adapter, and a missing adapter or an over-size configuration is one line and exit 2.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { decodeSnapshot } from '../../core/io/snapshot';
+import { Trainer } from '../../core/train/Trainer';
 import { TempDir, writeForwardDemo } from '../fixtures/datasets';
 import { runProcess, type CliResult } from './run';
 
@@ -96,6 +98,38 @@ describe.skipIf(!existsSync(ICD))('mulfa train --backend webgpu (Node, SwiftShad
     }
   }, 600_000);
 
+  it('MulFA kernels and per-photo exposures learn on the device: per step only the sample count and the loss come back', () => {
+    const fwd = new TempDir();
+    try {
+      writeForwardDemo(fwd, 12);
+      const run = (backend: string) => {
+        const r = mulfa(['train', fwd.path(''), '--model', 'mulfagrid', '--batch-rays', '128', '--downscale', '2', '--resolution', '24', '--seed', '4',
+          '--max-steps', '24', '--holdout', '4', '--exposure', 'on', '--quiet', '--json', '--skip-eval', '--snapshot-every', '100000',
+          '--backend', backend, '--out', fwd.path(backend)]);
+        expect(r.code, r.stderr).toBe(0);
+        return r;
+      };
+      const gpu = run('webgpu'), cpu = run('cpu');
+      const per = gpu.json.gpu_per_step as Record<string, number>;
+      expect(per.submits).toBeLessThanOrEqual(3);
+      expect(per.bytes_read).toBeLessThan(64); // before: + 4.6 KB of kernel gradients and 48 bytes a ray of exposure terms
+      const state = (backend: string) => Trainer.fromSnapshot(decodeSnapshot(new Uint8Array(readFileSync(fwd.path(`${backend}/final.mulfa`))), backend), backend, null);
+      const g = state('webgpu'), c = state('cpu');
+      // what the device learned came back into the snapshot, and it learned what the CPU did
+      const a = (t: Trainer) => Array.from(t.field.kernels[0].a.data);
+      const moved = (x: number[]) => Math.max(...x.map(Math.abs));
+      expect(moved(a(g))).toBeGreaterThan(2e-5); // a starts at 0 (trilinear); an Adam step moves it by ≤ 1e-5 (rate 1e-3 × 0.01)
+      expect(moved(Array.from(g.exposure!.data))).toBeGreaterThan(1e-3); // the affines start at the identity
+      const diff = (x: ArrayLike<number>, y: ArrayLike<number>) => Math.max(...Array.from(x, (v, i) => Math.abs(v - y[i])));
+      // (Adam's early steps are ±lr wherever a gradient is not zero: compare the kernel's movement by its size)
+      const mean = (x: number[]) => x.reduce((s, v) => s + Math.abs(v), 0) / x.length;
+      expect(Math.abs(mean(a(g)) - mean(a(c)))).toBeLessThan(0.3 * mean(a(c)));
+      expect(diff(g.exposure!.data, c.exposure!.data)).toBeLessThan(0.3 * moved(Array.from(c.exposure!.data)));
+    } finally {
+      fwd.dispose();
+    }
+  }, 600_000);
+
   it('an unbounded scene samples its contracted rays on the device as on the CPU', () => {
     const cpu = train('unb-cpu', ['--max-steps', '40', '--backend', 'cpu', '--scene', 'unbounded', '--resolution', '32', '--skip-eval']);
     const gpu = train('unb-gpu', ['--max-steps', '40', '--backend', 'webgpu', '--scene', 'unbounded', '--resolution', '32']);
@@ -126,6 +160,26 @@ describe.skipIf(!existsSync(ICD))('mulfa train --backend webgpu (Node, SwiftShad
     await new Promise((r) => setTimeout(r, 100));
     expect(heard).toHaveLength(1); // destroy() is not a loss
   });
+
+  it('mulfa gtk --backend webgpu: the learned kernel\'s dense product on TF.js\'s WebGPU backend gives the CPU\'s GTK', () => {
+    const t = mulfa(['train', 'demo', '--model', 'mulfagrid', '--downscale', '8', '--max-steps', '3', '--backend', 'cpu', '--skip-eval', '--quiet',
+      '--out', d.path('gtk')], {});
+    expect(t.code, t.stderr).toBe(0);
+    const gtk = (backend: string) => mulfa(['gtk', d.path('gtk/final.mulfa'), '--grid', 'color', '--points', '96', '--line', '16', '--backend', backend, '--json']);
+    const gpu = gtk('webgpu'), cpu = gtk('cpu');
+    expect(gpu.code, gpu.stderr).toBe(0);
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(gpu.stderr).toMatch(/J Jᵀ: TF\.js webgpu/);
+    expect(gpu.json.product_on).toBe('TF.js webgpu');
+    expect(cpu.json.product_on).not.toBe('TF.js webgpu');
+    expect(gpu.json.kernel_params).toBeGreaterThan(1000);
+    const eg = gpu.json.eigenvalues as number[], ec = cpu.json.eigenvalues as number[];
+    expect(Math.abs(eg[0] - ec[0]) / ec[0]).toBeLessThan(1e-4);
+    expect(Math.abs((gpu.json.delta as number) - (cpu.json.delta as number)) / (cpu.json.delta as number)).toBeLessThan(1e-3);
+    // auto never takes the software adapter for it either
+    const auto = gtk('auto');
+    expect(auto.json.product_on).toBe(cpu.json.product_on);
+  }, 300_000);
 
   it('auto never picks the software adapter; a missing adapter or an over-size grid is one line, exit 2', () => {
     const auto = train('auto', ['--max-steps', '1', '--backend', 'auto']);
