@@ -9,7 +9,6 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { GridKind } from '../core/field/GridModel';
 import { chooseBackend, openDevice, BACKEND_CHOICES, type BackendChoice } from '../core/gpu/adapter';
 import { UsageError } from './args';
 import type { Trainer } from '../core/train/Trainer';
@@ -53,14 +52,14 @@ function mayHaveGpu(): boolean {
   return any('/dev/dri', /^renderD\d+$/) || any('/dev', /^(nvidia\d+|dxg)$/);
 }
 
-/** Resolves --backend for a model; `auto` says in one line why it took the CPU. */
-export async function resolveBackend(selected: string, model: GridKind, log: (s: string) => void): Promise<BackendChoice> {
+/** Resolves --backend; `auto` says in one line why it took the CPU. */
+export async function resolveBackend(selected: string, log: (s: string) => void): Promise<BackendChoice> {
   if (selected === 'auto' && !mayHaveGpu()) {
     const note = 'auto → CPU: no GPU on this machine (no /dev/dri render node or /dev/nvidia*)';
     log(note);
     return { backend: 'cpu', note };
   }
-  const choice = await chooseBackend(selected, model, selected === 'cpu' ? null : await nodeGpu(log), 'Node');
+  const choice = await chooseBackend(selected, selected === 'cpu' ? null : await nodeGpu(log), 'Node');
   if (selected === 'auto') log(choice.note);
   return choice;
 }
@@ -82,7 +81,7 @@ export async function nodeDevice(onLost: (message: string) => void): Promise<{ d
  * device loss (or an uncaught GPU error) later on.
  */
 export async function openBackend(selected: string, trainer: Trainer, log: (s: string) => void, onLost: (message: string) => void = (m) => log(`GPU: ${m}`)): Promise<TrainBackend> {
-  const choice = await resolveBackend(selected, trainer.config.field.model, log);
+  const choice = await resolveBackend(selected, log);
   if (choice.backend === 'cpu') return new CpuBackend(trainer);
   const { device, adapter } = await nodeDevice(onLost);
   try {

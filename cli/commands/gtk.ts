@@ -29,7 +29,7 @@ export const GRAM_ON_CPU: 'tfjs-wasm' | 'typescript' = 'tfjs-wasm';
 
 /** The product for --backend (auto: a hardware GPU, else the CPU, saying why); a GPU that cannot start is exit 2. */
 async function gramFor(selected: string, log: (s: string) => void): Promise<{ gram: Gram; on: string }> {
-  const choice = await resolveBackend(selected, 'mulfagrid', log);
+  const choice = await resolveBackend(selected, log);
   const { initTf } = await import('../tf'); // TF.js loads only for a learned kernel's GTK
   if (choice.backend === 'webgpu') {
     try {

@@ -19,6 +19,47 @@ import { Occupancy } from '../render/Occupancy';
 import { countContracted, countSamples, placeContracted, placeSamples } from '../render/sampling';
 import { type SceneSpace, boundedSpace, mapRays, mapsRays, rayRange } from '../scene/space';
 import { alphaPass, compositePass, compositeBackward } from '../render/composite';
+import { type Awaitable, type Plan, runSync } from '../train/plan';
+
+/**
+ * The passes of a render on a backend, in the order RadianceField.renderPlan runs them: the CPU's are the field's
+ * own (TypedArray/WebAssembly kernels through FieldOps), WebGPU's record WGSL programs (core/gpu/GpuField.ts).
+ */
+export interface RenderPasses {
+  /**
+   * Places the samples of n rays (world rays; `mapped`: the same rays in the grid's space where the space maps
+   * them) between near and far (in the grid's space), in occupied cells; returns the sample count.
+   */
+  sample(n: number, origins: Float32Array, dirs: Float32Array, mapped: { origins: Float32Array; dirs: Float32Array } | null, near: number, far: number): Awaitable<number>;
+  /** The density grid's support (corner indices and weights) at the S samples. */
+  densitySupport(S: number): void;
+  /** Raw density at the samples from the support. */
+  density(S: number): void;
+  /** DVGO alpha and transmittance along each ray, early termination, the opacities; returns how many samples get colour. */
+  alpha(n: number, S: number): number;
+  /** The colour grid's support at the samples that get colour (the density's where one kernel serves both). */
+  colorSupport(S: number, nc: number): void;
+  /** Colour features at those samples. */
+  colorFeatures(nc: number): void;
+  /** The decoder: features and view directions to colours. */
+  decode(nc: number): void;
+  /** Alpha compositing onto the background: the rays' colours, opacities (and depths on the CPU). */
+  composite(n: number): void;
+}
+
+/** The passes of a render's backward (RadianceField.backwardWith), from dL/dC of the rays. */
+export interface BackwardPasses {
+  /** dL/d(sample colour) and dL/d(raw density) through compositing. */
+  compositeBackward(): void;
+  /** dL/d(colour features) through the decoder (and the decoder's own gradients). */
+  decoderBackward(): void;
+  /** The colour grid's feature gradients (and its support weights' where a kernel learns). */
+  colorGradients(): void;
+  /** The density grid's feature gradients (and its support weights'). */
+  densityGradients(): void;
+  /** The learned kernels' parameter gradients from the support weights' (MulFAGrid only). */
+  kernelGradients(): void;
+}
 
 export interface FieldConfig {
   model: GridKind;
@@ -131,6 +172,10 @@ export class RadianceField {
   private nRays = 0; private nSamples = 0; private nColor = 0;
   private colorAliasesDensity = false;
   private bg: [number, number, number] = [1, 1, 1];
+  /** The last render's jitter source (null: half steps) and world directions; the last backward's dL/dC. */
+  private jitter: Rng | null = null;
+  private worldDirs: Float32Array = new Float32Array(0);
+  private dRgb: Float32Array = new Float32Array(0);
   /** Per-ray rendered colour [n, 3], accumulated opacity [n] and expected depth [n] of the last render. */
   rgb = new Float32Array(0);
   opacity = new Float32Array(0);
@@ -229,74 +274,122 @@ export class RadianceField {
   }
 
   /**
+   * Renders rays on any backend's passes (RenderPasses): the order of a render, once — rays mapped into the grid's
+   * space, samples placed (occupancy, jitter), the density grid's support and values, DVGO alpha with early
+   * termination (choosing the samples whose weight earns colour), the colour grid's support (shared with the
+   * density's where one kernel serves both) and features, the view-dependent decoder, compositing. Returns the
+   * sample count. Drive it with runSync (CPU: render) or runAsync (WebGPU: core/gpu/GpuField.ts).
+   */
+  *renderPlan(p: RenderPasses, n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number): Plan<number> {
+    // rays in the grid's space (world rays as they are when bounded); the decoder sees the world directions
+    let mapped: { origins: Float32Array; dirs: Float32Array } | null = null;
+    if (mapsRays(this.space)) {
+      mapped = { origins: this.ws.f32('mOrigins', n * 3), dirs: this.ws.f32('mDirs', n * 3) };
+      mapRays(this.space, n, origins, dirs, mapped.origins, mapped.dirs);
+      ({ near, far } = rayRange(this.space, near, far));
+    }
+    const S = (yield p.sample(n, origins, dirs, mapped, near, far)) as number;
+    p.densitySupport(S);
+    p.density(S);
+    const nc = p.alpha(n, S);
+    p.colorSupport(S, nc);
+    p.colorFeatures(nc);
+    p.decode(nc);
+    p.composite(n);
+    return S;
+  }
+
+  /**
+   * The gradients of the last render on any backend's passes, from dL/dC (set by the caller): compositing, the
+   * decoder, the colour and density grids' features, then the learned kernels from both grids' weight gradients.
+   */
+  backwardWith(p: BackwardPasses): void {
+    p.compositeBackward();
+    p.decoderBackward();
+    p.colorGradients();
+    p.densityGradients();
+    if (this.kernels.length) p.kernelGradients();
+  }
+
+  /**
    * Renders rays: fills this.rgb/opacity/depth. `jitter` (training) offsets each ray's samples by a random
    * fraction of a step; without it samples sit at half steps (deterministic).
    */
   render(rays: RayBatch, near: number, far: number, background: readonly [number, number, number], rng: Rng | null): Float32Array {
-    const { n, dirs } = rays;
-    const ws = this.ws, box = this.box, step = this.stepSize, occ = this.occupancy, aabb = this.aabb;
-    // rays in the grid's space (world rays as they are when bounded); the decoder sees the world directions
-    let origins = rays.origins, mDirs = dirs;
-    if (mapsRays(this.space)) {
-      origins = ws.f32('mOrigins', n * 3); mDirs = ws.f32('mDirs', n * 3);
-      mapRays(this.space, n, rays.origins, dirs, origins, mDirs);
-      ({ near, far } = rayRange(this.space, near, far));
-    }
-    this.nRays = n;
     this.bg = [background[0], background[1], background[2]];
-    // ---- sampling: count first to size buffers
-    const rayStart = ws.i32('rayStart', n + 1);
-    const tStart = ws.f32('tStart', n), tCount = ws.i32('tCount', n);
-    const jitter = rng ? () => rng.next() : null, contracted = !!this.space.fg;
-    const total = contracted ? countContracted(n, origins, mDirs, near, far, step, jitter, tStart, tCount)
-      : countSamples(n, origins, mDirs, aabb, near, far, step, jitter, tStart, tCount, box);
-    const pts = ws.f32('pts', total * 3), sRay = ws.i32('sRay', total), sT = ws.f32('sT', total);
-    const S = (contracted ? placeContracted : placeSamples)(n, origins, mDirs, aabb, step, occ, tStart, tCount, rayStart, pts, sRay, sT);
-    this.nSamples = S;
-    // ---- density
-    const dens = this.density, dSup = ws.support('dSup', dens.K, S);
-    const raw = ws.f32('raw', S);
-    this.k.support(dens, pts, S, dSup);
-    this.k.gatherForward(dens.features.data, 1, dens.K, dSup, S, raw);
-    const alpha = ws.f32('alpha', S), Tk = ws.f32('Tk', S), colorOf = ws.i32('colorOf', S);
-    const rayEnd = ws.i32('rayEnd', n);
-    const colorSample = ws.i32('colorSample', S);
-    const sv = this.interval, shift = this.shift;
-    const thrW = this.config.colorWeightThreshold, thrT = this.config.terminationT;
-    const opacity = (this.opacity = this.opacity.length >= n ? this.opacity : new Float32Array(n));
-    const nc = alphaPass(n, rayStart, raw, shift, sv, thrW, thrT, alpha, Tk, colorOf, colorSample, rayEnd, opacity);
-    this.nColor = nc;
-    this.stats = { samples: S, colorSamples: nc };
-    // ---- colour for the samples that matter
-    const col = this.color, C = col.channels;
-    const feats = ws.f32('feats', nc * C);
-    let cSup: Support;
-    // every sample gets colour and the kernel is shared: the colour support is the density support
-    this.colorAliasesDensity = this.sharesSupport && nc === S;
-    if (this.colorAliasesDensity) {
-      cSup = dSup;
-    } else if (this.sharesSupport) {
-      cSup = ws.support('cSup', col.K, nc);
-      for (let j = 0; j < nc; j++) {
-        const s = colorSample[j];
-        for (let k = 0; k < col.K; k++) { cSup.idx[j * col.K + k] = dSup.idx[s * dens.K + k]; cSup.w[j * col.K + k] = dSup.w[s * dens.K + k]; }
+    this.jitter = rng;
+    this.worldDirs = rays.dirs;
+    runSync(this.renderPlan(this.cpuRender, rays.n, rays.origins, rays.dirs, near, far));
+    return this.rgb;
+  }
+
+  /** The CPU's passes of a render (TypedArray or WebAssembly kernels through this.k), over the field's batch buffers. */
+  private readonly cpuRender: RenderPasses = {
+    sample: (n, worldOrigins, worldDirs, mapped, near, far) => {
+      const ws = this.ws, origins = mapped ? mapped.origins : worldOrigins, dirs = mapped ? mapped.dirs : worldDirs;
+      this.nRays = n;
+      // count first to size buffers
+      const rayStart = ws.i32('rayStart', n + 1);
+      const tStart = ws.f32('tStart', n), tCount = ws.i32('tCount', n);
+      const rng = this.jitter, jitter = rng ? () => rng.next() : null, contracted = !!this.space.fg, step = this.stepSize;
+      const total = contracted ? countContracted(n, origins, dirs, near, far, step, jitter, tStart, tCount)
+        : countSamples(n, origins, dirs, this.aabb, near, far, step, jitter, tStart, tCount, this.box);
+      const pts = ws.f32('pts', total * 3), sRay = ws.i32('sRay', total), sT = ws.f32('sT', total);
+      const S = (contracted ? placeContracted : placeSamples)(n, origins, dirs, this.aabb, step, this.occupancy, tStart, tCount, rayStart, pts, sRay, sT);
+      this.nSamples = S;
+      return S;
+    },
+    densitySupport: (S) => this.k.support(this.density, this.ws.f32('pts', 0), S, this.ws.support('dSup', this.density.K, S)),
+    density: (S) => this.k.gatherForward(this.density.features.data, 1, this.density.K, this.ws.support('dSup', this.density.K, S), S, this.ws.f32('raw', S)),
+    alpha: (n, S) => {
+      const ws = this.ws;
+      const alpha = ws.f32('alpha', S), Tk = ws.f32('Tk', S), colorOf = ws.i32('colorOf', S), rayEnd = ws.i32('rayEnd', n), colorSample = ws.i32('colorSample', S);
+      const opacity = (this.opacity = this.opacity.length >= n ? this.opacity : new Float32Array(n));
+      const nc = alphaPass(n, ws.i32('rayStart', 0), ws.f32('raw', 0), this.shift, this.interval, this.config.colorWeightThreshold, this.config.terminationT,
+        alpha, Tk, colorOf, colorSample, rayEnd, opacity);
+      this.nColor = nc;
+      this.stats = { samples: S, colorSamples: nc };
+      return nc;
+    },
+    colorSupport: (S, nc) => {
+      const ws = this.ws, dens = this.density, col = this.color, dSup = ws.support('dSup', dens.K, 0), colorSample = ws.i32('colorSample', 0);
+      // every sample gets colour and the kernel is shared: the colour support is the density support
+      this.colorAliasesDensity = this.sharesSupport && nc === S;
+      if (this.colorAliasesDensity) return;
+      const cSup = ws.support('cSup', col.K, nc);
+      if (this.sharesSupport) {
+        for (let j = 0; j < nc; j++) {
+          const s = colorSample[j];
+          for (let k = 0; k < col.K; k++) { cSup.idx[j * col.K + k] = dSup.idx[s * dens.K + k]; cSup.w[j * col.K + k] = dSup.w[s * dens.K + k]; }
+        }
+      } else {
+        const pts = ws.f32('pts', 0), cPts = ws.f32('cPts', nc * 3);
+        for (let j = 0; j < nc; j++) { const s = colorSample[j]; cPts[j * 3] = pts[s * 3]; cPts[j * 3 + 1] = pts[s * 3 + 1]; cPts[j * 3 + 2] = pts[s * 3 + 2]; }
+        this.k.support(col, cPts, nc, cSup);
       }
-    } else {
-      const cPts = ws.f32('cPts', nc * 3);
-      for (let j = 0; j < nc; j++) { const s = colorSample[j]; cPts[j * 3] = pts[s * 3]; cPts[j * 3 + 1] = pts[s * 3 + 1]; cPts[j * 3 + 2] = pts[s * 3 + 2]; }
-      cSup = ws.support('cSup', col.K, nc);
-      this.k.support(col, cPts, nc, cSup);
-    }
-    this.k.gatherForward(col.features.data, C, col.K, cSup, nc, feats);
-    const cRay = ws.i32('cRay', nc);
-    for (let j = 0; j < nc; j++) cRay[j] = sRay[colorSample[j]];
-    this.decoder.fillInput(nc, feats, dirs, cRay);
-    const sampleRgb = this.decoder.forward(nc);
-    // ---- composite
-    const out = (this.rgb = this.rgb.length >= n * 3 ? this.rgb : new Float32Array(n * 3));
-    const depth = (this.depth = this.depth.length >= n ? this.depth : new Float32Array(n));
-    compositePass(n, rayStart, rayEnd, colorOf, Tk, alpha, sampleRgb, sT, opacity, background, out, depth);
-    return out;
+    },
+    colorFeatures: (nc) => {
+      const col = this.color;
+      this.k.gatherForward(col.features.data, col.channels, col.K, this.colorSupport(), nc, this.ws.f32('feats', nc * col.channels));
+    },
+    decode: (nc) => {
+      const ws = this.ws, cRay = ws.i32('cRay', nc), sRay = ws.i32('sRay', 0), colorSample = ws.i32('colorSample', 0);
+      for (let j = 0; j < nc; j++) cRay[j] = sRay[colorSample[j]];
+      this.decoder.fillInput(nc, ws.f32('feats', 0), this.worldDirs, cRay);
+      this.decoder.forward(nc);
+    },
+    composite: (n) => {
+      const ws = this.ws;
+      const out = (this.rgb = this.rgb.length >= n * 3 ? this.rgb : new Float32Array(n * 3));
+      const depth = (this.depth = this.depth.length >= n ? this.depth : new Float32Array(n));
+      compositePass(n, ws.i32('rayStart', 0), ws.i32('rayEnd', 0), ws.i32('colorOf', 0), ws.f32('Tk', 0), ws.f32('alpha', 0), this.decoder.rgb, ws.f32('sT', 0),
+        this.opacity, this.bg, out, depth);
+    },
+  };
+
+  /** The colour support of the last render (the density's when they alias). */
+  private colorSupport(): Support {
+    return this.colorAliasesDensity ? this.ws.support('dSup', this.density.K, 0) : this.ws.support('cSup', this.color.K, 0);
   }
 
   /**
@@ -315,46 +408,63 @@ export class RadianceField {
     return { pts, weight, ray, n: S };
   }
 
+  /** Gradients of the last render from dL/dC [n, 3], accumulated into every parameter's .grad. */
   backward(dRgb: Float32Array): void {
-    const ws = this.ws, n = this.nRays, S = this.nSamples, nc = this.nColor;
-    const rayStart = ws.i32('rayStart', 0), rayEnd = ws.i32('rayEnd', 0);
-    const alpha = ws.f32('alpha', 0), Tk = ws.f32('Tk', 0), colorOf = ws.i32('colorOf', 0), raw = ws.f32('raw', 0);
-    const colorSample = ws.i32('colorSample', 0);
-    const sampleRgb = this.decoder.rgb;
-    const dSampleRgb = ws.f32('dSampleRgb', nc * 3);
-    const dRaw = ws.f32('dRaw', S);
-    dRaw.fill(0, 0, S);
-    const sv = this.interval, shift = this.shift, bg = this.bg;
-    compositeBackward(n, rayStart, rayEnd, colorOf, alpha, Tk, raw, shift, sv, sampleRgb, bg, dRgb, dSampleRgb, dRaw);
-    // colour branch
-    const dIn = this.decoder.backward(nc, dSampleRgb);
-    const col = this.color, C = col.channels, D = this.decoder.inputDims;
-    const dFeat = ws.f32('dFeat', nc * C);
-    for (let j = 0; j < nc; j++) for (let c = 0; c < C; c++) dFeat[j * C + c] = dIn[j * D + c];
-    const dens = this.density, dSup = ws.support('dSup', dens.K, 0);
-    const alias = this.colorAliasesDensity;
-    const cSup = alias ? dSup : ws.support('cSup', col.K, 0);
-    const learnsKernel = dens.kernelParams.length > 0 || col.kernelParams.length > 0;
-    const dWd = learnsKernel ? ws.f32('dWd', S * dens.K) : null;
-    if (dWd) dWd.fill(0, 0, S * dens.K);
-    // with one support, both gradients w.r.t. the kernel weights accumulate into dWd directly
-    const dWc = !learnsKernel ? null : alias ? dWd : ws.f32('dWc', nc * col.K);
-    if (dWc && !alias) dWc.fill(0, 0, nc * col.K);
-    this.k.gatherBackward(col.features.data, col.features.grad, C, col.K, cSup, nc, dFeat, dWc);
-    this.k.gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, dSup, S, dRaw, dWd);
-    if (!learnsKernel) return;
-    if (alias) {
-      this.k.kernelBackward(dens, dWd!, S);
-    } else if (this.sharesSupport) {
-      for (let j = 0; j < nc; j++) {
-        const s = colorSample[j];
-        for (let k = 0; k < dens.K; k++) dWd![s * dens.K + k] += dWc![j * col.K + k];
+    this.dRgb = dRgb;
+    this.densityWeightGrads()?.fill(0, 0, this.nSamples * this.density.K);
+    if (!this.colorAliasesDensity) this.colorWeightGrads()?.fill(0, 0, this.nColor * this.color.K);
+    this.backwardWith(this.cpuBackward);
+  }
+
+  /** The CPU's passes of a backward (see backwardWith). */
+  private readonly cpuBackward: BackwardPasses = {
+    compositeBackward: () => {
+      const ws = this.ws, S = this.nSamples, dRaw = ws.f32('dRaw', S);
+      dRaw.fill(0, 0, S);
+      compositeBackward(this.nRays, ws.i32('rayStart', 0), ws.i32('rayEnd', 0), ws.i32('colorOf', 0), ws.f32('alpha', 0), ws.f32('Tk', 0), ws.f32('raw', 0),
+        this.shift, this.interval, this.decoder.rgb, this.bg, this.dRgb, ws.f32('dSampleRgb', this.nColor * 3), dRaw);
+    },
+    decoderBackward: () => {
+      const nc = this.nColor, dIn = this.decoder.backward(nc, this.ws.f32('dSampleRgb', 0));
+      const C = this.color.channels, D = this.decoder.inputDims, dFeat = this.ws.f32('dFeat', nc * C);
+      for (let j = 0; j < nc; j++) for (let c = 0; c < C; c++) dFeat[j * C + c] = dIn[j * D + c];
+    },
+    colorGradients: () => {
+      const col = this.color, nc = this.nColor;
+      this.k.gatherBackward(col.features.data, col.features.grad, col.channels, col.K, this.colorSupport(), nc, this.ws.f32('dFeat', 0), this.colorWeightGrads());
+    },
+    densityGradients: () => {
+      const dens = this.density, S = this.nSamples;
+      this.k.gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, this.ws.support('dSup', dens.K, 0), S, this.ws.f32('dRaw', 0), this.densityWeightGrads());
+    },
+    kernelGradients: () => {
+      const ws = this.ws, dens = this.density, col = this.color, S = this.nSamples, nc = this.nColor;
+      const dWd = ws.f32('dWd', 0), dWc = this.colorAliasesDensity ? dWd : ws.f32('dWc', 0);
+      if (this.colorAliasesDensity) { // with one support, both gradients w.r.t. the kernel weights accumulated into dWd directly
+        this.k.kernelBackward(dens, dWd, S);
+      } else if (this.sharesSupport) {
+        const colorSample = ws.i32('colorSample', 0);
+        for (let j = 0; j < nc; j++) {
+          const s = colorSample[j];
+          for (let k = 0; k < dens.K; k++) dWd[s * dens.K + k] += dWc[j * col.K + k];
+        }
+        this.k.kernelBackward(dens, dWd, S);
+      } else {
+        this.k.kernelBackward(dens, dWd, S);
+        this.k.kernelBackward(col, dWc, nc);
       }
-      this.k.kernelBackward(dens, dWd!, S);
-    } else {
-      this.k.kernelBackward(dens, dWd!, S);
-      this.k.kernelBackward(col, dWc!, nc);
-    }
+    },
+  };
+
+  /** dL/dw of the density support's weights where a kernel learns (zeroed by backward); null otherwise. */
+  private densityWeightGrads(): Float32Array | null {
+    return this.kernels.length ? this.ws.f32('dWd', this.nSamples * this.density.K) : null;
+  }
+
+  /** dL/dw of the colour support's weights (the density's buffer where they alias) where a kernel learns; null otherwise. */
+  private colorWeightGrads(): Float32Array | null {
+    if (!this.kernels.length) return null;
+    return this.colorAliasesDensity ? this.densityWeightGrads() : this.ws.f32('dWc', this.nColor * this.color.K);
   }
 
   /**

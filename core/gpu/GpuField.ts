@@ -1,20 +1,21 @@
 /// <reference types="@webgpu/types" />
 /**
- * A radiance field rendered and differentiated on the GPU, chaining the WGSL programs exactly as
- * RadianceField does on the CPU: sampling with occupancy → support (dense, MulFAGrid or hash) → density →
- * alpha → colour features → view encoding → decoder → sigmoid → composite, and back (composite → sigmoid →
- * decoder layers → feature and density scatters → the MulFA kernel's weight gradients and backward).
- * Grids, the decoder, the MulFA kernels and the per-photo exposure affines live on the device with their
- * Adam moments (adamGrids, adamDecoder, adamKernels — which also rebuilds the kernels' packed parameters and
- * filter tables —, adamExposure); copyToCpu() brings values and moments back for renders and snapshots.
+ * A radiance field rendered and differentiated on the GPU: RadianceField's render and backward (renderPlan,
+ * backwardWith — the order of the passes, once) on passes that record WGSL programs: sampling with occupancy,
+ * supports (dense, FourierGrid, MulFAGrid, hash), density, alpha with early termination, colour features, view
+ * encoding, decoder, sigmoid, compositing, and back to the feature scatters and the MulFA kernels' backward. Unlike
+ * the CPU, every sample gets colour (the alpha pass's flags choose what composites). Grids, the decoder, the MulFA
+ * kernels and the per-photo exposure affines live on the device with their Adam moments (adamGrids, adamDecoder,
+ * adamKernels — which also rebuilds the kernels' packed parameters and filter tables —, adamExposure); copyToCpu()
+ * brings values and moments back for renders and snapshots.
  */
-import type { RadianceField } from '../field/RadianceField';
+import type { RadianceField, RenderPasses, BackwardPasses } from '../field/RadianceField';
 import { type Adam, ADAM, adamBiasCorrections } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
 import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps } from './GpuPrograms';
-import { mapRays, mapsRays, rayRange } from '../scene/space';
+import { runAsync } from '../train/plan';
 import type { Param } from '../field/GridModel';
 import { EXPOSURE_PER_VIEW } from '../train/exposure';
 
@@ -83,8 +84,10 @@ export class GpuField {
   private nRays = 0;
   private S = 0;
   private bg: readonly number[] = [1, 1, 1];
+  /** Whether the last render's rays were mapped into the grid's space (the world rays then sit in rayBufs.view). */
+  private mapped = false;
   private rayBufs: { rays: GPUBuffer; view: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; rayView: GPUBuffer; egrad: GPUBuffer;
-    sb: SampleBuffers; host: { packed: Float32Array; mo: Float32Array; md: Float32Array } } | null = null;
+    sb: SampleBuffers; host: { packed: Float32Array } } | null = null;
   /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
   private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
@@ -177,7 +180,7 @@ export class GpuField {
     this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), rayView: rb(n * 4),
       egrad: rb(n * 48), sb,
       // host-side staging for the rays' uploads, made once per capacity (no allocation per render)
-      host: { packed: new Float32Array(n * 6), mo: new Float32Array(n * 3), md: new Float32Array(n * 3) } };
+      host: { packed: new Float32Array(n * 6) } };
     return this.rayBufs;
   }
 
@@ -204,52 +207,72 @@ export class GpuField {
   }
 
   /**
-   * Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step); returns the sample
-   * count. `target` [n, 3] (training) goes up with the rays for loss().
+   * Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step) with RadianceField.renderPlan
+   * on the device's passes; returns the sample count. `target` [n, 3] (training) goes up with the rays for loss(),
+   * `rayView` [n] (the training view of each ray) for the exposure affines.
    */
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array,
     target?: Float32Array, rayView?: Int32Array): Promise<number> {
-    const gk = this.gk, f = this.field, r = this.ensureRays(n), C = f.color.channels, dims = this.dims, R = f.density.resolution;
-    const pack = (o: Float32Array, d: Float32Array) => {
-      const rays = r.host.packed;
-      for (let i = 0; i < n; i++) { rays.set(o.subarray(i * 3, i * 3 + 3), i * 6); rays.set(d.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
-      return rays.subarray(0, n * 6);
-    };
-    // rays in the grid's space for sampling (core/scene/space.ts); the decoder sees the world directions
-    const mapped = mapsRays(f.space);
-    if (mapped) {
-      const { mo, md } = r.host;
-      mapRays(f.space, n, origins, dirs, mo, md);
-      ({ near, far } = rayRange(f.space, near, far));
-      gk.write(r.rays, pack(mo, md));
-      gk.write(r.view, pack(origins, dirs));
-    } else {
-      gk.write(r.rays, pack(origins, dirs));
-    }
-    gk.write(r.jitter, jitter.subarray(0, n));
-    if (target) gk.write(r.target, target.subarray(0, n * 3));
-    if (rayView) gk.write(r.rayView, rayView.subarray(0, n));
-    gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb, !!f.space.fg);
-    const S = new Int32Array(await gk.read(r.sb.rayStart, 4, n * 4))[0]; // rayStart[n]: the sample count
-    const b = this.ensureSamples(S), pts = r.sb.pts;
-    if (this.deviceKernels.length) {
-      gk.mulfaSupport(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.idx, b.w);
-      if (this.deviceKernels.length > 1) gk.mulfaSupport(this.deviceKernels[1], this.deviceKernels[1].k, pts, S, R, b.cIdx, b.cW);
-    } else if (this.levelRes) {
-      gk.hashSupport(f.density as HashGrid, pts, S, b.idx, b.w, this.levelRes);
-    } else {
-      gk.trilinear(pts, S, R, b.idx, b.w, 0, f.density instanceof FourierGrid ? f.density.levels : 0);
-    }
-    gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
-    gk.gather(this.colorFeatures, C, this.K, b.cIdx, b.cW, S, b.feats);
-    gk.encode(S, b.feats, C, mapped ? r.view : r.rays, r.sb.rayT, f.config.viewFreqs, dims[0], b.acts[0]);
-    const L = this.W.length;
-    for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], S, dims[l], dims[l + 1], l + 1 < L);
-    gk.sigmoid(S, b.acts[L], dims[L], b.rgb);
-    gk.compositeForward(n, r.sb.rayStart, b.raw, b.rgb, b.cb, this.options(bg));
-    this.nRays = n; this.S = S; this.bg = bg;
-    return S;
+    this.call = { jitter, target, rayView };
+    this.bg = bg;
+    return runAsync(this.field.renderPlan(this.renderPasses, n, origins, dirs, near, far));
   }
+
+  /** The render's inputs that only the device's passes use. */
+  private call: { jitter: Float32Array; target?: Float32Array; rayView?: Int32Array } = { jitter: new Float32Array(0) };
+
+  /** The device's passes of a render (RadianceField.renderPlan); every sample gets colour (the flags of alpha_pass choose what composites). */
+  private readonly renderPasses: RenderPasses = {
+    sample: async (n, origins, dirs, mapped, near, far) => {
+      const gk = this.gk, f = this.field, r = this.ensureRays(n), { jitter, target, rayView } = this.call;
+      const pack = (o: Float32Array, d: Float32Array) => {
+        const rays = r.host.packed;
+        for (let i = 0; i < n; i++) { rays.set(o.subarray(i * 3, i * 3 + 3), i * 6); rays.set(d.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
+        return rays.subarray(0, n * 6);
+      };
+      // rays in the grid's space for sampling; the decoder sees the world directions (r.view)
+      gk.write(r.rays, mapped ? pack(mapped.origins, mapped.dirs) : pack(origins, dirs));
+      if (mapped) gk.write(r.view, pack(origins, dirs));
+      gk.write(r.jitter, jitter.subarray(0, n));
+      if (target) gk.write(r.target, target.subarray(0, n * 3));
+      if (rayView) gk.write(r.rayView, rayView.subarray(0, n));
+      this.mapped = !!mapped;
+      gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb, !!f.space.fg);
+      const S = new Int32Array(await gk.read(r.sb.rayStart, 4, n * 4))[0]; // rayStart[n]: the sample count
+      this.ensureSamples(S);
+      this.nRays = n; this.S = S;
+      return S;
+    },
+    densitySupport: (S) => {
+      const gk = this.gk, f = this.field, b = this.sampleBufs!, pts = this.rayBufs!.sb.pts, R = f.density.resolution, dk = this.deviceKernels;
+      if (dk.length) gk.mulfaSupport(dk[0], dk[0].k, pts, S, R, b.idx, b.w);
+      else if (this.levelRes) gk.hashSupport(f.density as HashGrid, pts, S, b.idx, b.w, this.levelRes);
+      else gk.trilinear(pts, S, R, b.idx, b.w, 0, f.density instanceof FourierGrid ? f.density.levels : 0);
+    },
+    density: (S) => {
+      const b = this.sampleBufs!;
+      this.gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
+    },
+    alpha: (n, S) => {
+      this.gk.alphaPass(n, this.rayBufs!.sb.rayStart, this.sampleBufs!.raw, this.sampleBufs!.cb, this.options(this.bg));
+      return S;
+    },
+    colorSupport: (S) => { // one kernel (or none): the density's support buffers serve colour too (cIdx, cW alias idx, w)
+      const dk = this.deviceKernels, b = this.sampleBufs!;
+      if (dk.length > 1) this.gk.mulfaSupport(dk[1], dk[1].k, this.rayBufs!.sb.pts, S, this.field.density.resolution, b.cIdx, b.cW);
+    },
+    colorFeatures: (nc) => {
+      const b = this.sampleBufs!;
+      this.gk.gather(this.colorFeatures, this.field.color.channels, this.K, b.cIdx, b.cW, nc, b.feats);
+    },
+    decode: (nc) => {
+      const gk = this.gk, b = this.sampleBufs!, r = this.rayBufs!, dims = this.dims, L = this.W.length;
+      gk.encode(nc, b.feats, this.field.color.channels, this.mapped ? r.view : r.rays, r.sb.rayT, this.field.config.viewFreqs, dims[0], b.acts[0]);
+      for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], nc, dims[l], dims[l + 1], l + 1 < L);
+      gk.sigmoid(nc, b.acts[L], dims[L], b.rgb);
+    },
+    composite: (n) => this.gk.composite(n, this.sampleBufs!.rgb, this.sampleBufs!.cb, this.options(this.bg)),
+  };
 
   /** Rendered colours of the last render [n, 3]. */
   async rgb(): Promise<Float32Array> {
@@ -272,33 +295,50 @@ export class GpuField {
 
   /**
    * Gradients of the last render for dL/dC [n, 3] (none: loss() left them on the device), accumulated into
-   * densityGrad, colorGrad, layerGrads and the kernels' gradient buffers.
+   * densityGrad, colorGrad, layerGrads and the kernels' gradient buffers (RadianceField.backwardWith on the device's passes).
    */
   backward(dRgb?: Float32Array): void {
-    const gk = this.gk, b = this.sampleBufs!, f = this.field, S = this.S, C = f.color.channels, dims = this.dims, K = this.K, L = this.W.length;
-    if (dRgb) gk.write(b.cb.io, dRgb.subarray(0, this.nRays * 3));
-    gk.clear(b.cb.dSampleRgb);
-    gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
-    gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-    for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], S, dims[l], dims[l + 1], l > 0);
-    gk.splitFeatures(S, b.dActs[0], C, dims[0], b.dFeat);
-    gk.scatter(this.colorGrad, C, K, b.cIdx, b.cW, S, b.dFeat);
-    gk.scatter(this.densityGrad, 1, K, b.idx, b.w, S, b.cb.dRaw);
-    if (!this.deviceKernels.length) return;
-    // dL/dw of the kernel weights (before any update of F), then the kernels' backward
-    const pts = this.rayBufs!.sb.pts, R = f.density.resolution;
-    gk.clear(b.dWd);
-    gk.gatherDot(this.densityFeatures, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
-    if (this.deviceKernels.length === 1) {
-      gk.gatherDot(this.colorFeatures, C, 8, b.idx, S, b.dFeat, b.dWd);
-      gk.mulfaBackward(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.dWd, this.deviceKernels[0].grads);
-    } else {
-      gk.mulfaBackward(this.deviceKernels[0], this.deviceKernels[0].k, pts, S, R, b.dWd, this.deviceKernels[0].grads);
-      gk.clear(b.dWc);
-      gk.gatherDot(this.colorFeatures, C, 8, b.cIdx, S, b.dFeat, b.dWc);
-      gk.mulfaBackward(this.deviceKernels[1], this.deviceKernels[1].k, pts, S, R, b.dWc, this.deviceKernels[1].grads);
-    }
+    if (dRgb) this.gk.write(this.sampleBufs!.cb.io, dRgb.subarray(0, this.nRays * 3));
+    this.field.backwardWith(this.backwardPasses);
   }
+
+  /** The device's passes of a backward (RadianceField.backwardWith). */
+  private readonly backwardPasses: BackwardPasses = {
+    compositeBackward: () => {
+      const b = this.sampleBufs!;
+      this.gk.clear(b.cb.dSampleRgb);
+      this.gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
+    },
+    decoderBackward: () => {
+      const gk = this.gk, b = this.sampleBufs!, S = this.S, dims = this.dims, L = this.W.length;
+      gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
+      for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], S, dims[l], dims[l + 1], l > 0);
+      gk.splitFeatures(S, b.dActs[0], this.field.color.channels, dims[0], b.dFeat);
+    },
+    colorGradients: () => {
+      const b = this.sampleBufs!;
+      this.gk.scatter(this.colorGrad, this.field.color.channels, this.K, b.cIdx, b.cW, this.S, b.dFeat);
+    },
+    densityGradients: () => {
+      const b = this.sampleBufs!;
+      this.gk.scatter(this.densityGrad, 1, this.K, b.idx, b.w, this.S, b.cb.dRaw);
+    },
+    kernelGradients: () => { // dL/dw of the kernel weights (before any update of F), then the kernels' backward
+      const gk = this.gk, b = this.sampleBufs!, dk = this.deviceKernels, S = this.S, C = this.field.color.channels;
+      const pts = this.rayBufs!.sb.pts, R = this.field.density.resolution;
+      gk.clear(b.dWd);
+      gk.gatherDot(this.densityFeatures, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
+      if (dk.length === 1) {
+        gk.gatherDot(this.colorFeatures, C, 8, b.idx, S, b.dFeat, b.dWd);
+        gk.mulfaBackward(dk[0], dk[0].k, pts, S, R, b.dWd, dk[0].grads);
+      } else {
+        gk.mulfaBackward(dk[0], dk[0].k, pts, S, R, b.dWd, dk[0].grads);
+        gk.clear(b.dWc);
+        gk.gatherDot(this.colorFeatures, C, 8, b.cIdx, S, b.dFeat, b.dWc);
+        gk.mulfaBackward(dk[1], dk[1].k, pts, S, R, b.dWc, dk[1].grads);
+      }
+    },
+  };
 
   /**
    * One masked Adam step of the MulFA kernels on the device from their gradients of backward() (`lr`: the network
@@ -353,6 +393,11 @@ export class GpuField {
     this.gk.exposureReduce(this.nRays, e.V, e.g, r.egrad, r.rayView);
     this.gk.adam(e.V * EXPOSURE_PER_VIEW, e.x, e.g, e.m, e.v, e.t, A.c1, A.c2, lr * e.p.lrScale, ADAM.beta1, ADAM.beta2, ADAM.eps);
     this.gk.exposureRecentre(e.V, e.x);
+  }
+
+  /** Adds the density grid's total variation with this weight to its gradient (Trainer.stepPlan's addTv; dense and MulFA layouts). */
+  addTv(weight: number): void {
+    this.gk.tv(this.densityFeatures, this.densityGrad, this.field.density.resolution, weight);
   }
 
   /** One masked Adam step of both grids on the device (core/optim/Adam.ts); clears their gradients. */

@@ -24,6 +24,7 @@ import outerReduceSrc from '../../shaders/outer_reduce.wgsl';
 import lossSrc from '../../shaders/loss.wgsl';
 import exposureSrc from '../../shaders/exposure.wgsl';
 import mulfaAdamSrc from '../../shaders/mulfa_adam.wgsl';
+import tvSrc from '../../shaders/tv.wgsl';
 import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
@@ -68,7 +69,8 @@ export class GpuPrograms {
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
       ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse'], ['mse_exposure', lossSrc, 'mse_exposure'],
       ['exposure_reduce', exposureSrc, 'reduce'], ['exposure_recentre', exposureSrc, 'recentre'],
-      ['mulfa_adam', sincosSrc + mulfaAdamSrc, 'adam'], ['mulfa_pack', sincosSrc + mulfaAdamSrc, 'pack'], ['mulfa_tables', sincosSrc + mulfaAdamSrc, 'tabulate']]) {
+      ['mulfa_adam', sincosSrc + mulfaAdamSrc, 'adam'], ['mulfa_pack', sincosSrc + mulfaAdamSrc, 'pack'], ['mulfa_tables', sincosSrc + mulfaAdamSrc, 'tabulate'],
+      ['tv', tvSrc, 'main']]) {
       const module = device.createShaderModule({ label: name, code });
       this.pipelines.set(name, device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: entry } }));
     }
@@ -460,14 +462,28 @@ export class GpuPrograms {
 
   /** α, T, colour flags, ray ends and opacity; then io = composited colour [n·3]. */
   compositeForward(n: number, rayStart: GPUBuffer, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
-    const u = this.compositeUniforms(n, o);
-    this.run('alpha_pass', u, [rayStart, raw, b.st, b.colored, b.range, b.opacity], n);
-    this.run('composite', u, [null, null, b.st, b.colored, b.range, b.opacity, rgb, b.io], n);
+    this.alphaPass(n, rayStart, raw, b, o);
+    this.composite(n, rgb, b, o);
+  }
+
+  /** α, T, colour flags, ray ends and opacity of n rays (shaders/composite.wgsl alpha_pass). */
+  alphaPass(n: number, rayStart: GPUBuffer, raw: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
+    this.run('alpha_pass', this.compositeUniforms(n, o), [rayStart, raw, b.st, b.colored, b.range, b.opacity], n);
+  }
+
+  /** io = composited colour [n·3] after alphaPass, from the samples' colours rgb [S·3]. */
+  composite(n: number, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
+    this.run('composite', this.compositeUniforms(n, o), [null, null, b.st, b.colored, b.range, b.opacity, rgb, b.io], n);
   }
 
   /** With dL/dC written into b.io: dSampleRgb [S·3] (zero where not coloured: clear it first) and dRaw [S]. */
   compositeBackward(n: number, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
     this.run('composite_backward', this.compositeUniforms(n, o), [null, raw, b.st, b.colored, b.range, null, rgb, b.io, b.dSampleRgb, b.dRaw], n);
+  }
+
+  /** The density TV's gradient (shaders/tv.wgsl, core/train/tv.ts): g += λ Σ_j (x_i − x_j) where g ≠ 0, on an R³ grid. */
+  tv(x: GPUBuffer, g: GPUBuffer, R: number, lambda: number): void {
+    this.run('tv', [R * R * R, R, 0, 0, { f: lambda }], [x, g], R * R * R);
   }
 
   /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */

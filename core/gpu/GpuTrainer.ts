@@ -1,22 +1,23 @@
 /// <reference types="@webgpu/types" />
 /**
- * Training on WebGPU: the CPU Trainer keeps the data, configuration, random stream, optimisers, snapshots
- * and evaluation; GpuField runs every step on the device (sampling, supports, render, loss, backward, the
- * Adam steps of the grids, the decoder, the MulFA kernels and the per-photo exposure affines, occupancy
- * refresh): per step only the sample count and (a step late) the loss come back. Progressive upsampling goes through the CPU trainer (grids copied back,
- * resampled, uploaded). Before the CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and
- * for snapshots their Adam moments) back, so a snapshot resumes on either backend.
+ * Training on WebGPU. The step and the camera render are the CPU Trainer's algorithms (Trainer.stepPlan and
+ * cameraPlan, driven asynchronously): this backend only supplies their passes on the device — GpuField's render,
+ * loss, backward, density TV and the Adam steps of the grids, the decoder, the MulFA kernels and the per-photo
+ * exposure affines, occupancy refresh. The Trainer keeps the data, configuration, random stream, schedules,
+ * optimisers' step counts, snapshots and evaluation. Per step only the sample count and (a step late) the loss come
+ * back. Progressive upsampling goes through the CPU trainer (grids copied back, resampled, uploaded). Before the
+ * CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and for snapshots their Adam moments) back,
+ * so a snapshot resumes on either backend.
  */
-import { Trainer, type TrainConfig, type TrainData, type StepResult } from '../train/Trainer';
-import { psnrFromMse } from '../metrics';
+import { Trainer, type TrainConfig, type TrainData, type StepResult, type StepPasses, cameraPlan } from '../train/Trainer';
 import { type FieldOps, JS_OPS } from '../field/ops';
 import type { TrainBackend } from '../train/backend';
+import { runAsync } from '../train/plan';
 import { estimateGpuMemory } from '../train/memory';
 import type { SpaceKind } from '../scene/space';
 import { GpuPrograms } from './GpuPrograms';
 import { GpuField } from './GpuField';
 import type { Camera } from '../scene/Camera';
-import { cameraRays, makeRayBatch } from '../render/rays';
 
 export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
@@ -24,6 +25,7 @@ export class GpuTrainer implements TrainBackend {
   private dirty = false;
   private jitter = new Float32Array(0);
   private pendingLoss: Promise<number> | null = null;
+  private stepPasses: StepPasses | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
     this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid, trainer.optimizers.net, trainer.exposure);
@@ -61,66 +63,74 @@ export class GpuTrainer implements TrainBackend {
   get step(): number { return this.trainer.step; }
 
   /**
-   * One optimisation step on the device, recorded into one command encoder (the sample count and, for now,
-   * the small networks' gradients are read in between). The loss is mapped a step late: the result carries
-   * the previous step's loss (the first step waits for its own).
+   * One optimisation step on the device (Trainer.stepPlan on this backend's passes), recorded into one command
+   * encoder (submitted early only where the sample count is read). The loss is mapped a step late: the result
+   * carries the previous step's loss (the first step waits for its own).
    */
   async trainStep(): Promise<StepResult> {
-    const t = this.trainer, cfg = t.config, data = t.data, B = cfg.batchRays, rng = t.rng, gk = this.gk;
-    if (data.views.length === 0) throw new Error('no training views');
-    if (t.upsampleDue) {
-      await this.syncToCpu(true); // the network optimiser goes on (its moments come back); the grid optimiser starts afresh
-      t.upsampleIfDue();
-      this.field.dispose();
-      this.field = new GpuField(this.gk, t.field, t.optimizers.grid, t.optimizers.net, t.exposure);
-    }
-    gk.begin();
+    this.gk.begin();
     try {
-      if (t.step >= cfg.occupancyWarmup && t.step % cfg.occupancyEvery === 0) await this.field.refreshOccupancy();
-      const { batch, target, view } = t.sampleRays();
-      const jitter = (this.jitter = this.jitter.length === B ? this.jitter : new Float32Array(B));
-      for (let i = 0; i < B; i++) jitter[i] = rng.next();
-      // per-photo exposure affines (core/train/exposure.ts) live on the device: the loss applies them, adamExposure learns them
-      const exp = !!t.exposure;
-      const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, exp ? view : undefined);
-      const loss = this.field.loss(exp);
-      this.field.backward();
-      const lr = t.lrFactor(), opt = t.optimizers;
-      this.field.adamGrids(cfg.lrGrid * lr);
-      opt.grid.step++;
-      this.field.adamDecoder(cfg.lrDecoder * lr, opt.net);
-      this.field.adamKernels(cfg.lrDecoder * lr);
-      this.field.adamExposure(cfg.lrDecoder * lr);
-      opt.net.step++; // every network parameter was updated on the device
-      gk.end();
-      const previous = this.pendingLoss;
-      this.pendingLoss = loss();
-      const mse = await (previous ?? this.pendingLoss);
-      t.step++;
+      const r = await runAsync(this.trainer.stepPlan(this.passes));
       this.dirty = true;
-      return { step: t.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples, colorSamples: samples, occupancy: t.field.occupancy.fraction(),
-        resolution: t.field.density.resolution };
-    } finally {
-      gk.end();
-    }
-  }
-
-  /** Renders a whole camera on the device (pixel centres, no jitter, as Trainer.renderView): rgb [h · w · 3]. */
-  async renderView(cam: Camera, chunk = 16384): Promise<Float32Array> {
-    const n = cam.width * cam.height, out = new Float32Array(n * 3), data = this.trainer.data;
-    const batch = makeRayBatch(chunk), jitter = new Float32Array(chunk).fill(0.5);
-    this.gk.begin(); // each chunk: one submit up to its sample count, one for the rest and the colours
-    try {
-      for (let s = 0; s < n; s += chunk) {
-        const c = Math.min(chunk, n - s);
-        cameraRays(cam, s, c, batch);
-        await this.field.render(c, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
-        out.set((await this.field.rgb()).subarray(0, c * 3), s * 3);
-      }
+      return r;
     } finally {
       this.gk.end();
     }
-    return out;
+  }
+
+  /** The device's passes of a step (StepPasses). */
+  private get passes(): StepPasses {
+    if (this.stepPasses) return this.stepPasses;
+    const t = this.trainer, cfg = t.config, data = t.data, gk = this.gk;
+    let exposure = false, loss: (() => Promise<number>) | null = null;
+    return (this.stepPasses = {
+      upsample: async () => {
+        await this.syncToCpu(true); // the network optimiser goes on (its moments come back); the grid optimiser starts afresh
+        t.upsampleIfDue();
+        this.field.dispose();
+        this.field = new GpuField(gk, t.field, t.optimizers.grid, t.optimizers.net, t.exposure);
+      },
+      refreshOccupancy: () => this.field.refreshOccupancy(),
+      render: async (batch, target, view) => {
+        const B = batch.n, jitter = (this.jitter = this.jitter.length >= B ? this.jitter : new Float32Array(B));
+        for (let i = 0; i < B; i++) jitter[i] = t.rng.next();
+        exposure = view !== null; // per-photo exposure affines live on the device: the loss applies them, adamExposure learns them
+        const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, view ?? undefined);
+        return { samples, colorSamples: samples }; // the device colours every sample
+      },
+      loss: () => { loss = this.field.loss(exposure); },
+      backward: () => this.field.backward(),
+      addTv: (weight) => this.field.addTv(weight),
+      update: (lr) => {
+        const opt = t.optimizers;
+        this.field.adamGrids(cfg.lrGrid * lr);
+        opt.grid.step++;
+        this.field.adamDecoder(cfg.lrDecoder * lr, opt.net);
+        this.field.adamKernels(cfg.lrDecoder * lr);
+        this.field.adamExposure(cfg.lrDecoder * lr);
+        opt.net.step++; // every network parameter was updated on the device
+      },
+      reportedLoss: () => {
+        gk.end(); // the step is recorded: submit it, then map its loss (awaited a step later)
+        const previous = this.pendingLoss;
+        this.pendingLoss = loss!();
+        return previous ?? this.pendingLoss;
+      },
+    });
+  }
+
+  /** Renders a whole camera on the device (cameraPlan, as Trainer.renderView): rgb [h · w · 3]. */
+  async renderView(cam: Camera, chunk = 16384): Promise<Float32Array> {
+    const data = this.trainer.data, jitter = new Float32Array(chunk).fill(0.5);
+    this.gk.begin(); // each chunk: one submit up to its sample count, one for the rest and the colours
+    try {
+      return await runAsync(cameraPlan(cam, chunk, async (batch) => {
+        await this.field.render(batch.n, batch.origins, batch.dirs, data.near, data.far, data.background, jitter);
+        return this.field.rgb();
+      }));
+    } finally {
+      this.gk.end();
+    }
   }
 
   /**

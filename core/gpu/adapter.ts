@@ -7,7 +7,6 @@
  * faster than a CPU emulating a GPU. Choosing `webgpu` explicitly takes whatever adapter there is. Every
  * model trains on both (MulFA kernels on WebGPU need H = 16, M ≤ 4, L ≤ 8: GpuTrainer.check).
  */
-import type { GridKind } from '../field/GridModel';
 
 export type BackendName = 'cpu' | 'webgpu';
 export type BackendChoice = { backend: BackendName; note: string };
@@ -37,10 +36,10 @@ export async function requestAdapter(gpu: GPU | undefined | null): Promise<GPUAd
 }
 
 /**
- * Resolves a selection ('auto' | 'cpu' | 'webgpu') for a model. `gpu` is the host's WebGPU entry point
+ * Resolves a selection ('auto' | 'cpu' | 'webgpu'). `gpu` is the host's WebGPU entry point
  * (undefined: none; `where` names the host in the reason).
  */
-export async function chooseBackend(selected: string, _model: GridKind, gpu: GPU | undefined | null, where = 'this browser'): Promise<BackendChoice> {
+export async function chooseBackend(selected: string, gpu: GPU | undefined | null, where = 'this browser'): Promise<BackendChoice> {
   if (selected === 'cpu') return { backend: 'cpu', note: 'CPU (chosen)' };
   if (selected === 'webgpu') return { backend: 'webgpu', note: 'WebGPU (chosen)' };
   if (!gpu) return { backend: 'cpu', note: `auto → CPU: ${where} offers no WebGPU` };

@@ -20,6 +20,7 @@ import { readTrainerHeader } from './snapshotHeader';
 import { type SceneSpace, boundedSpace } from '../scene/space';
 import { addTvGrad } from './tv';
 import { applyExposure, exposureBackward, makeExposure, recentreExposure } from './exposure';
+import { type Awaitable, type Plan, runSync } from './plan';
 
 export interface TrainConfig {
   field: FieldConfig;
@@ -95,6 +96,54 @@ export interface StepResult {
   resolution: number;
 }
 
+/**
+ * The passes of one training step on a backend. What runs when — progressive upsampling, occupancy refresh, the
+ * batch of rays and its targets, per-photo exposures, the density TV, the learning-rate schedule, the step count —
+ * is the Trainer's (stepPlan), written once: the CPU's passes are the Trainer's own field and optimisers
+ * (Trainer.cpuPasses), WebGPU's run on the device (core/gpu/GpuTrainer.ts). Passes that may wait on a device
+ * return promises (core/train/plan.ts).
+ */
+export interface StepPasses {
+  /** Progressive upsampling is due: the grids to the next resolution, the grid optimiser fresh (Trainer.upsampleIfDue). */
+  upsample(): Awaitable<void>;
+  /** The occupancy grid from the density grid. */
+  refreshOccupancy(): Awaitable<void>;
+  /**
+   * Renders the batch (samples jittered from the trainer's random stream) with its target colours; `view`: the
+   * training view of each ray when per-photo exposures are learned (null otherwise).
+   */
+  render(batch: RayBatch, target: Float32Array, view: Int32Array | null): Awaitable<{ samples: number; colorSamples: number }>;
+  /** The loss of the last render (through the exposures when render had views) and its gradient dL/dC. */
+  loss(): void;
+  /** Gradients of every parameter from dL/dC. */
+  backward(): void;
+  /** Adds the density grid's total variation (core/train/tv.ts) with this weight to its gradient. */
+  addTv(weight: number): void;
+  /** One Adam update of every parameter at the schedule's factor; the exposures recentred. */
+  update(lrFactor: number): void;
+  /** The step's loss for its report (WebGPU maps it a step late). */
+  reportedLoss(): Awaitable<number>;
+}
+
+/** Whether a model's density grid has the R³ vertex layout total variation is defined on. */
+export function tvApplies(model: FieldConfig['model']): boolean {
+  return model === 'dense' || model === 'mulfagrid';
+}
+
+/**
+ * Renders a whole camera in chunks of rays through a backend's render (pixel centres, no jitter): rgb [h · w · 3].
+ * `render` returns the chunk's colours [c · 3] (or a promise of them).
+ */
+export function* cameraPlan(cam: Camera, chunk: number, render: (batch: RayBatch) => Awaitable<Float32Array>): Plan<Float32Array> {
+  const n = cam.width * cam.height, out = new Float32Array(n * 3), batch = makeRayBatch(chunk);
+  for (let s = 0; s < n; s += chunk) {
+    const c = Math.min(chunk, n - s);
+    cameraRays(cam, s, c, batch);
+    out.set(((yield render(batch)) as Float32Array).subarray(0, c * 3), s * 3);
+  }
+  return out;
+}
+
 /** Mean squared error of n rendered colours [n, 3] against targets; fills dOut with its gradient. */
 export function mseLoss(rgb: Float32Array, target: Float32Array, n: number, dOut: Float32Array): number {
   let sse = 0;
@@ -124,6 +173,7 @@ export class Trainer {
   private readonly rayView: Int32Array;
   private readonly exposed: Float32Array;
   private readonly dExposed: Float32Array;
+  private cpu: StepPasses | null = null;
 
   constructor(readonly config: TrainConfig, readonly data: TrainData, readonly ops: FieldOps = JS_OPS,
     makeDecoder?: DecoderFactory) {
@@ -204,35 +254,64 @@ export class Trainer {
     return this.config.upsampleSteps.includes(this.step) && this.field.density.resized !== undefined;
   }
 
-  /** One optimisation step on a batch of rays. */
-  trainStep(): StepResult {
-    const cfg = this.config, f = this.field;
+  /**
+   * One optimisation step, on any backend's passes (StepPasses): the algorithm of a step, once. Drive it with
+   * runSync (CPU: trainStep) or runAsync (WebGPU).
+   */
+  *stepPlan(p: StepPasses): Plan<StepResult> {
+    const cfg = this.config;
     if (this.data.views.length === 0) throw new Error('no training views');
-    this.upsampleIfDue();
-    if (this.step >= cfg.occupancyWarmup && this.step % cfg.occupancyEvery === 0) f.refreshOccupancy();
-    this.sampleRays();
-    const B = this.batch.n;
-    const rgb = f.render(this.batch, this.data.near, this.data.far, this.data.background, this.rng);
-    let mse: number;
-    if (this.exposure) { // the loss sees each photo's exposure; the field gets dL/dC through it
-      applyExposure(this.exposure.data, B, rgb, this.rayView, this.exposed);
-      mse = mseLoss(this.exposed, this.target, B, this.dExposed);
-      exposureBackward(this.exposure, B, rgb, this.rayView, this.dExposed, this.dRgb);
-    } else {
-      mse = mseLoss(rgb, this.target, B, this.dRgb);
-    }
-    f.backward(this.dRgb);
-    if (cfg.tvDensity > 0 && (cfg.field.model === 'dense' || cfg.field.model === 'mulfagrid')) {
-      const d = f.density;
-      addTvGrad(d.features.data, d.features.grad, d.resolution, cfg.tvDensity);
-    }
-    const lr = this.lrFactor();
-    this.gridOpt.update(lr);
-    this.netOpt.update(lr);
-    if (this.exposure) recentreExposure(this.exposure.data);
+    if (this.upsampleDue) yield p.upsample();
+    if (this.step >= cfg.occupancyWarmup && this.step % cfg.occupancyEvery === 0) yield p.refreshOccupancy();
+    const { batch, target, view } = this.sampleRays();
+    const counts = (yield p.render(batch, target, this.exposure ? view : null)) as { samples: number; colorSamples: number };
+    p.loss();
+    p.backward();
+    if (cfg.tvDensity > 0 && tvApplies(cfg.field.model)) p.addTv(cfg.tvDensity);
+    p.update(this.lrFactor());
+    const mse = (yield p.reportedLoss()) as number;
     this.step++;
-    return { step: this.step, loss: mse, psnr: psnrFromMse(mse), rays: B, samples: f.stats.samples, colorSamples: f.stats.colorSamples,
-      occupancy: f.occupancy.fraction(), resolution: f.density.resolution };
+    return { step: this.step, loss: mse, psnr: psnrFromMse(mse), rays: batch.n, samples: counts.samples, colorSamples: counts.colorSamples,
+      occupancy: this.field.occupancy.fraction(), resolution: this.field.density.resolution };
+  }
+
+  /** One optimisation step on a batch of rays, on the CPU. */
+  trainStep(): StepResult {
+    return runSync(this.stepPlan(this.cpuPasses));
+  }
+
+  /** The CPU's passes of a step: this trainer's field, exposures and optimisers (made once; tests also drive them asynchronously). */
+  get cpuPasses(): StepPasses {
+    if (this.cpu) return this.cpu;
+    const f = () => this.field, B = () => this.batch.n;
+    let views: Int32Array | null = null, mse = 0;
+    return (this.cpu = {
+      upsample: () => { this.upsampleIfDue(); },
+      refreshOccupancy: () => f().refreshOccupancy(),
+      render: (batch, target, view) => {
+        views = view;
+        f().render(batch, this.data.near, this.data.far, this.data.background, this.rng);
+        return { samples: f().stats.samples, colorSamples: f().stats.colorSamples };
+      },
+      loss: () => {
+        const rgb = f().rgb;
+        if (views && this.exposure) { // the loss sees each photo's exposure; the field gets dL/dC through it
+          applyExposure(this.exposure.data, B(), rgb, views, this.exposed);
+          mse = mseLoss(this.exposed, this.target, B(), this.dExposed);
+          exposureBackward(this.exposure, B(), rgb, views, this.dExposed, this.dRgb);
+        } else {
+          mse = mseLoss(rgb, this.target, B(), this.dRgb);
+        }
+      },
+      backward: () => f().backward(this.dRgb),
+      addTv: (weight) => { const d = f().density; addTvGrad(d.features.data, d.features.grad, d.resolution, weight); },
+      update: (lr) => {
+        this.gridOpt.update(lr);
+        this.netOpt.update(lr);
+        if (this.exposure) recentreExposure(this.exposure.data);
+      },
+      reportedLoss: () => mse,
+    });
   }
 
   /** Frees the field's and optimisers' kernel memory (the trainer is unusable afterwards). */
@@ -244,14 +323,7 @@ export class Trainer {
 
   /** Renders a whole camera (pixel centres, no jitter): rgb [h · w · 3]. */
   renderView(cam: Camera, chunk = 4096): Float32Array {
-    const n = cam.width * cam.height, out = new Float32Array(n * 3);
-    const batch = makeRayBatch(chunk);
-    for (let s = 0; s < n; s += chunk) {
-      const c = Math.min(chunk, n - s);
-      cameraRays(cam, s, c, batch);
-      out.set(this.field.render(batch, this.data.near, this.data.far, this.data.background, null).subarray(0, c * 3), s * 3);
-    }
-    return out;
+    return runSync(cameraPlan(cam, chunk, (batch) => this.field.render(batch, this.data.near, this.data.far, this.data.background, null)));
   }
 
   /** PSNR and SSIM of a rendered view against its target. */

@@ -112,7 +112,7 @@ export class TrainPanel {
   async start(): Promise<void> {
     if (!this.data) return;
     const settings = this.settings();
-    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, settings.model, navigator.gpu);
+    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, navigator.gpu);
     settings.backend = choice.backend;
     document.body.dataset.backendNote = choice.note;
     this.newWorker();
@@ -135,7 +135,7 @@ export class TrainPanel {
       };
     });
     const meta = decodeSnapshot(bytes, name).header as { config?: { field?: { model?: GridKind } } };
-    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, meta.config?.field?.model ?? 'dense', navigator.gpu);
+    const choice = await chooseBackend($<HTMLSelectElement>('backend').value, navigator.gpu);
     document.body.dataset.backendNote = choice.note;
     this.send({ type: 'load', bytes, name, data: this.data, backend: choice.backend });
     await state;

@@ -45,6 +45,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     // and their update on the device: per-view sums, Adam, recentring, as the CPU's (a step that moved them)
     expect(r.exposure_moved).toBeGreaterThan(1e-3);
     expect(r.exposure_step).toBeLessThan(1e-4);
+    // the density TV's gradient on the device (only vertices this step touched)
+    expect(r.tv).toBeLessThan(5e-7); // 7.6e-8
+    expect(r.tv_untouched_changed).toBe(0);
     expect(r.occupancy_mismatches).toBe(0);
     expect(r.occupancy_count).toMatch(/^(\d+) vs \1$/); // occupied cells counted on the device = on the CPU
     // GpuField: one forward + backward of a dense field equals the CPU field's

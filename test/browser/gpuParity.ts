@@ -129,6 +129,7 @@ export async function runGpuParity(): Promise<Record<string, number | string>> {
   // (last: the sections before keep the random inputs their bounds were measured on)
   await contractedSampling(ctx);
   await exposureLoss(ctx);
+  await densityTv(ctx);
 
   const err = await device.popErrorScope();
   out.validation_error = err ? err.message : 'none';
@@ -367,6 +368,20 @@ async function exposureLoss(ctx: Ctx): Promise<void> {
   const moved = p.data.reduce((a, v, i) => Math.max(a, Math.abs(v - before[i])), 0);
   out.exposure_step = relErr(p.data.map((v, i) => v - before[i]), after.map((v, i) => v - before[i]), V * 12);
   out.exposure_moved = moved;
+}
+
+/** The density TV's gradient on the device (shaders/tv.wgsl) against core/train/tv.ts: only touched vertices, edges and corners included. */
+async function densityTv(ctx: Ctx): Promise<void> {
+  const { gk, out, rng } = ctx;
+  const { addTvGrad } = await import('../../core/train/tv');
+  const R = 11, N = R ** 3, lambda = 0.37;
+  const x = Float32Array.from({ length: N }, () => rng.normal()), g = Float32Array.from({ length: N }, () => (rng.next() < 0.4 ? rng.normal() : 0));
+  const bx = gk.buffer(x), bg = gk.buffer(g), ref = Float32Array.from(g);
+  addTvGrad(x, ref, R, lambda);
+  gk.tv(bx, bg, R, lambda);
+  const dev = new Float32Array(await gk.read(bg, N * 4));
+  out.tv = relErr(ref.map((v, i) => v - g[i]), dev.map((v, i) => v - g[i]), N); // the added term, relative to its largest entry
+  out.tv_untouched_changed = dev.reduce((a, v, i) => a + (g[i] === 0 && v !== 0 ? 1 : 0), 0);
 }
 
 /**
