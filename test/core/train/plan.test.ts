@@ -20,7 +20,7 @@ describe('plans', () => {
       field: { ...TRAIN_DEFAULTS.field, model: 'mulfagrid' as const, resolution: 16, decoderHidden: [16],
         mulfa: { L: 2, M: 2, H: 6, omegaScale: 4 } } };
     const a = new Trainer(config, data), b = new Trainer(config, data);
-    const p = b.cpuPasses, later = <T>(x: T) => new Promise<T>((r) => setTimeout(() => r(x), 0));
+    const p = b.cpuPasses, later = <T>(x: T | PromiseLike<T>) => new Promise<T>((r) => setTimeout(() => r(x), 0));
     const asyncPasses: StepPasses = { ...p, upsample: () => later(p.upsample()), refreshOccupancy: () => later(p.refreshOccupancy()),
       render: (batch, target, view) => later(p.render(batch, target, view)), reportedLoss: () => later(p.reportedLoss()) };
     for (let i = 0; i < 6; i++) {
