@@ -44,13 +44,14 @@ function configFor(spec: string, space: SpaceKind | undefined, exposureViews: nu
   const top: Record<string, unknown> = { ...c };
   for (const s of sets) {
     const [key, raw] = s.split('=');
-    const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw);
-    if (raw === undefined || (typeof value === 'number' && !Number.isFinite(value))) throw new Error(`bad setting "${s}" in ${spec}`);
     const [head, sub] = key.split('.');
-    // a training setting (tvDensity, lrGrid, …) or a field one (kernelLrScale, mulfa.omegaScale, …)
+    // a training setting (tvDensity, lrGrid, …) or a field one (kernelLrScale, mulfa.omegaScale, mulfa.normalise, …)
     const target = (!sub && head !== 'field' && head in top ? top : sub ? field[head] : field) as Record<string, unknown>;
     const name = sub ?? head;
     if (!target || !(name in target)) throw new Error(`unknown setting "${key}" in ${spec}`);
+    // numbers and booleans, or a word where the setting is one (mulfa.normalise=raw)
+    const value = typeof target[name] === 'string' ? raw : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    if (raw === undefined || (typeof value === 'number' && !Number.isFinite(value))) throw new Error(`bad setting "${s}" in ${spec}`);
     target[name] = value;
   }
   return { ...(top as unknown as TrainConfig), field: field as unknown as TrainConfig['field'] };

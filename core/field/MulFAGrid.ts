@@ -12,6 +12,12 @@ import type { Rng } from '../math/rng';
  * Positive by construction, so the normalising sum cannot cross zero (the failure MULFAGRID.md measured
  * for the raw ratio), and with a = 0, c = 0 at initialisation it starts exactly as trilinear
  * interpolation; training then bends the weights. The choice and its measurements are in the README.
+ * Two other normalisations, measured against it (config.normalise; TypeScript only — the WebAssembly kernels
+ * fall back to this code for them, WebGPU refuses them):
+ *   'raw'    — Eq. 7–8 as written: φ(x, i) = s(x, i) with c = 1 at initialisation (a box average, 1/8 each),
+ *              φ̄ = φ / (sign(Σφ) · max(|Σφ|, ε)), ε = 1e-3 (MULFAGRID.md's reference);
+ *   'linear' — φ(x, i) = tri(x, i) · (1 + s(x, i)): the first-order version of ours, trilinear at
+ *              initialisation, free to go negative, guarded as 'raw'.
  */
 export interface MulFAConfig {
   /** Fourier frequencies per axis (L). */
@@ -22,11 +28,18 @@ export interface MulFAConfig {
   H: number;
   /** Std of the filter frequencies Ω at initialisation (radians per unit of p ∈ [−1, 1]). */
   omegaScale: number;
+  /** How the kernel's values become weights (see above): 'exp' (ours; the default when absent), 'raw' or 'linear'. */
+  normalise?: MulFANormalise;
 }
 
-export const MULFA_DEFAULTS: MulFAConfig = { L: 4, M: 3, H: 16, omegaScale: 8 };
+export type MulFANormalise = 'exp' | 'raw' | 'linear';
+export const MULFA_NORMALISATIONS: readonly MulFANormalise[] = ['exp', 'raw', 'linear'];
+
+export const MULFA_DEFAULTS: MulFAConfig = { L: 4, M: 3, H: 16, omegaScale: 8, normalise: 'exp' };
 
 const EPS = 1e-6;
+/** The guard of the signed normalisations ('raw', 'linear'): |Σφ| below it is held at ±EPS_SIGNED. */
+const EPS_SIGNED = 1e-3;
 const S_CLAMP = 15;
 
 /** The learned kernel: parameters, weights for a batch of points, and its backward pass. */
@@ -36,6 +49,8 @@ export class MulFAKernel {
   /** A[m]: [H · in_m] (in_1 = Z, else H); b[m], psi[m]: [H]; omega[m]: [H · 3]; a: [H]; c: [1]. */
   readonly A: Param[]; readonly b: Param[]; readonly omega: Param[]; readonly psi: Param[];
   readonly a: Param; readonly c: Param;
+  /** config.normalise, 'exp' when absent. */
+  readonly normalise: MulFANormalise;
   // scratch (per point), allocated once
   private readonly z1: Float64Array; private readonly h1: Float64Array;
   private readonly zs: Float64Array[]; private readonly hs: Float64Array[]; private readonly gs: Float64Array[];
@@ -102,7 +117,8 @@ export class MulFAKernel {
       this.psi.push(makeParam(`kernel.psi${m + 1}`, uniform(H, Math.PI), lrScale));
     }
     this.a = makeParam('kernel.a', new Float32Array(H), lrScale);
-    this.c = makeParam('kernel.c', new Float32Array(1), lrScale);
+    this.normalise = config.normalise ?? 'exp';
+    this.c = makeParam('kernel.c', new Float32Array([this.normalise === 'raw' ? 1 : 0]), lrScale);
     this.params = [...this.A, ...this.b, ...this.omega, ...this.psi, this.a, this.c];
     this.z1 = new Float64Array(this.Z); this.h1 = new Float64Array(H);
     const perCorner = () => Array.from({ length: M }, () => new Float64Array(8 * H));
@@ -164,12 +180,21 @@ export class MulFAKernel {
       const a = this.a.data, zl = this.zs[M - 1];
       let sv = this.c.data[0];
       for (let h = 0; h < H; h++) sv += a[h] * zl[c * H + h];
-      sv = sv > S_CLAMP ? S_CLAMP : sv < -S_CLAMP ? -S_CLAMP : sv;
-      this.sv[c] = sv;
-      this.phi[c] = this.tri[c] * Math.exp(sv);
+      const norm = this.normalise;
+      if (norm === 'raw') {
+        this.sv[c] = sv;
+        this.phi[c] = sv;
+      } else if (norm === 'linear') {
+        this.sv[c] = sv;
+        this.phi[c] = this.tri[c] * (1 + sv);
+      } else {
+        sv = sv > S_CLAMP ? S_CLAMP : sv < -S_CLAMP ? -S_CLAMP : sv;
+        this.sv[c] = sv;
+        this.phi[c] = this.tri[c] * Math.exp(sv);
+      }
       sum += this.phi[c];
     }
-    const inv = 1 / Math.max(sum, EPS);
+    const inv = 1 / (this.normalise === 'exp' ? Math.max(sum, EPS) : Math.sign(sum || 1) * Math.max(Math.abs(sum), EPS_SIGNED));
     for (let c = 0; c < 8; c++) this.phi[c] *= inv;
     this.lastSum = sum;
     return vertexRow(cell[0], cell[2], cell[4], R);
@@ -198,17 +223,31 @@ export class MulFAKernel {
     this.buildTables(R);
     for (let i = 0; i < n; i++) {
       this.point(pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], R);
-      // through the normalisation φ̄_c = φ_c / S (phi holds φ̄): dφ_c = (dφ̄_c − Σ_j dφ̄_j φ̄_j) / S
-      let dot = 0;
-      for (let c = 0; c < 8; c++) dot += dW[i * 8 + c] * this.phi[c];
-      const S = this.lastSum;
-      if (S < EPS) continue; // guarded region: weights are treated as constant
+      // through the normalisation φ̄_c = φ_c / S (phi holds φ̄): dφ_c = (dφ̄_c − Σ_j dφ̄_j φ̄_j) / S; where the guard
+      // holds S at ±ε it is a constant: dφ_c = dφ̄_c / S̃
+      const norm = this.normalise, S = this.lastSum;
+      let dot = 0, inv: number;
+      if (norm === 'exp') {
+        if (S < EPS) continue; // guarded region: weights are treated as constant
+        inv = 1 / S;
+        for (let c = 0; c < 8; c++) dot += dW[i * 8 + c] * this.phi[c];
+      } else if (Math.abs(S) < EPS_SIGNED) {
+        inv = 1 / (Math.sign(S || 1) * EPS_SIGNED);
+      } else {
+        inv = 1 / S;
+        for (let c = 0; c < 8; c++) dot += dW[i * 8 + c] * this.phi[c];
+      }
       this.dh1.fill(0);
       for (let c = 0; c < 8; c++) {
-        // φ_c = tri_c e^{s_c}: ds_c = dφ_c · φ_c = (dφ̄_c − dot) φ̄_c (φ_c / S = φ̄_c)
+        // ds_c = dφ_c · dφ_c/ds_c: φ_c = tri_c e^{s_c} → (dφ̄_c − dot) φ̄_c; φ_c = s_c → (dφ̄_c − dot) / S; φ_c = tri_c (1 + s_c) → · tri_c
         const sv = this.sv[c];
-        if (sv <= -S_CLAMP || sv >= S_CLAMP) continue;
-        const ds = (dW[i * 8 + c] - dot) * this.phi[c];
+        let ds: number;
+        if (norm === 'exp') {
+          if (sv <= -S_CLAMP || sv >= S_CLAMP) continue;
+          ds = (dW[i * 8 + c] - dot) * this.phi[c];
+        } else {
+          ds = (dW[i * 8 + c] - dot) * inv * (norm === 'linear' ? this.tri[c] : 1);
+        }
         if (ds === 0) continue;
         this.c.grad[0] += ds;
         const a = this.a.data, ag = this.a.grad, zl = this.zs[M - 1];

@@ -40,6 +40,9 @@ export class GpuTrainer implements TrainBackend {
     if (f.model === 'mulfagrid' && (f.mulfa.H !== 16 || f.mulfa.M > 4 || f.mulfa.L > 8)) {
       throw new Error(`the WebGPU MulFA kernel needs H = 16, M ≤ 4, L ≤ 8 (got H = ${f.mulfa.H}, M = ${f.mulfa.M}, L = ${f.mulfa.L}); use the CPU backend`);
     }
+    if (f.model === 'mulfagrid' && (f.mulfa.normalise ?? 'exp') !== 'exp') {
+      throw new Error(`the WebGPU MulFA kernel normalises as 'exp' (got '${f.mulfa.normalise}', a CPU-only alternative); use the CPU backend`);
+    }
     const est = estimateGpuMemory(config, space), lim = device.limits, mib = (b: number) => (b / 2 ** 20).toFixed(0);
     const maxBuf = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
     if (est.largestBuffer > maxBuf) {

@@ -9,6 +9,7 @@ import type { Snapshot } from '../io/snapshot';
 import { type Json, asArray, asBoolean, asObject, asString, finite, inRange, integer, numbers, oneOf } from '../io/check';
 import type { FieldConfig } from '../field/RadianceField';
 import type { GridKind } from '../field/GridModel';
+import { MULFA_NORMALISATIONS } from '../field/MulFAGrid';
 import type { AABB } from '../scene/Scene';
 import { type SceneSpace, SPACE_KINDS, boundedSpace, unboundedSpace } from '../scene/space';
 import type { Distortion, Intrinsics } from '../scene/Camera';
@@ -54,6 +55,8 @@ function fieldConfig(v: unknown, file: string): FieldConfig {
     mulfa: {
       L: int('L', 1, 12, mulfa, `${p}.mulfa`), M: int('M', 1, 8, mulfa, `${p}.mulfa`), H: int('H', 1, 64, mulfa, `${p}.mulfa`),
       omegaScale: num('omegaScale', 0, 1e4, mulfa, `${p}.mulfa`),
+      // (snapshots before the measured alternatives have the default)
+      normalise: mulfa.normalise === undefined ? 'exp' : oneOf(mulfa.normalise, file, `${p}.mulfa.normalise`, MULFA_NORMALISATIONS),
     },
     sharedKernel: asBoolean(o.sharedKernel, file, `${p}.sharedKernel`),
     kernelLrScale: num('kernelLrScale', 0, 1e3),

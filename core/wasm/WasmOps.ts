@@ -174,7 +174,8 @@ export class WasmOps implements FieldOps {
   }
 
   support(grid: GridModel, pts: Float32Array, n: number, s: Support): void {
-    if (!(grid instanceof MulFAGrid) || !this.owns(pts, s.idx, s.w)) {
+    // (the kernels implement MulFA's default normalisation; the measured alternatives run in TypeScript)
+    if (!(grid instanceof MulFAGrid) || grid.kernel.normalise !== 'exp' || !this.owns(pts, s.idx, s.w)) {
       if (grid instanceof MulFAGrid) this.lastPts.delete(grid.kernel);
       return grid.computeSupport(pts, n, s);
     }

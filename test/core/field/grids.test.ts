@@ -85,6 +85,20 @@ describe('grid model gradients match finite differences', () => {
     expect(worst).toBeLessThan(5e-3);
     for (const p of kernel.params) expect([...p.grad].some((v) => v !== 0)).toBe(true);
   });
+  // the measured alternatives to the positive kernel: Eq. 7–8 as written ('raw') and tri · (1 + s) ('linear')
+  for (const normalise of ['raw', 'linear'] as const) {
+    it(`mulfagrid normalised '${normalise}': every kernel parameter, the signed normalisation included`, () => {
+      const rng = new Rng(normalise === 'raw' ? 14 : 15);
+      const kernel = new MulFAKernel({ ...MULFA_DEFAULTS, H: 6, omegaScale: 2, normalise }, rng);
+      randomize(kernel.a, rng, 0.3);
+      kernel.c.data[0] += 0.2; // raw: 1.2 (sums near 8·1.2), linear: 0.2 (weights may go negative)
+      const g = new MulFAGrid(5, 2, kernel);
+      randomize(g.features, rng, 1);
+      const worst = checkGradients(g, rng, { eps: 1e-3, tol: 5e-3, probes: 60 });
+      expect(worst).toBeLessThan(5e-3);
+      for (const p of kernel.params) expect([...p.grad].some((v) => v !== 0)).toBe(true);
+    });
+  }
 });
 
 describe('kernels', () => {
@@ -96,6 +110,23 @@ describe('kernels', () => {
     m.computeSupport(pts, 10, sm); d.computeSupport(pts, 10, sd);
     expect(Array.from(sm.idx)).toEqual(Array.from(sd.idx));
     for (let i = 0; i < 80; i++) expect(sm.w[i]).toBeCloseTo(sd.w[i], 6);
+  });
+  it('at initialisation the raw ratio is a box average (1/8 each) and the linear kernel is trilinear', () => {
+    const rng = new Rng(16), pts = Float32Array.from({ length: 30 }, () => rng.next()), d = new DenseGrid(6, 1), sd = makeSupport(d, 10);
+    d.computeSupport(pts, 10, sd);
+    for (const normalise of ['raw', 'linear'] as const) {
+      const m = new MulFAGrid(6, 1, new MulFAKernel({ ...MULFA_DEFAULTS, normalise }, rng)), sm = makeSupport(m, 10);
+      m.computeSupport(pts, 10, sm);
+      expect(Array.from(sm.idx)).toEqual(Array.from(sd.idx));
+      for (let i = 0; i < 80; i++) expect(sm.w[i]).toBeCloseTo(normalise === 'raw' ? 1 / 8 : sd.w[i], 6);
+    }
+  });
+  it('the raw ratio\'s guard: a sum near zero is held at ±1e-3, so weights stay finite and bounded by |φ| / 1e-3', () => {
+    const rng = new Rng(17), kernel = new MulFAKernel({ ...MULFA_DEFAULTS, normalise: 'raw' }, rng);
+    kernel.c.data[0] = 1e-5; // φ = c at every corner (a = 0): Σφ = 8e-5, inside the guard
+    const m = new MulFAGrid(6, 1, kernel), s = makeSupport(m, 4);
+    m.computeSupport(Float32Array.from({ length: 12 }, () => rng.next()), 4, s);
+    for (let i = 0; i < 32; i++) expect(s.w[i]).toBeCloseTo(1e-5 / 1e-3, 6);
   });
   it('weights sum to one for dense, MulFAGrid (trained kernel) and FourierGrid; hash sums one per level', () => {
     const rng = new Rng(6);
