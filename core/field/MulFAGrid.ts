@@ -12,8 +12,8 @@ import type { Rng } from '../math/rng';
  * Positive by construction, so the normalising sum cannot cross zero (the failure MULFAGRID.md measured
  * for the raw ratio), and with a = 0, c = 0 at initialisation it starts exactly as trilinear
  * interpolation; training then bends the weights. The choice and its measurements are in the README.
- * Two other normalisations, measured against it (config.normalise; TypeScript only — the WebAssembly kernels
- * fall back to this code for them, WebGPU refuses them):
+ * Two other normalisations, measured against it (config.normalise; here and in the WebAssembly kernels — WebGPU
+ * refuses them):
  *   'raw'    — Eq. 7–8 as written: φ(x, i) = s(x, i) with c = 1 at initialisation (a box average, 1/8 each),
  *              φ̄ = φ / (sign(Σφ) · max(|Σφ|, ε)), ε = 1e-3 (MULFAGRID.md's reference);
  *   'linear' — φ(x, i) = tri(x, i) · (1 + s(x, i)): the first-order version of ours, trilinear at

@@ -4,7 +4,7 @@
  * nerfstudio's camera_path.json (camera_path[].camera_to_world row-major 4×4, fov in degrees (vertical),
  * aspect, render_width/render_height, fps, seconds). Cameras are OpenGL camera-to-world like every Camera.
  */
-import type { Camera } from '../scene/Camera';
+import { type Camera, meanCameraFrame } from '../scene/Camera';
 import type { AABB } from '../scene/Scene';
 import type { SceneSpace } from '../scene/space';
 import { InputError } from '../errors';
@@ -117,10 +117,7 @@ export function scenePath(space: SceneSpace, aabb: AABB, cameras: Camera[], near
  * `elevation` is ignored.
  */
 export function spiralPath(cameras: Camera[], near: number, far: number, o: OrbitOptions = {}): { frames: Keyframe[]; path: CameraPath } {
-  const n = cameras.length, c: V3 = [0, 0, 0], up: V3 = [0, 0, 0], back: V3 = [0, 0, 0];
-  for (const cam of cameras) for (let k = 0; k < 3; k++) { c[k] += cam.c2w[12 + k] / n; up[k] += cam.c2w[4 + k]; back[k] += cam.c2w[8 + k]; }
-  const z = v3(vec3.normalize(new Float64Array(3), back)), x = v3(vec3.normalize(new Float64Array(3), vec3.cross(new Float64Array(3), up, z)));
-  const y = v3(vec3.cross(new Float64Array(3), z, x));
+  const { centre: c, x, y, z } = meanCameraFrame(cameras);
   const pct90 = (v: number[]) => v.sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(0.9 * v.length))];
   const off = (axis: V3) => pct90(cameras.map((cam) => Math.abs((cam.c2w[12] - c[0]) * axis[0] + (cam.c2w[13] - c[1]) * axis[1] + (cam.c2w[14] - c[2]) * axis[2])));
   const scale = o.radius ?? 1;

@@ -159,3 +159,19 @@ export function scaleCamera(cam: Camera, factor: number): Camera {
     cy: cam.cy / factor,
   };
 }
+
+/**
+ * The cameras' mean frame (forward-facing captures): their mean centre and an orthonormal basis from their summed
+ * axes — z the mean "back" direction (cameras look along −z), x from the mean up × z, y = z × x.
+ */
+export function meanCameraFrame(cams: readonly Camera[]): { centre: [number, number, number]; x: [number, number, number]; y: [number, number, number]; z: [number, number, number] } {
+  const c: [number, number, number] = [0, 0, 0], back = [0, 0, 0], up = [0, 0, 0];
+  for (const cam of cams) {
+    const m = cam.c2w;
+    for (let k = 0; k < 3; k++) { c[k] += m[12 + k] / cams.length; back[k] += m[8 + k]; up[k] += m[4 + k]; }
+  }
+  const cross = (a: number[], b: number[]): [number, number, number] => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+  const unit = (a: number[]): [number, number, number] => { const l = Math.hypot(a[0], a[1], a[2]) || 1; return [a[0] / l, a[1] / l, a[2] / l]; };
+  const z = unit(back), x = unit(cross(up, z)), y = cross(z, x);
+  return { centre: c, x, y, z };
+}

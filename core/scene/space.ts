@@ -17,7 +17,7 @@
  */
 import type { AABB } from './Scene';
 import type { Camera } from './Camera';
-import { pixelRay } from './Camera';
+import { meanCameraFrame, pixelRay } from './Camera';
 import { InputError } from '../errors';
 
 export type SpaceKind = 'bounded' | 'unbounded' | 'forward';
@@ -103,12 +103,7 @@ const NDC_FAR = 0.999;
 export function forwardSpace(cams: Camera[], nearDepth: number, label: string): SceneSpace {
   if (cams.length === 0) throw new InputError(label, '--scene forward', 'needs at least one camera');
   if (!(nearDepth > 0 && Number.isFinite(nearDepth))) throw new InputError(label, '--scene forward', `needs a positive near depth, found ${nearDepth}`);
-  const c = [0, 0, 0], back = [0, 0, 0], up = [0, 0, 0];
-  for (const cam of cams) {
-    const m = cam.c2w;
-    for (let k = 0; k < 3; k++) { c[k] += m[12 + k] / cams.length; back[k] += m[8 + k]; up[k] += m[4 + k]; }
-  }
-  const z = unit(back), x = unit(cross(up, z)), y = cross(z, x);
+  const { centre: c, x, y, z } = meanCameraFrame(cams);
   for (const [i, cam] of cams.entries()) {
     const m = cam.c2w, facing = m[8] * z[0] + m[9] * z[1] + m[10] * z[2];
     if (!(facing > 0.5)) {
@@ -268,9 +263,6 @@ export function worldToSpace(space: SceneSpace, p: readonly number[]): [number, 
   return [(-f.ax * cx) / cz, (-f.ay * cy) / cz, 1 + (2 * f.near) / cz];
 }
 
-function cross(a: number[], b: number[]): number[] {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
 function dot(a: number[], b: number[]): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }

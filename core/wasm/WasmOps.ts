@@ -9,7 +9,7 @@ import { Arena, type WasmMemory } from './Arena';
 import { ThreadPool, WORKER_SOURCE, CTRL_BYTES, type SpawnWorker } from './Threads';
 import { type FieldOps, JS_OPS, adamMasked } from '../field/ops';
 import type { GridModel, Support, Param } from '../field/GridModel';
-import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
+import { MulFAGrid, type MulFAKernel, MULFA_NORMALISATIONS } from '../field/MulFAGrid';
 import { type DecoderConfig, type DecoderImpl, decoderDims, initDecoderParams, encodeDecoderInput } from '../field/Decoder';
 import type { Rng } from '../math/rng';
 
@@ -69,8 +69,8 @@ const MLP = {
   Y: 2 + 8 * LAYER_WORDS, rgb: 3 + 8 * LAYER_WORDS, dY: 4 + 8 * LAYER_WORDS, words: 5 + 8 * LAYER_WORDS,
 } as const;
 const MULFA_MAXM = 4;
-const MULFA = { // MulFA: L, M, H, Z, R, pad[3], A1T, A1, b1, AT[4], A[4], b[4], a, c, pad2, TS[4], TC[4]
-  L: 0, M: 1, H: 2, Z: 3, R: 4, A1T: 8, A1: 9, b1: 10, AT: 11, A: 11 + MULFA_MAXM, b: 11 + 2 * MULFA_MAXM,
+const MULFA = { // MulFA: L, M, H, Z, R, norm, pad[2], A1T, A1, b1, AT[4], A[4], b[4], a, c, pad2, TS[4], TC[4]
+  L: 0, M: 1, H: 2, Z: 3, R: 4, norm: 5, A1T: 8, A1: 9, b1: 10, AT: 11, A: 11 + MULFA_MAXM, b: 11 + 2 * MULFA_MAXM,
   a: 11 + 3 * MULFA_MAXM, c: 12 + 3 * MULFA_MAXM, TS: 14 + 3 * MULFA_MAXM, TC: 14 + 4 * MULFA_MAXM, words: 14 + 5 * MULFA_MAXM,
 } as const;
 /** layout(q) of kernels.c and what the tables above imply, in bytes. */
@@ -174,8 +174,7 @@ export class WasmOps implements FieldOps {
   }
 
   support(grid: GridModel, pts: Float32Array, n: number, s: Support): void {
-    // (the kernels implement MulFA's default normalisation; the measured alternatives run in TypeScript)
-    if (!(grid instanceof MulFAGrid) || grid.kernel.normalise !== 'exp' || !this.owns(pts, s.idx, s.w)) {
+    if (!(grid instanceof MulFAGrid) || !this.owns(pts, s.idx, s.w)) {
       if (grid instanceof MulFAGrid) this.lastPts.delete(grid.kernel);
       return grid.computeSupport(pts, n, s);
     }
@@ -247,7 +246,7 @@ class MulFABlock {
     this.A1T = al.f32(Z * H); this.A1 = al.f32(H * Z); this.b1 = al.f32(H); this.a = al.f32(H);
     for (let m = 1; m < M; m++) { this.AT[m] = al.f32(H * H); this.A[m] = al.f32(H * H); this.b[m] = al.f32(H); }
     const h = this.hdr;
-    h[MULFA.L] = L; h[MULFA.M] = M; h[MULFA.H] = H; h[MULFA.Z] = Z; h[MULFA.R] = 0;
+    h[MULFA.L] = L; h[MULFA.M] = M; h[MULFA.H] = H; h[MULFA.Z] = Z; h[MULFA.R] = 0; h[MULFA.norm] = MULFA_NORMALISATIONS.indexOf(k.normalise);
     h[MULFA.A1T] = this.A1T.byteOffset; h[MULFA.A1] = this.A1.byteOffset; h[MULFA.b1] = this.b1.byteOffset;
     for (let m = 1; m < M; m++) { h[MULFA.AT + m] = this.AT[m].byteOffset; h[MULFA.A + m] = this.A[m].byteOffset; h[MULFA.b + m] = this.b[m].byteOffset; }
     h[MULFA.a] = this.a.byteOffset;

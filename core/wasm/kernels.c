@@ -305,11 +305,14 @@ void mlp_backward(Mlp *net, int i0, int i1, const float *dRgb, float **dW, float
 #define MAXZ 48
 #define S_CLAMP 15.f
 #define EPS 1e-6f
+#define EPS_SIGNED 1e-3f  // the guard of the signed normalisations (MulFAGrid.ts)
+enum { NORM_EXP = 0, NORM_RAW = 1, NORM_LINEAR = 2 };  // MulFAConfig.normalise
 
 // Parameters as packed by WasmKernels.packMulFA (H a multiple of 4, Z = 6L a multiple of 4).
 typedef struct {
   int32_t L, M, H, Z, R;
-  int32_t pad[3];
+  int32_t norm;         // NORM_EXP (ours), NORM_RAW (Eq. 7–8 as written) or NORM_LINEAR (tri · (1 + s))
+  int32_t pad[2];
   float *A1T;           // [Z, H]   (A_1 transposed)
   float *A1;            // [H, Z]
   float *b1;            // [H]
@@ -335,7 +338,7 @@ typedef struct {
 typedef struct {
   float z1[MAXZ], h1[MAXH];
   float hs[MAXM][8][MAXH], gs[MAXM][8][MAXH], th[MAXM][8][MAXH], zs[MAXM][8][MAXH];
-  float phi[8], sv[8], pv[8][3];
+  float phi[8], sv[8], tri[8], pv[8][3];
   float dz[MAXH], dh[MAXH], dh1[MAXH];
   float dt[MAXM][8][MAXH];
   float plo[3], phi_[3];
@@ -412,12 +415,19 @@ static inline __attribute__((always_inline)) void mulfa_point(const MulFA *k, fl
     const float *zl = st->zs[M - 1][c];
     for (int h = 0; h < H; h += 4) acc = FMA(acc, LD(k->a + h), LD(zl + h));
     float sv = k->c + hsum(acc);
-    sv = sv > S_CLAMP ? S_CLAMP : sv < -S_CLAMP ? -S_CLAMP : sv;
+    if (k->norm == NORM_RAW) st->phi[c] = sv;
+    else if (k->norm == NORM_LINEAR) st->phi[c] = tri * (1.f + sv);
+    else {
+      sv = sv > S_CLAMP ? S_CLAMP : sv < -S_CLAMP ? -S_CLAMP : sv;
+      st->phi[c] = tri * expf_(sv);
+    }
     st->sv[c] = sv;
-    st->phi[c] = tri * expf_(sv);
+    st->tri[c] = tri;
     sum += st->phi[c];
   }
-  float inv = 1.f / (sum > EPS ? sum : EPS);
+  // signed normalisations: |Σφ| held at ≥ EPS_SIGNED with its sign (+ at 0)
+  float inv = k->norm == NORM_EXP ? 1.f / (sum > EPS ? sum : EPS)
+            : 1.f / (sum < 0.f ? (sum < -EPS_SIGNED ? sum : -EPS_SIGNED) : (sum > EPS_SIGNED ? sum : EPS_SIGNED));
   for (int c = 0; c < 8; c++) st->phi[c] *= inv;
   st->sum = sum;
   st->r0 = (ci[2] * R + ci[1]) * R + ci[0];
@@ -459,15 +469,21 @@ static inline __attribute__((always_inline)) void backward_impl(const MulFA *k, 
   int rows = 0;
   for (int i = i0; i < i1; i++) {
     mulfa_point(k, pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2], st, 1, H);
-    if (st->sum < EPS) continue;  // guarded region: weights treated as constant
+    // through the normalisation φ̄ = φ / S: dφ_c = (dφ̄_c − Σ_j dφ̄_j φ̄_j) / S, or dφ̄_c / S̃ where the guard holds S
+    const int norm = k->norm;
+    const float S = st->sum;
+    if (norm == NORM_EXP && S < EPS) continue;  // guarded region: weights treated as constant
+    const int guarded = norm != NORM_EXP && (S < 0.f ? -S : S) < EPS_SIGNED;
+    const float inv = guarded ? 1.f / (S < 0.f ? -EPS_SIGNED : EPS_SIGNED) : 1.f / S;
     const float *dWi = dW + i * 8;
     float dot = 0.f;
-    for (int c = 0; c < 8; c++) dot += dWi[c] * st->phi[c];
+    if (!guarded) for (int c = 0; c < 8; c++) dot += dWi[c] * st->phi[c];
     for (int h = 0; h < H; h += 4) ST(dh1 + h, SPLAT(0.f));
     for (int c = 0; c < 8; c++) {
       float sv = st->sv[c];
-      float ds = (dWi[c] - dot) * st->phi[c];
-      if (sv <= -S_CLAMP || sv >= S_CLAMP || ds == 0.f) {
+      // ds_c: e^s → (dφ̄_c − dot) φ̄_c; s → (dφ̄_c − dot) / S; tri (1 + s) → (dφ̄_c − dot) tri_c / S
+      float ds = norm == NORM_EXP ? (dWi[c] - dot) * st->phi[c] : (dWi[c] - dot) * inv * (norm == NORM_LINEAR ? st->tri[c] : 1.f);
+      if ((norm == NORM_EXP && (sv <= -S_CLAMP || sv >= S_CLAMP)) || ds == 0.f) {
         for (int m = 0; m < M; m++) for (int h = 0; h < H; h += 4) ST(st->dt[m][c] + h, SPLAT(0.f));
         continue;
       }

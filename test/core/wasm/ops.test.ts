@@ -68,13 +68,14 @@ describe.each(configs)('WebAssembly kernels, %s', (label, make) => {
     }
   });
 
-  it('MulFA kernel weights and parameter gradients match the reference (faces, borders, random)', async () => {
+  // ours (exp), and the measured alternatives: the raw ratio (c near 1: sums ~8; and c near 0: every sum inside the guard) and tri · (1 + s)
+  it.each([['exp', 0.3], ['raw', 1.3], ['raw', 1e-5], ['linear', 0.3]] as const)('MulFA kernel (%s, c = %s) weights and parameter gradients match the reference (faces, borders, random)', async (normalise, c) => {
     const wk = await make(), a = wk.arena, R = 17, n = 600;
     const rng = new Rng(11);
-    const ref = new MulFAKernel({ ...MULFA_DEFAULTS, omegaScale: 4 }, new Rng(5));
+    const ref = new MulFAKernel({ ...MULFA_DEFAULTS, omegaScale: 4, normalise }, new Rng(5));
     // a non-trivial kernel: random a, c (the initial a = 0 makes it plain trilinear)
-    ref.a.data.forEach((_, i) => (ref.a.data[i] = (rng.next() - 0.5) * 0.5));
-    ref.c.data[0] = 0.3;
+    ref.a.data.forEach((_, i) => (ref.a.data[i] = (rng.next() - 0.5) * (c < 1e-3 ? 1e-6 : 0.5)));
+    ref.c.data[0] = c;
     const grid = new MulFAGrid(R, 1, ref);
     const pts = a.f32(n * 3);
     pts.set(points(n, R, rng));
