@@ -37,7 +37,8 @@ export class GtkPanel {
       this.worker = null;
       $<HTMLButtonElement>('gtk-compute').disabled = false;
       if (m.type === 'error') { progress.textContent = `failed: ${m.message}`; document.body.dataset.gtk = 'error'; return; }
-      progress.textContent = `done in ${(m.ms / 1000).toFixed(1)} s`;
+      progress.textContent = `done in ${(m.ms / 1000).toFixed(1)} s (product on ${m.productOn})`;
+      progress.dataset.productOn = m.productOn;
       this.show(m.main, m.baseline, m.points, m.weighted, m.grid);
       document.body.dataset.gtk = 'done';
     };

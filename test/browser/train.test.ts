@@ -65,6 +65,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     await page.waitForSelector('body[data-gtk="done"]', { timeout: 120_000 });
     expect(await page.locator('#gtk-plots svg').count()).toBe(4); // eigenvalues, Fourier, two heatmaps
     expect(Number(await page.getAttribute('#gtk-summary', 'data-delta'))).toBeGreaterThan(0);
+    // the dense product ran on TF.js's WebAssembly backend (SwiftShader's WebGPU is never chosen; no fallback to TypeScript)
+    expect(await page.getAttribute('#gtk-progress', 'data-product-on')).toBe('TF.js wasm');
     await page.locator('#gtk').screenshot({ path: `${ARTIFACTS}/app-gtk.png` });
     // geometry: a closed coloured mesh and a point cloud of the trained field, as files three.js reads
     await page.click('#geometry summary');
