@@ -288,7 +288,7 @@ export class Trainer {
     return (this.cpu = {
       upsample: () => { this.upsampleIfDue(); },
       refreshOccupancy: () => f().refreshOccupancy(),
-      render: (batch, target, view) => {
+      render: (batch, _target, view) => { // (the targets are this trainer's own)
         views = view;
         f().render(batch, this.data.near, this.data.far, this.data.background, this.rng);
         return { samples: f().stats.samples, colorSamples: f().stats.colorSamples };
