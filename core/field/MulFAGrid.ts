@@ -226,17 +226,11 @@ export class MulFAKernel {
       // through the normalisation φ̄_c = φ_c / S (phi holds φ̄): dφ_c = (dφ̄_c − Σ_j dφ̄_j φ̄_j) / S; where the guard
       // holds S at ±ε it is a constant: dφ_c = dφ̄_c / S̃
       const norm = this.normalise, S = this.lastSum;
-      let dot = 0, inv: number;
-      if (norm === 'exp') {
-        if (S < EPS) continue; // guarded region: weights are treated as constant
-        inv = 1 / S;
-        for (let c = 0; c < 8; c++) dot += dW[i * 8 + c] * this.phi[c];
-      } else if (Math.abs(S) < EPS_SIGNED) {
-        inv = 1 / (Math.sign(S || 1) * EPS_SIGNED);
-      } else {
-        inv = 1 / S;
-        for (let c = 0; c < 8; c++) dot += dW[i * 8 + c] * this.phi[c];
-      }
+      if (norm === 'exp' && S < EPS) continue; // guarded region: weights are treated as constant
+      const guarded = norm !== 'exp' && Math.abs(S) < EPS_SIGNED;
+      const inv = guarded ? 1 / (Math.sign(S || 1) * EPS_SIGNED) : 1 / S;
+      let dot = 0;
+      if (!guarded) for (let c = 0; c < 8; c++) dot += dW[i * 8 + c] * this.phi[c];
       this.dh1.fill(0);
       for (let c = 0; c < 8; c++) {
         // ds_c = dφ_c · dφ_c/ds_c: φ_c = tri_c e^{s_c} → (dφ̄_c − dot) φ̄_c; φ_c = s_c → (dφ̄_c − dot) / S; φ_c = tri_c (1 + s_c) → · tri_c

@@ -213,13 +213,14 @@ export class GpuField {
    */
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array,
     target?: Float32Array, rayView?: Int32Array): Promise<number> {
-    this.call = { jitter, target, rayView };
+    const c = this.call;
+    c.jitter = jitter; c.target = target; c.rayView = rayView;
     this.bg = bg;
     return runAsync(this.field.renderPlan(this.renderPasses, n, origins, dirs, near, far));
   }
 
   /** The render's inputs that only the device's passes use. */
-  private call: { jitter: Float32Array; target?: Float32Array; rayView?: Int32Array } = { jitter: new Float32Array(0) };
+  private readonly call: { jitter: Float32Array; target?: Float32Array; rayView?: Int32Array } = { jitter: new Float32Array(0) };
 
   /** The device's passes of a render (RadianceField.renderPlan); every sample gets colour (the flags of alpha_pass choose what composites). */
   private readonly renderPasses: RenderPasses = {

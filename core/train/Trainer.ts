@@ -283,18 +283,18 @@ export class Trainer {
   /** The CPU's passes of a step: this trainer's field, exposures and optimisers (made once; tests also drive them asynchronously). */
   get cpuPasses(): StepPasses {
     if (this.cpu) return this.cpu;
-    const f = () => this.field, B = () => this.batch.n;
+    const f = this.field, B = () => this.batch.n;
     let views: Int32Array | null = null, mse = 0;
     return (this.cpu = {
       upsample: () => { this.upsampleIfDue(); },
-      refreshOccupancy: () => f().refreshOccupancy(),
+      refreshOccupancy: () => f.refreshOccupancy(),
       render: (batch, _target, view) => { // (the targets are this trainer's own)
         views = view;
-        f().render(batch, this.data.near, this.data.far, this.data.background, this.rng);
-        return { samples: f().stats.samples, colorSamples: f().stats.colorSamples };
+        f.render(batch, this.data.near, this.data.far, this.data.background, this.rng);
+        return { samples: f.stats.samples, colorSamples: f.stats.colorSamples };
       },
       loss: () => {
-        const rgb = f().rgb;
+        const rgb = f.rgb;
         if (views && this.exposure) { // the loss sees each photo's exposure; the field gets dL/dC through it
           applyExposure(this.exposure.data, B(), rgb, views, this.exposed);
           mse = mseLoss(this.exposed, this.target, B(), this.dExposed);
@@ -303,8 +303,8 @@ export class Trainer {
           mse = mseLoss(rgb, this.target, B(), this.dRgb);
         }
       },
-      backward: () => f().backward(this.dRgb),
-      addTv: (weight) => { const d = f().density; addTvGrad(d.features.data, d.features.grad, d.resolution, weight); },
+      backward: () => f.backward(this.dRgb),
+      addTv: (weight) => { const d = f.density; addTvGrad(d.features.data, d.features.grad, d.resolution, weight); },
       update: (lr) => {
         this.gridOpt.update(lr);
         this.netOpt.update(lr);
