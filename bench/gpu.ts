@@ -176,15 +176,17 @@ async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataF
   const g = GpuTrainer.create(device, config, data, await cpuOps());
   const gk = g.gk, results: Record<string, unknown>[] = [];
   const evalCounters: GpuCounters = { submits: 0, dispatches: 0, bytesUploaded: 0, bytesRead: 0 };
-  let trained = 0, c0 = { ...gk.counters }, s0 = 0;
+  let trained = 0, c0 = { ...gk.counters }, s0 = 0, samples = 0, colorSamples = 0;
   for (const until of seconds) {
     while (trained < until * 1000) {
       const t = performance.now();
-      await g.trainStep();
+      const r = await g.trainStep();
       trained += performance.now() - t;
+      samples += r.samples; colorSamples += r.colorSamples; // (the colour count comes back a step late)
       if (g.step === 5) { c0 = { ...gk.counters }; s0 = 5; }
     }
-    const row: Record<string, unknown> = { seconds: until, steps: g.step, rays_per_sec: Math.round((g.step * batch) / (trained / 1000)) };
+    const row: Record<string, unknown> = { seconds: until, steps: g.step, rays_per_sec: Math.round((g.step * batch) / (trained / 1000)),
+      samples_per_ray: Number((samples / (g.step * batch)).toFixed(1)), color_samples_per_ray: Number((colorSamples / (g.step * batch)).toFixed(1)) };
     const trainedCounters = { ...gk.counters };
     for (const k of Object.keys(evalCounters) as (keyof GpuCounters)[]) trainedCounters[k] -= evalCounters[k];
     row.per_step = perStep(c0, trainedCounters, Math.max(1, g.step - s0));

@@ -1,26 +1,31 @@
 export default /* wgsl */ `
-// Volume rendering along rays (core/render/composite.ts), one invocation per ray. On the GPU every sample
-// has an rgb slot (colour is cheap to compute for all), so colorOf becomes a flag: colored[s] = 1 where the
-// weight T·α exceeds the threshold (the samples the CPU decodes). Entry points:
-//   alpha_pass: DVGO alpha, transmittance, early termination → st[s] = (α, T), colored, range[r] = (start, end), opacity
-//   composite:  io[r] = Σ T·α·rgb + (1 − opacity)·background
-//   backward:   from io[r] = dL/dC: dSampleRgb[s] and dRaw[s]
+// Volume rendering along rays (core/render/composite.ts), one invocation per ray. Samples whose weight T·α
+// exceeds the threshold get colour (the CPU's alphaPass chooses the same, in the same order); only those are
+// decoded, so colours and their gradients are rows of the coloured samples (nc ≤ S). Entry points:
+//   alpha_pass:  DVGO alpha, transmittance, early termination → st[s] = (α, T), colorOf[s] = 1 where coloured,
+//                range[r] = (start, end), opacity, colorStart[r] = the ray's coloured count (then scanned)
+//   color_place: after the scan (colorStart[r] = first row, colorStart[n] = nc): colorOf[s] = its row or −1,
+//                colorSample[row] = s
+//   composite:   io[r] = Σ T·α·rgb[colorOf[s]] + (1 − opacity)·background
+//   backward:    from io[r] = dL/dC: dSampleRgb[colorOf[s]] and dRaw[s]
 // (at most 8 storage buffers per entry point: WebGPU's default limit)
 struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32, shift: f32, interval: f32, thrW: f32, thrT: f32, bg: vec4<f32> }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> rayStart: array<i32>;
 @group(0) @binding(2) var<storage, read> raw: array<f32>;
 @group(0) @binding(3) var<storage, read_write> st: array<vec2<f32>>;
-@group(0) @binding(4) var<storage, read_write> colored: array<i32>;
+@group(0) @binding(4) var<storage, read_write> colorOf: array<i32>;
 @group(0) @binding(5) var<storage, read_write> range: array<vec2<i32>>;
 @group(0) @binding(6) var<storage, read_write> opacity: array<f32>;
 @group(0) @binding(7) var<storage, read> rgb: array<f32>;
 @group(0) @binding(8) var<storage, read_write> io: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dSampleRgb: array<f32>;
 @group(0) @binding(10) var<storage, read_write> dRaw: array<f32>;
+@group(0) @binding(11) var<storage, read_write> colorStart: array<i32>;
+@group(0) @binding(12) var<storage, read_write> colorSample: array<i32>;
 
 fn softplus(x: f32) -> f32 { return select(log(1.0 + exp(x)), x, x > 20.0); }
-fn sampleRgb(s: i32) -> vec3<f32> { return vec3<f32>(rgb[s * 3], rgb[s * 3 + 1], rgb[s * 3 + 2]); }
+fn colorRgb(j: i32) -> vec3<f32> { return vec3<f32>(rgb[j * 3], rgb[j * 3 + 1], rgb[j * 3 + 2]); }
 
 @compute @workgroup_size(64)
 fn alpha_pass(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -29,15 +34,29 @@ fn alpha_pass(@builtin(global_invocation_id) gid: vec3<u32>) {
   var T = 1.0;
   let s0 = rayStart[r]; let s1 = rayStart[r + 1u];
   var end = s1;
+  var nc = 0;
   for (var s = s0; s < s1; s++) {
     let a = min(1.0 - exp(-softplus(raw[s] + P.shift) * P.interval), 0.999999);
     st[s] = vec2<f32>(a, T);
-    colored[s] = select(0, 1, T * a > P.thrW);
+    let c = T * a > P.thrW;
+    colorOf[s] = select(0, 1, c);
+    nc += select(0, 1, c);
     T *= 1.0 - a;
     if (T < P.thrT) { end = s + 1; break; }
   }
   range[r] = vec2<i32>(s0, end);
   opacity[r] = 1.0 - T;
+  colorStart[r] = nc;
+}
+
+@compute @workgroup_size(64)
+fn color_place(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x + gid.y * 4194240u;
+  if (r >= P.n) { return; }
+  var j = colorStart[r];
+  for (var s = range[r].x; s < range[r].y; s++) {
+    if (colorOf[s] == 1) { colorOf[s] = j; colorSample[j] = s; j++; } else { colorOf[s] = -1; }
+  }
 }
 
 @compute @workgroup_size(64)
@@ -46,7 +65,8 @@ fn composite(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (r >= P.n) { return; }
   var c = vec3<f32>(0.0);
   for (var s = range[r].x; s < range[r].y; s++) {
-    if (colored[s] == 1) { c += st[s].y * st[s].x * sampleRgb(s); }
+    let j = colorOf[s];
+    if (j >= 0) { c += st[s].y * st[s].x * colorRgb(j); }
   }
   c += (1.0 - opacity[r]) * P.bg.xyz;
   io[r * 3u] = c.x; io[r * 3u + 1u] = c.y; io[r * 3u + 2u] = c.z;
@@ -61,10 +81,11 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var s = range[r].y - 1; s >= range[r].x; s--) {
     let a = st[s].x; let T = st[s].y;
     var c = vec3<f32>(0.0);
-    if (colored[s] == 1) {
-      c = sampleRgb(s);
+    let j = colorOf[s];
+    if (j >= 0) {
+      c = colorRgb(j);
       let d = T * a * g;
-      dSampleRgb[s * 3] = d.x; dSampleRgb[s * 3 + 1] = d.y; dSampleRgb[s * 3 + 2] = d.z;
+      dSampleRgb[j * 3] = d.x; dSampleRgb[j * 3 + 1] = d.y; dSampleRgb[j * 3 + 2] = d.z;
     }
     let dAlpha = T * dot(g, c - behind);
     let sig = 1.0 / (1.0 + exp(-(raw[s] + P.shift)));

@@ -3,7 +3,8 @@ export default /* wgsl */ `
 //   encode:  X[s, 0:C] = colour features of sample s; X[s, C:] = PE(direction of its ray) =
 //            [d, sin(d), cos(d), sin(2d), cos(2d), …] (per frequency: sin of the 3 axes, then cos); row width Dp ≥ C + 3 + 6·freqs
 //   sigmoid: rgb[s, c] = 1 / (1 + e^{−Y[s, c]}), Y rows of width outD
-struct Params { n: u32, C: u32, freqs: u32, Dp: u32, outD: u32, pad0: u32, pad1: u32, pad2: u32 }
+// (encode with sel = 1: row s is sample sel[s]'s, for its ray)
+struct Params { n: u32, C: u32, freqs: u32, Dp: u32, outD: u32, sel: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> feats: array<f32>;
 @group(0) @binding(2) var<storage, read> rays: array<f32>;            // [rays, 6]: origin, direction
@@ -11,6 +12,7 @@ struct Params { n: u32, C: u32, freqs: u32, Dp: u32, outD: u32, pad0: u32, pad1:
 @group(0) @binding(4) var<storage, read_write> X: array<f32>;
 @group(0) @binding(5) var<storage, read> Y: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rgb: array<f32>;
+@group(0) @binding(7) var<storage, read> sel: array<i32>;
 
 // sincos(x) comes from shaders/sincos.wgsl (prepended)
 
@@ -20,7 +22,7 @@ fn encode(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (s >= P.n) { return; }
   let o = s * P.Dp;
   for (var c = 0u; c < P.C; c++) { X[o + c] = feats[s * P.C + c]; }
-  let r = u32(rayT[s].x);
+  let r = u32(rayT[select(s, u32(sel[s]), P.sel == 1u)].x);
   var j = o + P.C;
   for (var a = 0u; a < 3u; a++) { X[j + a] = rays[r * 6u + 3u + a]; }
   j += 3u;

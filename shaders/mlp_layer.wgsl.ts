@@ -13,7 +13,9 @@ var<workgroup> xs: array<array<f32, 16>, 16>;
 var<workgroup> ws: array<array<f32, 16>, 16>;
 
 @compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wg: vec3<u32>) {
+  if (wg.y * 16u >= P.n) { return; } // a tile past the rows (dispatched for a bound, n counted on the device)
   let o = gid.x; let i = gid.y;
   var acc = 0.0;
   for (var k0 = 0u; k0 < P.inD; k0 += 16u) {

@@ -16,7 +16,9 @@ var<workgroup> ys: array<array<f32, 16>, 16>;
 var<workgroup> wt: array<array<f32, 16>, 16>;
 
 @compute @workgroup_size(16, 16)
-fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wg: vec3<u32>) {
+  if (wg.y * 16u >= P.n) { return; } // a tile past the rows (dispatched for a bound, n counted on the device)
   let k = gid.x; let i = gid.y;
   var acc = 0.0;
   for (var o0 = 0u; o0 < P.outD; o0 += 16u) {

@@ -3,8 +3,10 @@
  * A radiance field rendered and differentiated on the GPU: RadianceField's render and backward (renderPlan,
  * backwardWith — the order of the passes, once) on passes that record WGSL programs: sampling with occupancy,
  * supports (dense, FourierGrid, MulFAGrid, hash), density, alpha with early termination, colour features, view
- * encoding, decoder, sigmoid, compositing, and back to the feature scatters and the MulFA kernels' backward. Unlike
- * the CPU, every sample gets colour (the alpha pass's flags choose what composites). Grids, the decoder, the MulFA
+ * encoding, decoder, sigmoid, compositing, and back to the feature scatters and the MulFA kernels' backward. As on
+ * the CPU, only the samples whose weight earns colour are decoded: the alpha pass counts and places them on the
+ * device, and the colour passes run over that device count (GpuPrograms' DeviceCount: dispatched for the sample
+ * count, rows past the colour count exit), so nothing more is read back. Grids, the decoder, the MulFA
  * kernels and the per-photo exposure affines live on the device with their Adam moments (adamGrids, adamDecoder,
  * adamKernels — which also rebuilds the kernels' packed parameters and filter tables —, adamExposure); copyToCpu()
  * brings values and moments back for renders and snapshots.
@@ -14,7 +16,7 @@ import { type Adam, ADAM, adamBiasCorrections } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
-import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps } from './GpuPrograms';
+import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps, type DeviceCount } from './GpuPrograms';
 import { runAsync } from '../train/plan';
 import type { Param } from '../field/GridModel';
 import { EXPOSURE_PER_VIEW } from '../train/exposure';
@@ -83,6 +85,8 @@ export class GpuField {
   private sampleCap = 0;
   private nRays = 0;
   private S = 0;
+  /** The last render's coloured-sample count, on the device (its bound: S). */
+  private nc: DeviceCount | null = null;
   private bg: readonly number[] = [1, 1, 1];
   /** Whether the last render's rays were mapped into the grid's space (the world rays then sit in rayBufs.view). */
   private mapped = false;
@@ -177,7 +181,8 @@ export class GpuField {
     const sb = gk.sampleBuffers(n, n * perRay);
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
     const rb = (bytes: number) => GpuField.keep(this.rayOwned, gk.buffer(bytes));
-    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4), rayView: rb(n * 4),
+    // partial: the loss's sums per 64 rays, then the colour count (read back together, a step late)
+    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4 + 4), rayView: rb(n * 4),
       egrad: rb(n * 48), sb,
       // host-side staging for the rays' uploads, made once per capacity (no allocation per render)
       host: { packed: new Float32Array(n * 6) } };
@@ -222,7 +227,7 @@ export class GpuField {
   /** The render's inputs that only the device's passes use. */
   private readonly call: { jitter: Float32Array; target?: Float32Array; rayView?: Int32Array } = { jitter: new Float32Array(0) };
 
-  /** The device's passes of a render (RadianceField.renderPlan); every sample gets colour (the flags of alpha_pass choose what composites). */
+  /** The device's passes of a render (RadianceField.renderPlan); the colour passes run over the device's colour count (`nc`'s bound is S). */
   private readonly renderPasses: RenderPasses = {
     sample: async (n, origins, dirs, mapped, near, far) => {
       const gk = this.gk, f = this.field, r = this.ensureRays(n), { jitter, target, rayView } = this.call;
@@ -255,20 +260,24 @@ export class GpuField {
       this.gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
     },
     alpha: (n, S) => {
-      this.gk.alphaPass(n, this.rayBufs!.sb.rayStart, this.sampleBufs!.raw, this.sampleBufs!.cb, this.options(this.bg));
-      return S;
+      const cb = this.sampleBufs!.cb;
+      this.gk.alphaPass(n, this.rayBufs!.sb.rayStart, this.sampleBufs!.raw, cb, this.options(this.bg));
+      this.nc = this.gk.colorCount(cb, n, S);
+      return S; // the bound: the count itself stays on the device
     },
-    colorSupport: (S) => { // one kernel (or none): the density's support buffers serve colour too (cIdx, cW alias idx, w)
+    // the colour support at every sample, its rows picked through cb.colorSample by the colour passes: with one kernel
+    // (or none) the density's support buffers serve colour too (cIdx, cW alias idx, w)
+    colorSupport: (S) => {
       const dk = this.deviceKernels, b = this.sampleBufs!;
       if (dk.length > 1) this.gk.mulfaSupport(dk[1], dk[1].k, this.rayBufs!.sb.pts, S, this.field.density.resolution, b.cIdx, b.cW);
     },
-    colorFeatures: (nc) => {
+    colorFeatures: () => {
       const b = this.sampleBufs!;
-      this.gk.gather(this.colorFeatures, this.field.color.channels, this.K, b.cIdx, b.cW, nc, b.feats);
+      this.gk.gather(this.colorFeatures, this.field.color.channels, this.K, b.cIdx, b.cW, this.nc!, b.feats, b.cb.colorSample);
     },
-    decode: (nc) => {
-      const gk = this.gk, b = this.sampleBufs!, r = this.rayBufs!, dims = this.dims, L = this.W.length;
-      gk.encode(nc, b.feats, this.field.color.channels, this.mapped ? r.view : r.rays, r.sb.rayT, this.field.config.viewFreqs, dims[0], b.acts[0]);
+    decode: () => {
+      const gk = this.gk, b = this.sampleBufs!, r = this.rayBufs!, dims = this.dims, L = this.W.length, nc = this.nc!;
+      gk.encode(nc, b.feats, this.field.color.channels, this.mapped ? r.view : r.rays, r.sb.rayT, this.field.config.viewFreqs, dims[0], b.acts[0], b.cb.colorSample);
       for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], nc, dims[l], dims[l + 1], l + 1 < L);
       gk.sigmoid(nc, b.acts[L], dims[L], b.rgb);
     },
@@ -285,13 +294,22 @@ export class GpuField {
    * rendered colours become dL/dC for backward(); returns a function that maps the loss (call it after
    * end(), e.g. a step later).
    */
-  loss(exposure = false): () => Promise<number> {
-    const gk = this.gk, r = this.rayBufs!, n = this.nRays;
+  loss(exposure = false): () => Promise<{ loss: number; colorSamples: number }> {
+    const gk = this.gk, r = this.rayBufs!, n = this.nRays, cb = this.sampleBufs!.cb, parts = Math.ceil(n / 64);
     if (exposure && !this.exp) throw new Error('GpuField: no exposure affines on the device');
-    if (exposure) gk.mseExposure(n, this.sampleBufs!.cb.io, r.target, r.partial, this.exp!.x, r.rayView, r.egrad);
-    else gk.mse(n, this.sampleBufs!.cb.io, r.target, r.partial);
-    const read = gk.readLater(r.partial, Math.ceil(n / 64) * 4);
-    return async () => new Float32Array(await read()).reduce((a, x) => a + x, 0) / (n * 3);
+    if (exposure) gk.mseExposure(n, cb.io, r.target, r.partial, this.exp!.x, r.rayView, r.egrad);
+    else gk.mse(n, cb.io, r.target, r.partial);
+    gk.copy(cb.colorStart, n * 4, r.partial, parts * 4, 4); // the colour count rides along
+    const read = gk.readLater(r.partial, parts * 4 + 4);
+    return async () => {
+      const got = await read();
+      return { loss: new Float32Array(got, 0, parts).reduce((a, x) => a + x, 0) / (n * 3), colorSamples: new Int32Array(got, parts * 4, 1)[0] };
+    };
+  }
+
+  /** How many samples of the last render got colour (read back: tests and tools). */
+  async colorSamples(): Promise<number> {
+    return new Int32Array(await this.gk.read(this.sampleBufs!.cb.colorStart, 4, this.nRays * 4))[0];
   }
 
   /**
@@ -306,36 +324,35 @@ export class GpuField {
   /** The device's passes of a backward (RadianceField.backwardWith). */
   private readonly backwardPasses: BackwardPasses = {
     compositeBackward: () => {
-      const b = this.sampleBufs!;
-      this.gk.clear(b.cb.dSampleRgb);
+      const b = this.sampleBufs!; // writes every coloured row of dSampleRgb
       this.gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
     },
     decoderBackward: () => {
-      const gk = this.gk, b = this.sampleBufs!, S = this.S, dims = this.dims, L = this.W.length;
-      gk.sigmoidBackward(S, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-      for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], S, dims[l], dims[l + 1], l > 0);
-      gk.splitFeatures(S, b.dActs[0], this.field.color.channels, dims[0], b.dFeat);
+      const gk = this.gk, b = this.sampleBufs!, nc = this.nc!, dims = this.dims, L = this.W.length;
+      gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
+      for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], nc, dims[l], dims[l + 1], l > 0);
+      gk.splitFeatures(nc, b.dActs[0], this.field.color.channels, dims[0], b.dFeat);
     },
     colorGradients: () => {
       const b = this.sampleBufs!;
-      this.gk.scatter(this.colorGrad, this.field.color.channels, this.K, b.cIdx, b.cW, this.S, b.dFeat);
+      this.gk.scatter(this.colorGrad, this.field.color.channels, this.K, b.cIdx, b.cW, this.nc!, b.dFeat, b.cb.colorSample);
     },
     densityGradients: () => {
       const b = this.sampleBufs!;
       this.gk.scatter(this.densityGrad, 1, this.K, b.idx, b.w, this.S, b.cb.dRaw);
     },
-    kernelGradients: () => { // dL/dw of the kernel weights (before any update of F), then the kernels' backward
-      const gk = this.gk, b = this.sampleBufs!, dk = this.deviceKernels, S = this.S, C = this.field.color.channels;
+    kernelGradients: () => { // dL/dw of the kernel weights (before any update of F) at every sample, then the kernels' backward
+      const gk = this.gk, b = this.sampleBufs!, dk = this.deviceKernels, S = this.S, C = this.field.color.channels, nc = this.nc!, sel = b.cb.colorSample;
       const pts = this.rayBufs!.sb.pts, R = this.field.density.resolution;
       gk.clear(b.dWd);
       gk.gatherDot(this.densityFeatures, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
       if (dk.length === 1) {
-        gk.gatherDot(this.colorFeatures, C, 8, b.idx, S, b.dFeat, b.dWd);
+        gk.gatherDot(this.colorFeatures, C, 8, b.idx, nc, b.dFeat, b.dWd, sel); // into the coloured samples' rows
         gk.mulfaBackward(dk[0], dk[0].k, pts, S, R, b.dWd, dk[0].grads);
       } else {
         gk.mulfaBackward(dk[0], dk[0].k, pts, S, R, b.dWd, dk[0].grads);
         gk.clear(b.dWc);
-        gk.gatherDot(this.colorFeatures, C, 8, b.cIdx, S, b.dFeat, b.dWc);
+        gk.gatherDot(this.colorFeatures, C, 8, b.cIdx, nc, b.dFeat, b.dWc, sel);
         gk.mulfaBackward(dk[1], dk[1].k, pts, S, R, b.dWc, dk[1].grads);
       }
     },

@@ -38,6 +38,17 @@ export interface GpuCounters { submits: number; dispatches: number; bytesUploade
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment's default
 
 /**
+ * A row count the device computed (e.g. how many samples get colour): `bound` (known on the host) sizes the
+ * dispatch, the u32 at `offset` of `buf` becomes the program's `n` on the device (copied into its uniform slot
+ * before it runs), so rows past it exit at once and nothing waits for a read-back.
+ */
+export interface DeviceCount { bound: number; buf: GPUBuffer; offset: number }
+
+/** Rows to dispatch for: the count, or a device count's host-side bound. */
+export type Rows = number | DeviceCount;
+const bound = (n: Rows): number => (typeof n === 'number' ? n : n.bound);
+
+/**
  * The WGSL programs and the runtime around them: pipelines made once; uniforms in one arena buffer (a
  * 256-byte slot per dispatch of a submit, written with one writeBuffer when it is submitted); bind groups
  * cached by pipeline, slot and buffers (a step that repeats the last one's dispatches makes none); between
@@ -63,7 +74,7 @@ export class GpuPrograms {
     for (const [name, code, entry] of [['trilinear', sincosSrc + trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
       ['adam', adamSrc, 'main'], ['adam_layer', adamSrc, 'layer'], ['mlp_layer', mlpLayerSrc, 'main'], ['mlp_layer_dx', mlpLayerBwdSrc, 'dx'], ['mlp_layer_dw', mlpLayerBwdSrc, 'dw'],
       ['mulfa_support', sincosSrc + mulfaCommonSrc + mulfaSupportSrc, 'main'], ['mulfa_stage', sincosSrc + mulfaCommonSrc + mulfaBackwardSrc, 'stage'],
-      ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['composite', compositeSrc, 'composite'],
+      ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['color_place', compositeSrc, 'color_place'], ['composite', compositeSrc, 'composite'],
       ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
@@ -176,8 +187,11 @@ export class GpuPrograms {
     return i;
   }
 
-  /** One dispatch; `buffers` bind from binding 1 on (null: a binding this entry point does not use). */
-  private run(name: string, uniforms: (number | { f: number })[], buffers: (GPUBuffer | null)[], threads: number | [number, number]): void {
+  /**
+   * One dispatch; `buffers` bind from binding 1 on (null: a binding this entry point does not use). A DeviceCount
+   * among the uniforms is written as its bound and replaced on the device by its count.
+   */
+  private run(name: string, uniforms: (number | { f: number } | DeviceCount)[], buffers: (GPUBuffer | null)[], threads: number | [number, number]): void {
     const pipe = this.pipelines.get(name)!;
     if (this.slot >= this.arenaSlots) { // more dispatches than slots in one recording: submit them, then grow
       this.flush();
@@ -189,7 +203,12 @@ export class GpuPrograms {
     }
     const slot = this.slot++;
     const u = new Uint32Array(this.staged, slot * UNIFORM_SLOT, 64), f = new Float32Array(this.staged, slot * UNIFORM_SLOT, 64);
-    uniforms.forEach((v, i) => { if (typeof v === 'number') u[i] = v; else f[i] = v.f; });
+    const counts: [number, DeviceCount][] = [];
+    uniforms.forEach((v, i) => {
+      if (typeof v === 'number') u[i] = v;
+      else if ('f' in v) f[i] = v.f;
+      else { u[i] = v.bound; counts.push([i, v]); }
+    });
     const uBytes = Math.max(16, Math.ceil(uniforms.length / 4) * 16);
     const key = `${name}|${slot}|${buffers.map((b) => (b ? this.id(b) : 0)).join(',')}`;
     let bind = this.bindGroups.get(key);
@@ -199,6 +218,10 @@ export class GpuPrograms {
       buffers.forEach((buffer, i) => { if (buffer) entries.push({ binding: i + 1, resource: { buffer } }); });
       bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
       this.bindGroups.set(key, bind);
+    }
+    if (counts.length) { // after the staged uniforms land (written at submit, before the commands run)
+      this.endPass();
+      for (const [i, c] of counts) this.encoder().copyBufferToBuffer(c.buf, c.offset, this.arena, slot * UNIFORM_SLOT + i * 4, 4);
     }
     const pass = (this.pass ??= this.encoder().beginComputePass());
     pass.setPipeline(pipe);
@@ -217,18 +240,25 @@ export class GpuPrograms {
     this.run('trilinear', [n, R, base, fourierLevels], [pts, idx, w], n);
   }
 
-  gather(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: number, out: GPUBuffer): void {
-    this.run('gather', [n, C, K, 0], [F, idx, w, out], n * C);
+  /**
+   * out [n, C] = Σ_k w_k F[idx_k] (shaders/gather.wgsl). With `sel` (e.g. the samples that get colour), row i's
+   * support is row sel[i] of idx, w.
+   */
+  gather(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: Rows, out: GPUBuffer, sel?: GPUBuffer): void {
+    this.run('gather', [n, C, K, sel ? 1 : 0], [F, idx, w, out, null, sel ?? idx], bound(n) * C);
   }
 
-  /** dW [n·K] += ⟨dOut[i], F[idx_k]⟩: the gradient of a learned kernel's weights (gatherBackward's dW). */
-  gatherDot(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, n: number, dOut: GPUBuffer, dW: GPUBuffer): void {
-    this.run('gather_dot', [n, C, K, 0], [F, idx, null, dOut, dW], n * K);
+  /**
+   * dW [n·K] += ⟨dOut[i], F[idx_k]⟩: the gradient of a learned kernel's weights (gatherBackward's dW). With `sel`,
+   * row i's support and dW row are row sel[i]'s (each selected once), dOut's is row i.
+   */
+  gatherDot(F: GPUBuffer, C: number, K: number, idx: GPUBuffer, n: Rows, dOut: GPUBuffer, dW: GPUBuffer, sel?: GPUBuffer): void {
+    this.run('gather_dot', [n, C, K, sel ? 1 : 0], [F, idx, null, dOut, dW, sel ?? idx], bound(n) * K);
   }
 
-  /** dF += scatter of w · dOut (atomic compare-exchange float adds). */
-  scatter(dF: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: number, dOut: GPUBuffer): void {
-    this.run('scatter', [n, C, K, 0], [dF, idx, w, dOut], n * K * C);
+  /** dF += scatter of w · dOut (atomic compare-exchange float adds); with `sel`, row i's support is row sel[i]'s. */
+  scatter(dF: GPUBuffer, C: number, K: number, idx: GPUBuffer, w: GPUBuffer, n: Rows, dOut: GPUBuffer, sel?: GPUBuffer): void {
+    this.run('scatter', [n, C, K, sel ? 1 : 0], [dF, idx, w, dOut, sel ?? idx], bound(n) * K * C);
   }
 
   adam(n: number, x: GPUBuffer, g: GPUBuffer, m: GPUBuffer, v: GPUBuffer, t: GPUBuffer, c1: GPUBuffer, c2: GPUBuffer, lr: number, b1: number, b2: number, eps: number): void {
@@ -249,11 +279,11 @@ export class GpuPrograms {
    * Backward of `dense`: dX = dY · W (times the ReLU mask X > 0 of the layer below when maskRelu), and
    * dWb [outD, inD + 1] += [dYᵀ X | Σ dY] (weight gradient with the bias gradient as its last column).
    */
-  mlpLayerBackward(X: GPUBuffer, W: GPUBuffer, dY: GPUBuffer, dX: GPUBuffer, dWb: GPUBuffer, n: number, inD: number, outD: number, maskRelu: boolean,
+  mlpLayerBackward(X: GPUBuffer, W: GPUBuffer, dY: GPUBuffer, dX: GPUBuffer, dWb: GPUBuffer, n: Rows, inD: number, outD: number, maskRelu: boolean,
     rowsPerChunk = 256): void {
-    const u = [n, inD, outD, maskRelu ? 1 : 0, rowsPerChunk, 0, 0, 0];
-    this.run('mlp_layer_dx', u, [X, W, dY, dX, null], [Math.ceil(inD / 16), Math.ceil(n / 16)]);
-    this.run('mlp_layer_dw', u, [X, null, dY, null, dWb], [Math.ceil((outD * (inD + 1)) / 64), Math.max(1, Math.ceil(n / rowsPerChunk))]);
+    const u = [n, inD, outD, maskRelu ? 1 : 0, rowsPerChunk, 0, 0, 0], b = bound(n);
+    this.run('mlp_layer_dx', u, [X, W, dY, dX, null], [Math.ceil(inD / 16), Math.ceil(b / 16)]);
+    this.run('mlp_layer_dw', u, [X, null, dY, null, dWb], [Math.ceil((outD * (inD + 1)) / 64), Math.max(1, Math.ceil(b / rowsPerChunk))]);
   }
 
   /**
@@ -352,24 +382,34 @@ export class GpuPrograms {
     this.run('occupancy', [res, R, 0, 0, { f: rawThr }, { f: 0 }, { f: 0 }, { f: 0 }], [F, cells, count], res ** 3);
   }
 
-  /** Decoder input rows X [n, Dp] = [colour features (C) | PE of the sample's ray direction] (shaders/encode.wgsl). */
-  encode(n: number, feats: GPUBuffer, C: number, rays: GPUBuffer, rayT: GPUBuffer, freqs: number, Dp: number, X: GPUBuffer): void {
-    this.run('encode', [n, C, freqs, Dp, 0, 0, 0, 0], [feats, rays, rayT, X, null, null], n);
+  /**
+   * Decoder input rows X [n, Dp] = [colour features (C) | PE of the sample's ray direction] (shaders/encode.wgsl);
+   * with `sel`, row i's sample (its ray) is sel[i].
+   */
+  encode(n: Rows, feats: GPUBuffer, C: number, rays: GPUBuffer, rayT: GPUBuffer, freqs: number, Dp: number, X: GPUBuffer, sel?: GPUBuffer): void {
+    this.run('encode', [n, C, freqs, Dp, 0, sel ? 1 : 0, 0, 0], [feats, rays, rayT, X, null, null, sel ?? rayT], bound(n));
   }
 
   /** rgb [n, 3] = sigmoid of the first 3 of each Y row (width outD). */
-  sigmoid(n: number, Y: GPUBuffer, outD: number, rgb: GPUBuffer): void {
-    this.run('sigmoid', [n, 0, 0, 0, outD, 0, 0, 0], [null, null, null, null, Y, rgb], n);
+  sigmoid(n: Rows, Y: GPUBuffer, outD: number, rgb: GPUBuffer): void {
+    this.run('sigmoid', [n, 0, 0, 0, outD, 0, 0, 0], [null, null, null, null, Y, rgb], bound(n));
   }
 
   /** dY [n, outD] = dRgb · rgb (1 − rgb) in the first 3 columns (rgb: the forward's sigmoid output). */
-  sigmoidBackward(n: number, dRgb: GPUBuffer, rgb: GPUBuffer, outD: number, dY: GPUBuffer): void {
-    this.run('sigmoid_backward', [n, 0, 0, 0, outD, 0, 0, 0], [dRgb, null, null, dY, null, rgb], n);
+  sigmoidBackward(n: Rows, dRgb: GPUBuffer, rgb: GPUBuffer, outD: number, dY: GPUBuffer): void {
+    this.run('sigmoid_backward', [n, 0, 0, 0, outD, 0, 0, 0], [dRgb, null, null, dY, null, rgb], bound(n));
   }
 
   /** dFeat [n, C] = the first C columns of dX [n, Dp]. */
-  splitFeatures(n: number, dX: GPUBuffer, C: number, Dp: number, dFeat: GPUBuffer): void {
-    this.run('split', [n, C, 0, Dp, 0, 0, 0, 0], [null, null, null, dFeat, dX, null], n * C);
+  splitFeatures(n: Rows, dX: GPUBuffer, C: number, Dp: number, dFeat: GPUBuffer): void {
+    this.run('split', [n, C, 0, Dp, 0, 0, 0, 0], [null, null, null, dFeat, dX, null], bound(n) * C);
+  }
+
+  /** Copies `bytes` from src at srcOffset into dst at dstOffset (multiples of 4), in order with the dispatches. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.endPass();
+    this.encoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    if (!this.recording) this.flush();
   }
 
   /** Zeroes a buffer (in order with the dispatches). */
@@ -452,33 +492,46 @@ export class GpuPrograms {
 
   /** Buffers of one composite pass over n rays and S samples (see shaders/composite.wgsl). */
   compositeBuffers(n: number, S: number): CompositeBuffers {
-    return { st: this.buffer(S * 8), colored: this.buffer(S * 4), range: this.buffer(n * 8), opacity: this.buffer(n * 4),
-      io: this.buffer(n * 12), dSampleRgb: this.buffer(S * 12), dRaw: this.buffer(S * 4) };
+    return { st: this.buffer(S * 8), colorOf: this.buffer(S * 4), colorSample: this.buffer(S * 4), colorStart: this.buffer((n + 1) * 4),
+      range: this.buffer(n * 8), opacity: this.buffer(n * 4), io: this.buffer(n * 12), dSampleRgb: this.buffer(S * 12), dRaw: this.buffer(S * 4) };
   }
 
   private compositeUniforms(n: number, o: CompositeOptions): (number | { f: number })[] {
     return [n, 0, 0, 0, { f: o.shift }, { f: o.interval }, { f: o.thrW }, { f: o.thrT }, { f: o.background[0] }, { f: o.background[1] }, { f: o.background[2] }, { f: 0 }];
   }
 
-  /** α, T, colour flags, ray ends and opacity; then io = composited colour [n·3]. */
+  /** α, T, the samples that get colour, ray ends and opacity; then io = composited colour [n·3] from their colours rgb [nc·3]. */
   compositeForward(n: number, rayStart: GPUBuffer, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
     this.alphaPass(n, rayStart, raw, b, o);
     this.composite(n, rgb, b, o);
   }
 
-  /** α, T, colour flags, ray ends and opacity of n rays (shaders/composite.wgsl alpha_pass). */
+  /**
+   * α, T, ray ends and opacity of n rays, and the samples whose weight T·α earns colour, as the CPU's alphaPass
+   * (core/render/composite.ts) chooses them and in its order: per ray counted, scanned into b.colorStart [n + 1]
+   * (colorStart[n] = nc, see colorCount), then b.colorSample [nc] (their samples) and b.colorOf [S] (their rows, −1
+   * for none) placed. Three dispatches, nothing read back.
+   */
   alphaPass(n: number, rayStart: GPUBuffer, raw: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
-    this.run('alpha_pass', this.compositeUniforms(n, o), [rayStart, raw, b.st, b.colored, b.range, b.opacity], n);
+    const u = this.compositeUniforms(n, o);
+    this.run('alpha_pass', u, [rayStart, raw, b.st, b.colorOf, b.range, b.opacity, null, null, null, null, b.colorStart], n);
+    this.run('sample_scan', [n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [null, null, null, null, b.colorStart], [1, 1]); // shaders/sampling.wgsl's scan
+    this.run('color_place', u, [null, null, null, b.colorOf, b.range, null, null, null, null, null, b.colorStart, b.colorSample], n);
   }
 
-  /** io = composited colour [n·3] after alphaPass, from the samples' colours rgb [S·3]. */
+  /** How many samples of the last alphaPass over n rays get colour (on the device), dispatches sized by `S` (the sample count). */
+  colorCount(b: CompositeBuffers, n: number, S: number): DeviceCount {
+    return { bound: S, buf: b.colorStart, offset: n * 4 };
+  }
+
+  /** io = composited colour [n·3] after alphaPass, from the coloured samples' colours rgb [nc·3]. */
   composite(n: number, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
-    this.run('composite', this.compositeUniforms(n, o), [null, null, b.st, b.colored, b.range, b.opacity, rgb, b.io], n);
+    this.run('composite', this.compositeUniforms(n, o), [null, null, b.st, b.colorOf, b.range, b.opacity, rgb, b.io], n);
   }
 
-  /** With dL/dC written into b.io: dSampleRgb [S·3] (zero where not coloured: clear it first) and dRaw [S]. */
+  /** With dL/dC written into b.io: dSampleRgb [nc·3] (every row written) and dRaw [S]. */
   compositeBackward(n: number, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
-    this.run('composite_backward', this.compositeUniforms(n, o), [null, raw, b.st, b.colored, b.range, null, rgb, b.io, b.dSampleRgb, b.dRaw], n);
+    this.run('composite_backward', this.compositeUniforms(n, o), [null, raw, b.st, b.colorOf, b.range, null, rgb, b.io, b.dSampleRgb, b.dRaw], n);
   }
 
   /** The density TV's gradient (shaders/tv.wgsl, core/train/tv.ts): g += λ Σ_j (x_i − x_j) where g ≠ 0, on an R³ grid. */
@@ -487,8 +540,8 @@ export class GpuPrograms {
   }
 
   /** Y [n, outD] = act(X [n, inD] · Wᵀ + b), W [outD, inD] row-major (the decoder's layout). */
-  mlpLayer(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: number, inD: number, outD: number, relu: boolean): void {
-    this.run('mlp_layer', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(n / 16)]);
+  mlpLayer(X: GPUBuffer, W: GPUBuffer, b: GPUBuffer, Y: GPUBuffer, n: Rows, inD: number, outD: number, relu: boolean): void {
+    this.run('mlp_layer', [n, inD, outD, relu ? 1 : 0], [X, W, b, Y], [Math.ceil(outD / 16), Math.ceil(bound(n) / 16)]);
   }
 }
 
@@ -548,6 +601,14 @@ export function addMulFAGrads(k: MulFAKernel, g: Float32Array): void {
 
 export interface CompositeOptions { shift: number; interval: number; thrW: number; thrT: number; background: readonly number[] }
 
-export interface CompositeBuffers { st: GPUBuffer; colored: GPUBuffer; range: GPUBuffer; opacity: GPUBuffer; io: GPUBuffer; dSampleRgb: GPUBuffer; dRaw: GPUBuffer }
+/**
+ * st [S] (α, T); colorOf [S] (the sample's colour row or −1), colorSample [nc] (the row's sample), colorStart [n + 1]
+ * (each ray's first colour row; [n] = nc); range [n] (first sample, end after termination); opacity [n]; io [n·3]
+ * (colours, then dL/dC); dSampleRgb [nc·3]; dRaw [S].
+ */
+export interface CompositeBuffers {
+  st: GPUBuffer; colorOf: GPUBuffer; colorSample: GPUBuffer; colorStart: GPUBuffer; range: GPUBuffer; opacity: GPUBuffer; io: GPUBuffer;
+  dSampleRgb: GPUBuffer; dRaw: GPUBuffer;
+}
 
 export interface SampleBuffers { tc: GPUBuffer; rayStart: GPUBuffer; pts: GPUBuffer; rayT: GPUBuffer }

@@ -5,7 +5,7 @@
  * loss, backward, density TV and the Adam steps of the grids, the decoder, the MulFA kernels and the per-photo
  * exposure affines, occupancy refresh. The Trainer keeps the data, configuration, random stream, schedules,
  * optimisers' step counts, snapshots and evaluation. Per step only the sample count and (a step late) the loss come
- * back. Progressive upsampling goes through the CPU trainer (grids copied back, resampled, uploaded). Before the
+ * back (with the count of samples given colour). Progressive upsampling goes through the CPU trainer (grids copied back, resampled, uploaded). Before the
  * CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and for snapshots their Adam moments) back,
  * so a snapshot resumes on either backend.
  */
@@ -25,6 +25,8 @@ export class GpuTrainer implements TrainBackend {
   private dirty = false;
   private jitter = new Float32Array(0);
   private pendingLoss: Promise<number> | null = null;
+  /** Samples given colour in the last step whose loss came back (counted on the device, reported a step late). */
+  private colorSamples = 0;
   private stepPasses: StepPasses | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
@@ -85,7 +87,7 @@ export class GpuTrainer implements TrainBackend {
   private get passes(): StepPasses {
     if (this.stepPasses) return this.stepPasses;
     const t = this.trainer, cfg = t.config, data = t.data, gk = this.gk;
-    let exposure = false, loss: (() => Promise<number>) | null = null;
+    let exposure = false, loss: (() => Promise<{ loss: number; colorSamples: number }>) | null = null;
     return (this.stepPasses = {
       upsample: async () => {
         await this.syncToCpu(true); // the network optimiser goes on (its moments come back); the grid optimiser starts afresh
@@ -99,7 +101,7 @@ export class GpuTrainer implements TrainBackend {
         for (let i = 0; i < B; i++) jitter[i] = t.rng.next();
         exposure = view !== null; // per-photo exposure affines live on the device: the loss applies them, adamExposure learns them
         const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, view ?? undefined);
-        return { samples, colorSamples: samples }; // the device colours every sample
+        return { samples, colorSamples: this.colorSamples }; // counted on the device: the previous step's, read with its loss
       },
       loss: () => { loss = this.field.loss(exposure); },
       backward: () => this.field.backward(),
@@ -116,7 +118,7 @@ export class GpuTrainer implements TrainBackend {
       reportedLoss: () => {
         gk.end(); // the step is recorded: submit it, then map its loss (awaited a step later)
         const previous = this.pendingLoss;
-        this.pendingLoss = loss!();
+        this.pendingLoss = loss!().then((r) => { this.colorSamples = r.colorSamples; return r.loss; });
         return previous ?? this.pendingLoss;
       },
     });

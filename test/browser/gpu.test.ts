@@ -61,6 +61,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     for (const m of Object.keys(bound)) {
       for (const q of ['step_render', 'step_grad_density', 'step_grad_color', 'step_grad_decoder']) expect(r[q + m], q + m).toBeLessThan(bound[m]);
     }
+    // only the samples whose weight earns colour are decoded, on the device as on the CPU: the same count, and fewer than all
+    const colored = (v: unknown) => { const m = /^(\d+) vs (\d+) of (\d+)$/.exec(String(v)); return m ? m.slice(1).map(Number) : [-1, -2, 0]; };
+    for (const m of ['', ...Object.keys(bound), 'render']) {
+      const [gpu, cpu, all] = colored(m === 'render' ? r.render_color_samples : r[`step_color_samples${m}`]);
+      // (f32 on the device, f64 on the CPU: a weight within rounding of the threshold may fall either way — 1 in 4,684 seen)
+      expect(Math.abs(gpu - cpu), `colour samples${m}: ${gpu} vs ${cpu}`).toBeLessThanOrEqual(Math.max(2, cpu * 1e-3));
+      expect(cpu, `colour samples${m}`).toBeLessThan(all);
+      expect(cpu, `colour samples${m}`).toBeGreaterThan(0);
+    }
     expect(r.step_grad_kernel_mulfagrid).toBeLessThan(1e-4); // 2.3e-5
     expect(r.step_grad_kernel_mulfagrid_separate).toBeLessThan(3e-4); // 6.7e-5
     // the kernels' update on the device (Adam, packed parameters, filter tables) as the CPU's on the same gradients
@@ -72,6 +81,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.render).toBeLessThan(4e-4); // a whole forward render of a dense field (9.1e-5 here)
     expect(r.render_samples).toMatch(/^(\d+) vs \1$/); // the device placed exactly the CPU's samples
     expect(r.composite_ray_end_mismatches).toBe(0);
+    expect(r.composite_color_row_mismatches).toBe(0); // the same samples in the same colour rows as the CPU's alphaPass
     expect(r.composite).toBeLessThan(2e-6); // 3.6e-7
     expect(r.composite_bwd_rgb).toBeLessThan(2e-6); // 3.7e-7
     expect(r.composite_bwd_raw).toBeLessThan(2e-6); // 3.8e-7

@@ -404,8 +404,9 @@ async function occupancyRefresh(ctx: Ctx): Promise<void> {
 }
 
 /**
- * a whole forward render on the GPU (sampling → support → density → alpha → colour features → view
- * encoding → decoder → sigmoid → composite) against RadianceField.render of a dense field
+ * a whole forward render on the GPU (sampling → support → density → alpha and the samples that get colour →
+ * their colour features → view encoding → decoder → sigmoid, over the device's colour count → composite) against
+ * RadianceField.render of a dense field
  */
 async function forwardRender(ctx: Ctx): Promise<void> {
   const { gk, out, n } = ctx;
@@ -430,17 +431,19 @@ async function forwardRender(ctx: Ctx): Promise<void> {
   const bIdx = gk.buffer(cap * 32), bW = gk.buffer(cap * 32), raw = gk.buffer(cap * 4), feats = gk.buffer(cap * C * 4);
   gk.trilinear(sb.pts, S, R, bIdx, bW);
   gk.gather(gk.buffer(f.density.features.data), 1, 8, bIdx, bW, S, raw);
-  gk.gather(gk.buffer(f.color.features.data), C, 8, bIdx, bW, S, feats);
+  const cb = gk.compositeBuffers(nr, cap), o = { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg };
+  gk.alphaPass(nr, sb.rayStart, raw, cb, o);
+  const nc = gk.colorCount(cb, nr, S), sel = cb.colorSample;
+  gk.gather(gk.buffer(f.color.features.data), C, 8, bIdx, bW, nc, feats, sel);
   const dec = f.decoder as unknown as { weights: { data: Float32Array }[]; biases: { data: Float32Array }[] };
   const Dp = 39, X = gk.buffer(cap * Dp * 4), H = gk.buffer(cap * hidden * 4), Y = gk.buffer(cap * 3 * 4), rgb = gk.buffer(cap * 12);
-  gk.encode(S, feats, C, bRays, sb.rayT, 4, Dp, X);
-  gk.mlpLayer(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, S, Dp, hidden, true);
-  gk.mlpLayer(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, S, hidden, 3, false);
-  gk.sigmoid(S, Y, 3, rgb);
-  const cb = gk.compositeBuffers(nr, cap);
-  gk.compositeForward(nr, sb.rayStart, raw, rgb, cb,
-    { shift: f.shift, interval: f.interval, thrW: f.config.colorWeightThreshold, thrT: f.config.terminationT, background: bg });
+  gk.encode(nc, feats, C, bRays, sb.rayT, 4, Dp, X, sel);
+  gk.mlpLayer(X, gk.buffer(dec.weights[0].data), gk.buffer(dec.biases[0].data), H, nc, Dp, hidden, true);
+  gk.mlpLayer(H, gk.buffer(dec.weights[1].data), gk.buffer(dec.biases[1].data), Y, nc, hidden, 3, false);
+  gk.sigmoid(nc, Y, 3, rgb);
+  gk.composite(nr, rgb, cb, o);
   out.render_samples = `${S} vs ${f.stats.samples}`;
+  out.render_color_samples = `${new Int32Array(await gk.read(cb.colorStart, 4, nr * 4))[0]} vs ${f.stats.colorSamples} of ${S}`;
   out.render = relErr(ref, new Float32Array(await gk.read(cb.io, nr * 12)), nr * 3);
 }
 
@@ -472,6 +475,7 @@ async function fieldSteps(ctx: Ctx): Promise<void> {
     await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5));
     const tag = name === 'dense' ? '' : `_${name}`;
     out[`step_render${tag}`] = relErr(ref, await gf.rgb(), nr * 3);
+    out[`step_color_samples${tag}`] = `${await gf.colorSamples()} vs ${f.stats.colorSamples} of ${f.stats.samples}`;
     gf.backward(dRgb);
     out[`step_grad_density${tag}`] = relErr(f.density.features.grad, new Float32Array(await gk.read(gf.densityGrad)), f.density.features.grad.length);
     out[`step_grad_color${tag}`] = relErr(f.color.features.grad, new Float32Array(await gk.read(gf.colorGrad)), f.color.features.grad.length);
@@ -548,17 +552,21 @@ async function compositing(ctx: Ctx): Promise<void> {
   const dRgb = Float32Array.from({ length: nr * 3 }, () => rng.next() - 0.5);
   const dC = new Float32Array(nc * 3), dRaw = new Float32Array(S);
   compositeBackward(nr, rs, rayEnd, colorOf, alpha, Tk, raw, o.shift, o.interval, rgbC, o.background, dRgb, dC, dRaw);
-  const bufs = gk.compositeBuffers(nr, S), bRaw = gk.buffer(raw), bRgb = gk.buffer(rgbAll);
+  const bufs = gk.compositeBuffers(nr, S), bRaw = gk.buffer(raw), bRgb = gk.buffer(rgbC);
   gk.compositeForward(nr, gk.buffer(rs), bRaw, bRgb, bufs, o);
   out.composite = relErr(refOut, new Float32Array(await gk.read(bufs.io, nr * 12)), nr * 3);
+  // the same samples get colour, in the same rows
+  const gpuNc = new Int32Array(await gk.read(bufs.colorStart, 4, nr * 4))[0], gpuSel = new Int32Array(await gk.read(bufs.colorSample, S * 4));
+  let rowMismatch = Math.abs(gpuNc - nc);
+  for (let j = 0; j < Math.min(nc, gpuNc); j++) if (gpuSel[j] !== colorSample[j]) rowMismatch++;
+  out.composite_color_rows = `${gpuNc} vs ${nc}`;
+  out.composite_color_row_mismatches = rowMismatch;
   const range = new Int32Array(await gk.read(bufs.range, nr * 8));
   let endMismatch = 0;
   for (let r = 0; r < nr; r++) if (range[r * 2 + 1] !== rayEnd[r]) endMismatch++;
   out.composite_ray_end_mismatches = endMismatch;
   device.queue.writeBuffer(bufs.io, 0, dRgb);
   gk.compositeBackward(nr, bRaw, bRgb, bufs, o);
-  const gC = new Float32Array(await gk.read(bufs.dSampleRgb, S * 12)), gC2 = new Float32Array(nc * 3);
-  for (let j = 0; j < nc; j++) gC2.set(gC.subarray(colorSample[j] * 3, colorSample[j] * 3 + 3), j * 3);
-  out.composite_bwd_rgb = relErr(dC, gC2, nc * 3);
+  out.composite_bwd_rgb = relErr(dC, new Float32Array(await gk.read(bufs.dSampleRgb, nc * 12)), nc * 3);
   out.composite_bwd_raw = relErr(dRaw, new Float32Array(await gk.read(bufs.dRaw, S * 4)), S);
 }
