@@ -8,7 +8,7 @@
  *
  * SCENE is a dataset folder or `demo` (default). A model may carry settings after colons — training ones (TrainConfig)
  * or the field's (FieldConfig, `mulfa.x` the kernel's): `mulfagrid:kernelLrScale=1:sharedKernel=false:mulfa.omegaScale=4`,
- * `dense:tvDensity=1e-4`. With --seconds the run
+ * `dense:tvDensity=1e-4`, a list as numbers joined by '+' (`dense:decoderHidden=64+64`). With --seconds the run
  * lasts the longest checkpoint under the CLI's time-budget schedule (learning rate decaying over the default
  * 3,000 steps, or with --fit-decay over the steps the longest checkpoint will hold, as `mulfa train --time-budget` does); with --steps alone it lasts the last step under `--max-steps`'s schedule (decay over that many).
  * Step checkpoints a model does not reach in the time are left out of its row.
@@ -50,8 +50,11 @@ function configFor(spec: string, space: SpaceKind | undefined, exposureViews: nu
     const name = sub ?? head;
     if (!target || !(name in target)) throw new Error(`unknown setting "${key}" in ${spec}`);
     // numbers and booleans, or a word where the setting is one (mulfa.normalise=raw)
-    const value = typeof target[name] === 'string' ? raw : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
-    if (raw === undefined || (typeof value === 'number' && !Number.isFinite(value))) throw new Error(`bad setting "${s}" in ${spec}`);
+    // (a list, e.g. decoderHidden=64+64, as numbers joined by '+')
+    const value = typeof target[name] === 'string' ? raw : Array.isArray(target[name]) ? (raw ?? '').split('+').map(Number)
+      : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    const bad = (v: unknown) => typeof v === 'number' && !Number.isFinite(v);
+    if (raw === undefined || bad(value) || (Array.isArray(value) && value.some(bad))) throw new Error(`bad setting "${s}" in ${spec}`);
     target[name] = value;
   }
   return { ...(top as unknown as TrainConfig), field: field as unknown as TrainConfig['field'] };

@@ -2,7 +2,7 @@
 // differences, for every grid model; plus properties of the compositing.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/math/rng';
-import { RadianceField, FIELD_DEFAULTS, type FieldConfig, type RayBatch } from '../../../core/field/RadianceField';
+import { RadianceField, FIELD_DEFAULTS, vertexBoxMax, type FieldConfig, type RayBatch } from '../../../core/field/RadianceField';
 import type { Param } from '../../../core/field/GridModel';
 import type { AABB } from '../../../core/scene/Scene';
 
@@ -49,8 +49,8 @@ function lossOf(f: RadianceField, batch: RayBatch, r: Float64Array): number {
 }
 
 describe('radiance field gradients match finite differences', () => {
-  // every sample coloured here (tinyConfig: no skipping, no termination): with a shared kernel the colour
-  // grid reuses the density support; skipping and termination have their own test below
+  // every sample coloured here (tinyConfig: no skipping, no termination): the colour grid uses the density
+  // grid's support (all but separate MulFA kernels); skipping and termination have their own test below
   for (const [model, extra] of [['dense', {}], ['mulfagrid', {}], ['mulfagrid', { sharedKernel: false }], ['fouriergrid', {}], ['hash', {}]] as const) {
     const label = 'sharedKernel' in extra ? ' (separate kernels)' : '';
     it(`${model}${label}`, () => {
@@ -110,6 +110,21 @@ describe('compositing', () => {
     expect(f.opacity[0]).toBeCloseTo(1, 5);
     expect(f.depth[0]).toBeGreaterThan(2);   // box face at distance 2
     expect(f.depth[0]).toBeLessThan(2 + f.stepSize);
+  });
+  it('the occupancy bound (vertex maximum per cell, one axis at a time) equals the maximum over each cell\'s vertex box', () => {
+    const rng = new Rng(12);
+    for (const [R, r] of [[17, 4], [24, 64], [96, 64], [9, 9], [2, 3]]) { // coarser and finer cells than vertices
+      const F = Float32Array.from({ length: R ** 3 }, () => rng.normal());
+      const lo = (c: number) => Math.max(0, Math.floor((c / r) * (R - 1))), hi = (c: number) => Math.min(R - 1, Math.ceil(((c + 1) / r) * (R - 1)));
+      const got = vertexBoxMax(F, R, r);
+      let bad = 0;
+      for (let z = 0; z < r; z++) for (let y = 0; y < r; y++) for (let x = 0; x < r; x++) {
+        let m = -Infinity;
+        for (let vz = lo(z); vz <= hi(z); vz++) for (let vy = lo(y); vy <= hi(y); vy++) for (let vx = lo(x); vx <= hi(x); vx++) m = Math.max(m, F[(vz * R + vy) * R + vx]);
+        if (got[(z * r + y) * r + x] !== m) bad++;
+      }
+      expect(bad, `R ${R}, r ${r}`).toBe(0);
+    }
   });
   it('occupancy skipping changes nothing where the density is negligible', () => {
     const { f, batch } = setup('dense', { occupancyRes: 4 });
