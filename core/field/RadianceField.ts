@@ -392,10 +392,15 @@ export class RadianceField {
       this.colorAliasesDensity = this.sharesSupport && nc === S;
       if (this.colorAliasesDensity) return;
       const cSup = ws.support('cSup', col.K, nc);
-      if (this.sharesSupport) {
-        for (let j = 0; j < nc; j++) {
-          const s = colorSample[j];
-          for (let k = 0; k < col.K; k++) { cSup.idx[j * col.K + k] = dSup.idx[s * dens.K + k]; cSup.w[j * col.K + k] = dSup.w[s * dens.K + k]; }
+      if (this.sharesSupport) { // the density support's rows of the coloured samples, copied a run of consecutive samples at a time
+        const K = col.K;
+        for (let j = 0; j < nc;) {
+          let e = j + 1;
+          while (e < nc && colorSample[e] === colorSample[e - 1] + 1) e++;
+          const s0 = colorSample[j] * K, s1 = (colorSample[e - 1] + 1) * K;
+          cSup.idx.set(dSup.idx.subarray(s0, s1), j * K);
+          cSup.w.set(dSup.w.subarray(s0, s1), j * K);
+          j = e;
         }
       } else {
         const pts = ws.f32('pts', 0), cPts = ws.f32('cPts', nc * 3);
