@@ -14,6 +14,12 @@ export interface Param {
   grad: Float32Array;
   /** Multiplies the optimiser's base learning rate of the group this parameter belongs to. */
   lrScale: number;
+  /**
+   * For a feature table [rows, C]: a byte per row, set by the backward for every row a support reaches (a superset
+   * of the rows with a nonzero gradient), so Adam reads only those (FieldOps.adamRows) and clears them. Whatever
+   * else writes this gradient must mark its rows too (density TV writes only where the gradient is nonzero).
+   */
+  touched?: Uint8Array;
 }
 
 export function makeParam(name: string, data: Float32Array, lrScale = 1): Param {

@@ -282,13 +282,23 @@ export class RadianceField {
     data.set(p.data);
     p.data = data;
     p.grad = a.f32(p.data.length);
+    // a byte per row (Param.touched), in the kernels' memory too (8 bytes of padding for their 8-byte tests)
+    const words = a.i32(Math.ceil(g.rows / 4) + 2);
+    this.touchedWords.set(p, words);
+    p.touched = new Uint8Array(words.buffer, words.byteOffset, g.rows);
     return g;
   }
 
   private release(g: GridModel): void {
-    this.k.alloc.free(g.features.data);
-    this.k.alloc.free(g.features.grad);
+    const p = g.features, words = this.touchedWords.get(p);
+    this.k.alloc.free(p.data);
+    this.k.alloc.free(p.grad);
+    if (words) this.k.alloc.free(words);
+    this.touchedWords.delete(p);
   }
+
+  /** The allocations behind the feature tables' touched-row bytes. */
+  private readonly touchedWords = new Map<Param, Int32Array>();
 
   /** Progressive upsampling: both grids to a new resolution, features resampled. */
   upsample(resolution: number): void {
@@ -471,11 +481,15 @@ export class RadianceField {
     },
     colorGradients: () => {
       const col = this.color, nc = this.nColor;
-      this.k.gatherBackward(col.features.data, col.features.grad, col.channels, col.K, this.colorSupport(), nc, this.ws.f32('dFeat', 0), this.colorWeightGrads());
+      const sup = this.colorSupport();
+      this.k.gatherBackward(col.features.data, col.features.grad, col.channels, col.K, sup, nc, this.ws.f32('dFeat', 0), this.colorWeightGrads());
+      if (col.features.touched) this.k.markRows(sup.idx, nc * col.K, col.features.touched);
     },
     densityGradients: () => {
       const dens = this.density, S = this.nSamples;
-      this.k.gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, this.ws.support('dSup', dens.K, 0), S, this.ws.f32('dRaw', 0), this.densityWeightGrads());
+      const sup = this.ws.support('dSup', dens.K, 0);
+      this.k.gatherBackward(dens.features.data, dens.features.grad, 1, dens.K, sup, S, this.ws.f32('dRaw', 0), this.densityWeightGrads());
+      if (dens.features.touched) this.k.markRows(sup.idx, S * dens.K, dens.features.touched);
     },
     kernelGradients: () => {
       const ws = this.ws, dens = this.density, col = this.color, S = this.nSamples, nc = this.nColor;

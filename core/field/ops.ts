@@ -22,7 +22,29 @@ export interface FieldOps {
   /** Masked Adam on one array (see core/optim/Adam.ts); c1/c2 the bias-correction tables by update count. */
   adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, lr: number, b1: number, b2: number,
     eps: number, c1: Float32Array, c2: Float32Array): void;
+  /**
+   * The same masked Adam on a [rows, C] table, reading only the rows whose `touched` byte is set (a superset of
+   * the rows with a nonzero gradient), and clearing those bytes.
+   */
+  adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, touched: Uint8Array, lr: number, b1: number,
+    b2: number, eps: number, c1: Float32Array, c2: Float32Array): void;
+  /** touched[idx[i]] = 1 for i < n: the rows a support's gather/scatter reaches. */
+  markRows(idx: Int32Array, n: number, touched: Uint8Array): void;
   readonly makeDecoder: DecoderFactory;
+}
+
+export function adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, touched: Uint8Array, lr: number,
+  b1: number, b2: number, eps: number, c1: Float32Array, c2: Float32Array, r0 = 0, r1 = touched.length): void {
+  const C = x.length / touched.length;
+  for (let r = r0; r < r1; r++) {
+    if (!touched[r]) continue;
+    touched[r] = 0;
+    adamMasked(x, g, m, v, t, lr, b1, b2, eps, c1, c2, r * C, r * C + C);
+  }
+}
+
+export function markRows(idx: Int32Array, n: number, touched: Uint8Array): void {
+  for (let i = 0; i < n; i++) touched[idx[i]] = 1;
 }
 
 export function adamMasked(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, lr: number,
@@ -48,5 +70,7 @@ export const JS_OPS: FieldOps = {
   gatherForward,
   gatherBackward,
   adam: adamMasked,
+  adamRows,
+  markRows,
   makeDecoder: (c, r) => new Decoder(c, r),
 };

@@ -59,7 +59,8 @@ export class Adam {
     }
     this.params.forEach(({ p, group }, j) => {
       const lr = this.groups[group].lr * p.lrScale * lrFactor;
-      this.ops.adam(p.data, p.grad, this.m[j], this.v[j], this.t[j], lr, b1, b2, eps, this.c1, this.c2);
+      if (p.touched) this.ops.adamRows(p.data, p.grad, this.m[j], this.v[j], this.t[j], p.touched, lr, b1, b2, eps, this.c1, this.c2);
+      else this.ops.adam(p.data, p.grad, this.m[j], this.v[j], this.t[j], lr, b1, b2, eps, this.c1, this.c2);
     });
   }
 }

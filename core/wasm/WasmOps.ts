@@ -7,7 +7,7 @@
 import { KERNELS_WASM } from './kernelsBinary';
 import { Arena, type WasmMemory } from './Arena';
 import { ThreadPool, WORKER_SOURCE, CTRL_BYTES, type SpawnWorker } from './Threads';
-import { type FieldOps, JS_OPS, adamMasked } from '../field/ops';
+import { type FieldOps, JS_OPS, adamMasked, adamRows, markRows } from '../field/ops';
 import type { GridModel, Support, Param } from '../field/GridModel';
 import { MulFAGrid, type MulFAKernel, MULFA_NORMALISATIONS } from '../field/MulFAGrid';
 import { type DecoderConfig, type DecoderImpl, decoderDims, initDecoderParams, encodeDecoderInput } from '../field/Decoder';
@@ -39,7 +39,7 @@ function base64(s: string): Uint8Array {
 }
 
 /** Exports callable on workers (index = position). */
-const POOL_FNS = ['gather_fwd', 'scatter_rows', 'gather_dw', 'mlp_forward', 'mlp_backward', 'mulfa_support', 'mulfa_backward', 'adam_masked'];
+const POOL_FNS = ['gather_fwd', 'scatter_rows', 'gather_dw', 'mlp_forward', 'mlp_backward', 'mulfa_support', 'mulfa_backward', 'adam_masked', 'adam_rows'];
 
 export interface WasmOpsOptions {
   /** Threads in all (1 = no workers). Needs SharedArrayBuffer and `spawn`. */
@@ -205,6 +205,21 @@ export class WasmOps implements FieldOps {
       lr, b1, b2, eps, c1.byteOffset, c2.byteOffset];
     if (T === 1) this.fn.adam_masked(...args(0));
     else this.par('adam_masked', args);
+  }
+
+  adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: Int32Array, touched: Uint8Array, lr: number, b1: number,
+    b2: number, eps: number, c1: Float32Array, c2: Float32Array): void {
+    if (!this.owns(x, g, m, v, t, touched, c1, c2)) return adamRows(x, g, m, v, t, touched, lr, b1, b2, eps, c1, c2);
+    const rows = touched.length, T = rows < 16384 ? 1 : this.threads;
+    const args = (th: number) => [x.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, t.byteOffset, touched.byteOffset, x.length / rows,
+      ...split(rows, T, th), lr, b1, b2, eps, c1.byteOffset, c2.byteOffset];
+    if (T === 1) this.fn.adam_rows(...args(0));
+    else this.par('adam_rows', args);
+  }
+
+  markRows(idx: Int32Array, n: number, touched: Uint8Array): void {
+    if (!this.owns(idx, touched)) return markRows(idx, n, touched);
+    this.fn.mark_rows(idx.byteOffset, n, touched.byteOffset);
   }
 
   readonly makeDecoder = (config: DecoderConfig, rng: Rng): DecoderImpl => new WasmDecoder(this, config, rng);

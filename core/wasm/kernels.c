@@ -577,6 +577,33 @@ void adam_masked(float *x, float *g, float *m, float *v, int32_t *t, int i0, int
   }
 }
 
+// Masked Adam over the rows [r0, r1) of a [rows, C] table whose mask byte is set (a superset of the rows with a
+// nonzero gradient: the rows a backward touched); clears the mask. The same updates as adam_masked over the
+// whole table, without reading the untouched rows (8 mask bytes tested at a time).
+EXPORT(adam_rows)
+void adam_rows(float *x, float *g, float *m, float *v, int32_t *t, uint8_t *mask, int C, int r0, int r1, float lr, float b1,
+               float b2, float eps, const float *c1, const float *c2) {
+  int r = r0;
+  while (r < r1) {
+    if ((r & 7) == 0 && r + 8 <= r1) {
+      uint64_t w;
+      __builtin_memcpy(&w, mask + r, 8);
+      if (w == 0) { r += 8; continue; }
+    }
+    if (mask[r]) {
+      mask[r] = 0;
+      adam_masked(x, g, m, v, t, r * C, r * C + C, lr, b1, b2, eps, c1, c2);
+    }
+    r++;
+  }
+}
+
+// mask[idx[i]] = 1 for i < n (the rows a support touches, for adam_rows).
+EXPORT(mark_rows)
+void mark_rows(const int32_t *idx, int n, uint8_t *mask) {
+  for (int i = 0; i < n; i++) mask[idx[i]] = 1;
+}
+
 // Struct layout as seen by WasmKernels.ts (checked at start-up): q selects a size or field offset.
 EXPORT(layout)
 int layout(int q) {

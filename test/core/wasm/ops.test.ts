@@ -6,7 +6,7 @@ import { type Support, gatherForward, gatherBackward } from '../../../core/field
 import { MulFAKernel, MulFAGrid, MULFA_DEFAULTS } from '../../../core/field/MulFAGrid';
 import { Decoder } from '../../../core/field/Decoder';
 import { RadianceField, FIELD_DEFAULTS, type FieldConfig } from '../../../core/field/RadianceField';
-import { JS_OPS, adamMasked } from '../../../core/field/ops';
+import { JS_OPS, adamMasked, adamRows } from '../../../core/field/ops';
 import type { GridKind } from '../../../core/field/GridModel';
 import { WasmOps } from '../../../core/wasm/WasmOps';
 import { cpuOps } from '../../../cli/ops';
@@ -129,6 +129,36 @@ describe.each(configs)('WebAssembly kernels, %s', (label, make) => {
     expectClose(B.x, A.x, n, 1e-5, 'x');
     expect(Array.from(A.t.subarray(0, 9))).toEqual(Array.from(B.t.subarray(0, 9)));
     expect(A.g.every((g) => g === 0)).toBe(true);
+  });
+
+  it('Adam over the touched rows only: the same as masked Adam over the whole table, marks cleared', async () => {
+    const wk = await make(), a = wk.arena, rows = 40_003, C = 3, n = rows * C, rng = new Rng(5);
+    const c1 = a.f32(8), c2 = a.f32(8);
+    for (let t = 1; t < 8; t++) { c1[t] = 1 / (1 - 0.9 ** t); c2[t] = 1 / (1 - 0.99 ** t); }
+    const mk = () => ({ x: a.f32(n), g: a.f32(n), m: a.f32(n), v: a.f32(n), t: a.i32(n) });
+    const A = mk(), B = mk(), J = mk(), T = mk(); // kernels: rows, whole table; TypeScript: rows, whole table
+    const words = a.i32(Math.ceil(rows / 4) + 2), touched = new Uint8Array(words.buffer, words.byteOffset, rows), jsTouched = new Uint8Array(rows);
+    for (let step = 0; step < 3; step++) {
+      // a sparse step: runs of untouched rows (the 8-byte skips), touched rows with some zero gradients
+      const idx = a.i32(5000);
+      for (let i = 0; i < idx.length; i++) idx[i] = i % 2 ? rng.int(rows) : Math.min(rows - 1, 20_000 + rng.int(64));
+      wk.markRows(idx, idx.length, touched);
+      for (const r of idx) {
+        jsTouched[r] = 1;
+        for (let c = 0; c < C; c++) { const g = (r + c) % 5 === 0 ? 0 : rng.next() - 0.5; for (const X of [A, B, J, T]) X.g[r * C + c] = g; }
+      }
+      wk.adamRows(A.x, A.g, A.m, A.v, A.t, touched, 0.1, 0.9, 0.99, 1e-8, c1, c2);
+      wk.adam(B.x, B.g, B.m, B.v, B.t, 0.1, 0.9, 0.99, 1e-8, c1, c2);
+      adamRows(J.x, J.g, J.m, J.v, J.t, jsTouched, 0.1, 0.9, 0.99, 1e-8, c1, c2);
+      adamMasked(T.x, T.g, T.m, T.v, T.t, 0.1, 0.9, 0.99, 1e-8, c1, c2);
+    }
+    expect(A.x.some((x) => x !== 0)).toBe(true);
+    for (const [name, X, W] of [['kernels', A, B], ['TypeScript', J, T]] as const) {
+      expect(X.x.every((x, i) => x === W.x[i]), `${name}: x`).toBe(true);
+      expect(X.m.every((x, i) => x === W.m[i]) && X.v.every((x, i) => x === W.v[i]) && X.t.every((x, i) => x === W.t[i]), `${name}: moments`).toBe(true);
+      expect(X.g.every((g) => g === 0), `${name}: gradients cleared`).toBe(true);
+    }
+    expect(touched.every((b) => b === 0) && jsTouched.every((b) => b === 0)).toBe(true);
   });
 
   it.each(['dense', 'mulfagrid', 'hash', 'fouriergrid'] as GridKind[])('a whole render + backward of a %s field matches', async (model) => {
