@@ -282,10 +282,14 @@ export class RadianceField {
     data.set(p.data);
     p.data = data;
     p.grad = a.f32(p.data.length);
-    // a byte per row (Param.touched), in the kernels' memory too (8 bytes of padding for their 8-byte tests)
-    const words = a.i32(Math.ceil(g.rows / 4) + 2);
-    this.touchedWords.set(p, words);
-    p.touched = new Uint8Array(words.buffer, words.byteOffset, g.rows);
+    // a byte per row (Param.touched), in the kernels' memory too (8 bytes of padding for their 8-byte tests); only for
+    // tables of several channels: on a one-channel table (density) a byte per row saves nothing over reading the
+    // gradient itself, and the whole-table pass measured faster
+    if (g.channels > 1) {
+      const words = a.i32(Math.ceil(g.rows / 4) + 2);
+      this.touchedWords.set(p, words);
+      p.touched = new Uint8Array(words.buffer, words.byteOffset, g.rows);
+    }
     return g;
   }
 
