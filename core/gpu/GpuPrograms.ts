@@ -167,9 +167,7 @@ export class GpuPrograms {
     const size = Math.ceil(bytes / 4) * 4, pool = this.staging.get(size) ?? [];
     this.staging.set(size, pool);
     const staging = pool.pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.endPass();
-    this.encoder().copyBufferToBuffer(buf, offset, staging, 0, size);
-    if (!this.recording) this.flush();
+    this.copy(buf, offset, staging, 0, size);
     this.counters.bytesRead += size;
     return async () => {
       if (this.enc) this.flush();
