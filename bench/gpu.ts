@@ -140,14 +140,16 @@ async function standardStep(model: GridKind, rays: number): Promise<Record<strin
     if (r === 1) c0 = { ...gk.counters };
     const t = performance.now();
     gk.begin();
-    samples = await gf.render(rays, origins, dirs, 0, 10, [1, 1, 1], jitter, target);
+    // the first step reads its sample count; the timed ones run on it as their budget (the same rays each step), one submit
+    const s = await gf.render(rays, origins, dirs, 0, 10, [1, 1, 1], jitter, target, undefined, r > 0 ? samples : undefined);
+    if (r === 0) samples = s;
     const loss = gf.loss();
     gf.backward();
     gf.adamGrids(0.1);
     gf.adamDecoder(1e-3, net);
     gf.adamKernels(1e-3);
     gk.end();
-    await loss();
+    if ((await loss()).droppedRays > 0) throw new Error('the standard step dropped rays under its own sample count');
     await device.queue.onSubmittedWorkDone();
     if (r > 0) times.push(performance.now() - t);
   }
@@ -186,7 +188,8 @@ async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataF
       if (g.step === 5) { c0 = { ...gk.counters }; s0 = 5; }
     }
     const row: Record<string, unknown> = { seconds: until, steps: g.step, rays_per_sec: Math.round((g.step * batch) / (trained / 1000)),
-      samples_per_ray: Number((samples / (g.step * batch)).toFixed(1)), color_samples_per_ray: Number((colorSamples / (g.step * batch)).toFixed(1)) };
+      samples_per_ray: Number((samples / (g.step * batch)).toFixed(1)), color_samples_per_ray: Number((colorSamples / (g.step * batch)).toFixed(1)),
+      dropped_rays: g.droppedRays };
     const trainedCounters = { ...gk.counters };
     for (const k of Object.keys(evalCounters) as (keyof GpuCounters)[]) trainedCounters[k] -= evalCounters[k];
     row.per_step = perStep(c0, trainedCounters, Math.max(1, g.step - s0));

@@ -1,8 +1,9 @@
 export default /* wgsl */ `
 // The photometric loss on the device (core/train/Trainer.ts mseLoss): per ray i, e = rgb − target;
 // io[i] (the rendered colour) is replaced by dL/dC = 2e / (3n), the input of the composite backward; the
-// squared errors are summed per workgroup of 64 rays into partial[workgroup] (read back a step late).
-struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32 }
+// squared errors are summed per workgroup of 64 rays into partial[workgroup] (read back a step late). Rays from
+// P.kept on (dropped by a sample budget: shaders/sampling.wgsl's scan) add nothing and get dL/dC = 0.
+struct Params { n: u32, kept: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read_write> io: array<f32>;
 @group(0) @binding(2) var<storage, read> tgt: array<f32>;
@@ -25,7 +26,10 @@ fn reducePartial(li: u32, wg: u32, sse: f32) {
 fn mse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let i = gid.x;
   var sse = 0.0;
-  if (i < P.n) {
+  if (i >= P.kept && i < P.n) {
+    for (var c = 0u; c < 3u; c++) { io[i * 3u + c] = 0.0; }
+  }
+  if (i < min(P.n, P.kept)) {
     let scale = 2.0 / f32(P.n * 3u);
     for (var c = 0u; c < 3u; c++) {
       let e = io[i * 3u + c] - tgt[i * 3u + c];
@@ -47,7 +51,11 @@ fn mse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_
 fn mse_exposure(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let i = gid.x;
   var sse = 0.0;
-  if (i < P.n) {
+  if (i >= P.kept && i < P.n) {
+    for (var c = 0u; c < 3u; c++) { io[i * 3u + c] = 0.0; }
+    for (var k = 0u; k < 12u; k++) { egrad[i * 12u + k] = 0.0; }
+  }
+  if (i < min(P.n, P.kept)) {
     let scale = 2.0 / f32(P.n * 3u);
     let o = rayView[i] * 12u;
     let c = vec3<f32>(io[i * 3u], io[i * 3u + 1u], io[i * 3u + 2u]);

@@ -2,14 +2,18 @@ export default /* wgsl */ `
 // Ray sampling with the occupancy grid (core/render/sampling.ts), in three passes over n rays:
 //   count: per ray, first t and candidate count (box ∩ [near, far], jitter[r] of a step), and how many land in
 //          occupied cells → kept[r]
-//   scan:  rayStart = exclusive prefix sum of kept (one workgroup; rayStart[n] = total)
+//   scan:  rayStart = exclusive prefix sum of kept (one workgroup; rayStart[n] = total). With a sample budget
+//          (cap ≠ 0, the number of per-sample rows the caller allocated without reading the count back): the rays
+//          that fit whole keep their samples, the first ray whose samples would pass the budget and every ray after
+//          it get none (rayStart clamped to the kept total), rayStart[n + 1] = the total before that (read back a
+//          step late to size the next budget), rayStart[n + 2] = the rays kept (the loss leaves the others out)
 //   place: per ray, the kept samples' normalised points, ray index and t at rayStart[r]…
 // Unbounded scenes (contracted = 1; core/render/sampling.ts countContracted/placeContracted): rays are
 // foreground-relative, samples walk t += step·max(1, ‖x‖∞)² from near until ‖x‖∞ reaches far or CONTRACT_FAR,
 // and each point is contracted (‖x‖∞ > 1: x·(2 − 1/‖x‖∞)/‖x‖∞) before it is normalised into the box.
 // f32 throughout: a sample within float rounding of a cell face or of the box exit may be kept or dropped
 // differently from the f64 reference (rare; the test bounds it).
-struct Params { n: u32, occRes: u32, contracted: u32, pad1: u32, boxMin: vec4<f32>, boxMax: vec4<f32>, near: f32, far: f32, step: f32, pad2: f32 }
+struct Params { n: u32, occRes: u32, contracted: u32, cap: u32, boxMin: vec4<f32>, boxMax: vec4<f32>, near: f32, far: f32, step: f32, pad2: f32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> rays: array<f32>;      // [n, 6]: origin, direction
 @group(0) @binding(2) var<storage, read> jitter: array<f32>;    // [n]
@@ -91,6 +95,8 @@ fn count(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 var<workgroup> part: array<u32, 256>;
+// with a budget: the samples of the rays that fit whole, and how many rays that is
+var<workgroup> fit: vec2<u32>;
 
 @compute @workgroup_size(256)
 fn scan(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -108,9 +114,24 @@ fn scan(@builtin(local_invocation_id) lid: vec3<u32>) {
     part[lid.x] = v;
     workgroupBarrier();
   }
+  let total = part[255];
+  if (lid.x == 0u) { fit = vec2<u32>(total, P.n); }
+  workgroupBarrier();
   var run = select(0u, part[lid.x - 1u], lid.x > 0u);
-  for (var i = a; i < b; i++) { let k = kept[i]; kept[i] = run; run += k; }
-  if (lid.x == 255u) { kept[P.n] = part[255]; }
+  for (var i = a; i < b; i++) {
+    let k = kept[i];
+    kept[i] = run;
+    // the one ray that starts within the budget and ends past it (starts only grow)
+    if (P.cap != 0u && run <= P.cap && run + k > P.cap) { fit = vec2<u32>(run, i); }
+    run += k;
+  }
+  workgroupBarrier();
+  let f = fit;
+  if (P.cap != 0u && total > P.cap) { for (var i = a; i < b; i++) { kept[i] = min(kept[i], f.x); } }
+  if (lid.x == 255u) {
+    kept[P.n] = f.x;
+    if (P.cap != 0u) { kept[P.n + 1u] = total; kept[P.n + 2u] = f.y; }
+  }
 }
 
 @compute @workgroup_size(64)

@@ -78,7 +78,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (lost !== null) throw deviceLost();
   // what the device was asked per step (snapshot copies and occupancy refreshes included; evaluation not)
   const perStep = counters && c0 ? Object.fromEntries((Object.keys(c0) as (keyof GpuCounters)[]).map((k) =>
-    [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), Math.round((counters[k] - c0[k]) / Math.max(1, trainer.step - s0))])) : null;
+    [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), Math.round((100 * (counters[k] - c0[k])) / Math.max(1, trainer.step - s0)) / 100])) : null;
   const finalBytes = (await backend.syncToCpu(true)).toSnapshot({ ...meta, backend: backend.name });
   const finalFile = await saveFinal(finalBytes, path.join(out, 'final.mulfa'), log);
   log(`wrote ${finalFile} after ${trainer.step} steps in ${session.seconds.toFixed(1)} s`);

@@ -16,7 +16,7 @@ import { type Adam, ADAM, adamBiasCorrections } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
-import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps, type DeviceCount } from './GpuPrograms';
+import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps, type DeviceCount, type Rows } from './GpuPrograms';
 import { runAsync } from '../train/plan';
 import type { Param } from '../field/GridModel';
 import { EXPOSURE_PER_VIEW } from '../train/exposure';
@@ -60,6 +60,9 @@ function unpackLayer<T extends Float32Array | Int32Array>(p: T, W: T, b: T, inD:
   for (let o = 0; o < outD; o++) { W.set(p.subarray(o * (inD + 1), o * (inD + 1) + inD), o * inD); b[o] = p[o * (inD + 1) + inD]; }
 }
 
+/** What a step's loss read brings back: the loss, and the counts of its render (samples: before any budget cut; the rays a budget cut). */
+export interface LossReport { loss: number; colorSamples: number; samples: number; droppedRays: number }
+
 export class GpuField {
   readonly densityFeatures: GPUBuffer; readonly colorFeatures: GPUBuffer; readonly densityGrad: GPUBuffer; readonly colorGrad: GPUBuffer;
   /** Decoder layers: weights, biases, and their gradients packed per layer ([out, in + 1]). */
@@ -84,7 +87,12 @@ export class GpuField {
   private rayCap = 0;
   private sampleCap = 0;
   private nRays = 0;
+  /** The last render's sample count, or with a sample budget its bound (the budget; the count stays on the device: `ns`). */
   private S = 0;
+  private ns: Rows = 0;
+  /** The rays of the last render that kept their samples (n, or on the device under a budget). */
+  private kept: Rows = 0;
+  private budgeted = false;
   /** The last render's coloured-sample count, on the device (its bound: S). */
   private nc: DeviceCount | null = null;
   private bg: readonly number[] = [1, 1, 1];
@@ -181,8 +189,9 @@ export class GpuField {
     const sb = gk.sampleBuffers(n, n * perRay);
     Object.values(sb).forEach((b) => GpuField.keep(this.rayOwned, b));
     const rb = (bytes: number) => GpuField.keep(this.rayOwned, gk.buffer(bytes));
-    // partial: the loss's sums per 64 rays, then the colour count (read back together, a step late)
-    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4 + 4), rayView: rb(n * 4),
+    // partial: the loss's sums per 64 rays, then the colour count, the sample count and the rays kept (read back
+    // together, a step late)
+    this.rayBufs = { rays: rb(n * 24), view: rb(n * 24), jitter: rb(n * 4), target: rb(n * 12), partial: rb(Math.ceil(n / 64) * 4 + 12), rayView: rb(n * 4),
       egrad: rb(n * 48), sb,
       // host-side staging for the rays' uploads, made once per capacity (no allocation per render)
       host: { packed: new Float32Array(n * 6) } };
@@ -215,22 +224,27 @@ export class GpuField {
    * Renders n rays (origins, unit directions [n, 3]; jitter [n] fractions of a step) with RadianceField.renderPlan
    * on the device's passes; returns the sample count. `target` [n, 3] (training) goes up with the rays for loss(),
    * `rayView` [n] (the training view of each ray) for the exposure affines.
+   *
+   * Without a `budget` the sample count is read back (one submit and wait) to size the per-sample buffers. With
+   * one, nothing is read: the per-sample buffers hold `budget` samples, the rays whose samples fit whole keep them
+   * and the rest get none and leave the loss (shaders/sampling.wgsl's scan); every per-sample dispatch runs over
+   * the device's count. Returns the budget then; loss() reports the count and the rays kept, a step late.
    */
   async render(n: number, origins: Float32Array, dirs: Float32Array, near: number, far: number, bg: readonly number[], jitter: Float32Array,
-    target?: Float32Array, rayView?: Int32Array): Promise<number> {
+    target?: Float32Array, rayView?: Int32Array, budget?: number): Promise<number> {
     const c = this.call;
-    c.jitter = jitter; c.target = target; c.rayView = rayView;
+    c.jitter = jitter; c.target = target; c.rayView = rayView; c.budget = budget !== undefined ? Math.max(1, Math.ceil(budget)) : 0;
     this.bg = bg;
     return runAsync(this.field.renderPlan(this.renderPasses, n, origins, dirs, near, far));
   }
 
   /** The render's inputs that only the device's passes use. */
-  private readonly call: { jitter: Float32Array; target?: Float32Array; rayView?: Int32Array } = { jitter: new Float32Array(0) };
+  private readonly call: { jitter: Float32Array; target?: Float32Array; rayView?: Int32Array; budget: number } = { jitter: new Float32Array(0), budget: 0 };
 
   /** The device's passes of a render (RadianceField.renderPlan); the colour passes run over the device's colour count (`nc`'s bound is S). */
   private readonly renderPasses: RenderPasses = {
     sample: async (n, origins, dirs, mapped, near, far) => {
-      const gk = this.gk, f = this.field, r = this.ensureRays(n), { jitter, target, rayView } = this.call;
+      const gk = this.gk, f = this.field, r = this.ensureRays(n), { jitter, target, rayView, budget } = this.call;
       const pack = (o: Float32Array, d: Float32Array) => {
         const rays = r.host.packed;
         for (let i = 0; i < n; i++) { rays.set(o.subarray(i * 3, i * 3 + 3), i * 6); rays.set(d.subarray(i * 3, i * 3 + 3), i * 6 + 3); }
@@ -243,33 +257,41 @@ export class GpuField {
       if (target) gk.write(r.target, target.subarray(0, n * 3));
       if (rayView) gk.write(r.rayView, rayView.subarray(0, n));
       this.mapped = !!mapped;
+      this.nRays = n;
+      this.budgeted = budget > 0;
+      if (budget > 0) { // sized from the budget: nothing read back, per-sample dispatches over the device's count
+        this.ensureSamples(budget);
+        gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb, !!f.space.fg, budget);
+        this.S = budget; this.ns = gk.sampledCount(r.sb, n, budget); this.kept = gk.keptRays(r.sb, n);
+        return budget;
+      }
       gk.sample(n, r.rays, r.jitter, this.occ, f.occupancy.res, f.aabb, near, far, f.stepSize, r.sb, !!f.space.fg);
       const S = new Int32Array(await gk.read(r.sb.rayStart, 4, n * 4))[0]; // rayStart[n]: the sample count
       this.ensureSamples(S);
-      this.nRays = n; this.S = S;
+      this.S = this.ns = S; this.kept = n;
       return S;
     },
-    densitySupport: (S) => {
-      const gk = this.gk, f = this.field, b = this.sampleBufs!, pts = this.rayBufs!.sb.pts, R = f.density.resolution, dk = this.deviceKernels;
+    densitySupport: () => {
+      const gk = this.gk, f = this.field, b = this.sampleBufs!, pts = this.rayBufs!.sb.pts, R = f.density.resolution, dk = this.deviceKernels, S = this.ns;
       if (dk.length) gk.mulfaSupport(dk[0], dk[0].k, pts, S, R, b.idx, b.w);
       else if (this.levelRes) gk.hashSupport(f.density as HashGrid, pts, S, b.idx, b.w, this.levelRes);
       else gk.trilinear(pts, S, R, b.idx, b.w, 0, f.density instanceof FourierGrid ? f.density.levels : 0);
     },
-    density: (S) => {
+    density: () => {
       const b = this.sampleBufs!;
-      this.gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, S, b.raw);
+      this.gk.gather(this.densityFeatures, 1, this.K, b.idx, b.w, this.ns, b.raw);
     },
-    alpha: (n, S) => {
+    alpha: (n) => {
       const cb = this.sampleBufs!.cb;
       this.gk.alphaPass(n, this.rayBufs!.sb.rayStart, this.sampleBufs!.raw, cb, this.options(this.bg));
-      this.nc = this.gk.colorCount(cb, n, S);
-      return S; // the bound: the count itself stays on the device
+      this.nc = this.gk.colorCount(cb, n, this.S);
+      return this.S; // the bound: the count itself stays on the device
     },
     // the colour support at every sample, its rows picked through cb.colorSample by the colour passes: with one kernel
     // (or none) the density's support buffers serve colour too (cIdx, cW alias idx, w)
-    colorSupport: (S) => {
+    colorSupport: () => {
       const dk = this.deviceKernels, b = this.sampleBufs!;
-      if (dk.length > 1) this.gk.mulfaSupport(dk[1], dk[1].k, this.rayBufs!.sb.pts, S, this.field.density.resolution, b.cIdx, b.cW);
+      if (dk.length > 1) this.gk.mulfaSupport(dk[1], dk[1].k, this.rayBufs!.sb.pts, this.ns, this.field.density.resolution, b.cIdx, b.cW);
     },
     colorFeatures: () => {
       const b = this.sampleBufs!;
@@ -294,16 +316,18 @@ export class GpuField {
    * rendered colours become dL/dC for backward(); returns a function that maps the loss (call it after
    * end(), e.g. a step later).
    */
-  loss(exposure = false): () => Promise<{ loss: number; colorSamples: number }> {
-    const gk = this.gk, r = this.rayBufs!, n = this.nRays, cb = this.sampleBufs!.cb, parts = Math.ceil(n / 64);
+  loss(exposure = false): () => Promise<LossReport> {
+    const gk = this.gk, r = this.rayBufs!, n = this.nRays, cb = this.sampleBufs!.cb, parts = Math.ceil(n / 64), S = this.S, budgeted = this.budgeted;
     if (exposure && !this.exp) throw new Error('GpuField: no exposure affines on the device');
-    if (exposure) gk.mseExposure(n, cb.io, r.target, r.partial, this.exp!.x, r.rayView, r.egrad);
-    else gk.mse(n, cb.io, r.target, r.partial);
+    if (exposure) gk.mseExposure(n, cb.io, r.target, r.partial, this.exp!.x, r.rayView, r.egrad, this.kept);
+    else gk.mse(n, cb.io, r.target, r.partial, this.kept);
     gk.copy(cb.colorStart, n * 4, r.partial, parts * 4, 4); // the colour count rides along
-    const read = gk.readLater(r.partial, parts * 4 + 4);
+    if (budgeted) gk.copy(r.sb.rayStart, (n + 1) * 4, r.partial, parts * 4 + 4, 8); // and the budget's sample count and rays kept
+    const read = gk.readLater(r.partial, parts * 4 + (budgeted ? 12 : 4));
     return async () => {
-      const got = await read();
-      return { loss: new Float32Array(got, 0, parts).reduce((a, x) => a + x, 0) / (n * 3), colorSamples: new Int32Array(got, parts * 4, 1)[0] };
+      const got = await read(), counts = new Int32Array(got, parts * 4, budgeted ? 3 : 1);
+      return { loss: new Float32Array(got, 0, parts).reduce((a, x) => a + x, 0) / (n * 3), colorSamples: counts[0],
+        samples: budgeted ? counts[1] : S, droppedRays: budgeted ? n - counts[2] : 0 };
     };
   }
 
@@ -339,13 +363,16 @@ export class GpuField {
     },
     densityGradients: () => {
       const b = this.sampleBufs!;
-      this.gk.scatter(this.densityGrad, 1, this.K, b.idx, b.w, this.S, b.cb.dRaw);
+      this.gk.scatter(this.densityGrad, 1, this.K, b.idx, b.w, this.ns, b.cb.dRaw);
     },
-    kernelGradients: () => { // dL/dw of the kernel weights (before any update of F) at every sample, then the kernels' backward
+    // dL/dw of the kernel weights (before any update of F) at every sample, then the kernels' backward; under a
+    // sample budget the backward runs over all of it (its stages are sized on the host): rows past the device's
+    // count have dL/dw = 0 (cleared, not gathered) and add nothing
+    kernelGradients: () => {
       const gk = this.gk, b = this.sampleBufs!, dk = this.deviceKernels, S = this.S, C = this.field.color.channels, nc = this.nc!, sel = b.cb.colorSample;
       const pts = this.rayBufs!.sb.pts, R = this.field.density.resolution;
       gk.clear(b.dWd);
-      gk.gatherDot(this.densityFeatures, 1, 8, b.idx, S, b.cb.dRaw, b.dWd);
+      gk.gatherDot(this.densityFeatures, 1, 8, b.idx, this.ns, b.cb.dRaw, b.dWd);
       if (dk.length === 1) {
         gk.gatherDot(this.colorFeatures, C, 8, b.idx, nc, b.dFeat, b.dWd, sel); // into the coloured samples' rows
         gk.mulfaBackward(dk[0], dk[0].k, pts, S, R, b.dWd, dk[0].grads);

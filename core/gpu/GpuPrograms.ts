@@ -234,8 +234,8 @@ export class GpuPrograms {
   }
 
   /** Dense-grid support: idx, w [n·8] for points [n·3] on an R³ grid (rows offset by base); FourierGrid's with fourierLevels L > 0 ([n·8(2L+1)]). */
-  trilinear(pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer, base = 0, fourierLevels = 0): void {
-    this.run('trilinear', [n, R, base, fourierLevels], [pts, idx, w], n);
+  trilinear(pts: GPUBuffer, n: Rows, R: number, idx: GPUBuffer, w: GPUBuffer, base = 0, fourierLevels = 0): void {
+    this.run('trilinear', [n, R, base, fourierLevels], [pts, idx, w], bound(n));
   }
 
   /**
@@ -346,26 +346,28 @@ export class GpuPrograms {
   private readonly scratch: { st?: GPUBuffer; zp?: GPUBuffer; partial?: GPUBuffer } = {};
 
   /** MulFAGrid support: idx, w [n·8] for points [n·3] with the packed kernel (packMulFA) on an R³ grid. */
-  mulfaSupport(packed: { params: GPUBuffer; tables: GPUBuffer }, k: MulFAKernel, pts: GPUBuffer, n: number, R: number, idx: GPUBuffer, w: GPUBuffer): void {
-    this.run('mulfa_support', [n, R, k.config.L, k.config.M, k.Z, 0, 0, 0], [pts, packed.params, packed.tables, idx, w], n);
+  mulfaSupport(packed: { params: GPUBuffer; tables: GPUBuffer }, k: MulFAKernel, pts: GPUBuffer, n: Rows, R: number, idx: GPUBuffer, w: GPUBuffer): void {
+    this.run('mulfa_support', [n, R, k.config.L, k.config.M, k.Z, 0, 0, 0], [pts, packed.params, packed.tables, idx, w], bound(n));
   }
 
   /** Hash-grid support: idx, w [n · 8 · levels] for points [n·3] (the grid's level resolutions and table size). */
-  hashSupport(grid: HashGrid, pts: GPUBuffer, n: number, idx: GPUBuffer, w: GPUBuffer, levelRes?: GPUBuffer): void {
+  hashSupport(grid: HashGrid, pts: GPUBuffer, n: Rows, idx: GPUBuffer, w: GPUBuffer, levelRes?: GPUBuffer): void {
     const levels = grid.levelRes.length, T = 2 ** grid.config.log2TableSize;
     const lr = levelRes ?? this.buffer(Int32Array.from(grid.levelRes));
-    this.run('hash_support', [n, levels, T, 0], [pts, lr, idx, w], n * levels);
+    this.run('hash_support', [n, levels, T, 0], [pts, lr, idx, w], bound(n) * levels);
     if (!levelRes) { this.flush(); lr.destroy(); } // destroyed once the queued dispatch has run
   }
 
   /**
    * Ray sampling with the occupancy grid (shaders/sampling.wgsl): rays [n·6] (origin, direction), jitter [n]
    * (fraction of a step), occupancy [res³] as u32 0/1; `contracted`: unbounded scenes' walk (core/render/sampling.ts). Fills b.rayStart [n + 1] (b.rayStart[n] = S),
-   * b.pts [S·3] (normalised) and b.rayT [S·2] (ray index, t); b must hold `capacity` samples.
+   * b.pts [S·3] (normalised) and b.rayT [S·2] (ray index, t); b must hold `capacity` samples. With a `budget` (> 0): the rays
+   * whose samples fit whole in the first `budget` rows keep them, the rest get none (rayStart[n] = the kept samples,
+   * rayStart[n + 1] = the count before, rayStart[n + 2] = the rays kept: see sampledCount, keptRays).
    */
   sample(n: number, rays: GPUBuffer, jitter: GPUBuffer, occ: GPUBuffer, occRes: number, aabb: AABB, near: number, far: number, step: number,
-    b: SampleBuffers, contracted = false): void {
-    const u = [n, occRes, contracted ? 1 : 0, 0, { f: aabb[0][0] }, { f: aabb[0][1] }, { f: aabb[0][2] }, { f: 0 }, { f: aabb[1][0] }, { f: aabb[1][1] }, { f: aabb[1][2] },
+    b: SampleBuffers, contracted = false, budget = 0): void {
+    const u = [n, occRes, contracted ? 1 : 0, budget, { f: aabb[0][0] }, { f: aabb[0][1] }, { f: aabb[0][2] }, { f: 0 }, { f: aabb[1][0] }, { f: aabb[1][1] }, { f: aabb[1][2] },
       { f: 0 }, { f: near }, { f: far }, { f: step }, { f: 0 }];
     this.run('sample_count', u, [rays, jitter, occ, b.tc, b.rayStart], n);
     this.run('sample_scan', u, [null, null, null, null, b.rayStart], [1, 1]);
@@ -417,9 +419,12 @@ export class GpuPrograms {
     if (!this.recording) this.flush();
   }
 
-  /** io [n·3] (rendered colours) becomes dL/dC of the mean squared error against target [n·3]; partial [⌈n/64⌉] the squared-error sums. */
-  mse(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer): void {
-    this.run('mse', [n, 0, 0, 0], [io, target, partial], n);
+  /**
+   * io [n·3] (rendered colours) becomes dL/dC of the mean squared error against target [n·3]; partial [⌈n/64⌉] the
+   * squared-error sums. Rays from `kept` on (a budgeted sample() dropped them) add nothing and get dL/dC = 0.
+   */
+  mse(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer, kept: Rows = n): void {
+    this.run('mse', [n, kept, 0, 0], [io, target, partial], n);
   }
 
   /**
@@ -480,12 +485,22 @@ export class GpuPrograms {
   }
 
   /** mse() through per-photo exposure affines (shaders/loss.wgsl mse_exposure): exposure [V·12], rayView [n] u32, egrad [n·12] out. */
-  mseExposure(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer, exposure: GPUBuffer, rayView: GPUBuffer, egrad: GPUBuffer): void {
-    this.run('mse_exposure', [n, 0, 0, 0], [io, target, partial, exposure, rayView, egrad], n);
+  mseExposure(n: number, io: GPUBuffer, target: GPUBuffer, partial: GPUBuffer, exposure: GPUBuffer, rayView: GPUBuffer, egrad: GPUBuffer, kept: Rows = n): void {
+    this.run('mse_exposure', [n, kept, 0, 0], [io, target, partial, exposure, rayView, egrad], n);
+  }
+
+  /** The samples of the last sample() over n rays, on the device (what the per-sample dispatches run over; `bound`: their host-side size). */
+  sampledCount(b: SampleBuffers, n: number, bound: number): DeviceCount {
+    return { bound, buf: b.rayStart, offset: n * 4 };
+  }
+
+  /** The rays of the last budgeted sample() over n rays that kept their samples, on the device. */
+  keptRays(b: SampleBuffers, n: number): DeviceCount {
+    return { bound: n, buf: b.rayStart, offset: (n + 2) * 4 };
   }
 
   sampleBuffers(n: number, capacity: number): SampleBuffers {
-    return { tc: this.buffer(n * 8), rayStart: this.buffer((n + 1) * 4), pts: this.buffer(capacity * 12), rayT: this.buffer(capacity * 8) };
+    return { tc: this.buffer(n * 8), rayStart: this.buffer((n + 3) * 4), pts: this.buffer(capacity * 12), rayT: this.buffer(capacity * 8) };
   }
 
   /** Buffers of one composite pass over n rays and S samples (see shaders/composite.wgsl). */

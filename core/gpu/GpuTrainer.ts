@@ -4,8 +4,12 @@
  * cameraPlan, driven asynchronously): this backend only supplies their passes on the device — GpuField's render,
  * loss, backward, density TV and the Adam steps of the grids, the decoder, the MulFA kernels and the per-photo
  * exposure affines, occupancy refresh. The Trainer keeps the data, configuration, random stream, schedules,
- * optimisers' step counts, snapshots and evaluation. Per step only the sample count and (a step late) the loss come
- * back (with the count of samples given colour). Progressive upsampling goes through the CPU trainer (grids copied back, resampled, uploaded). Before the
+ * optimisers' step counts, snapshots and evaluation. A step is one submit and reads back nothing but, a step late,
+ * its loss and counts (samples, samples given colour, rays kept): the per-sample buffers are sized by a sample budget
+ * — the last count read back plus SAMPLE_HEADROOM — instead of reading each step's count (GpuField.render); only a
+ * new field's first step (start, resume, upsampling) reads its count to set the budget. A batch whose samples pass
+ * the budget keeps the rays that fit whole and drops the rest from that step (counted in droppedRays; the budget
+ * grows). Progressive upsampling goes through the CPU trainer (grids copied back, resampled, uploaded). Before the
  * CPU side renders, bakes or snapshots, syncToCpu() copies the grids (and for snapshots their Adam moments) back,
  * so a snapshot resumes on either backend.
  */
@@ -16,8 +20,11 @@ import { runAsync } from '../train/plan';
 import { estimateGpuMemory } from '../train/memory';
 import type { SpaceKind } from '../scene/space';
 import { GpuPrograms } from './GpuPrograms';
-import { GpuField } from './GpuField';
+import { GpuField, type LossReport } from './GpuField';
 import type { Camera } from '../scene/Camera';
+
+/** The sample budget over the last sample count read back (batches vary by a few per cent; occupancy refreshes move it). */
+export const SAMPLE_HEADROOM = 1.2;
 
 export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
@@ -27,6 +34,10 @@ export class GpuTrainer implements TrainBackend {
   private pendingLoss: Promise<number> | null = null;
   /** Samples given colour in the last step whose loss came back (counted on the device, reported a step late). */
   private colorSamples = 0;
+  /** The same step's sample count (before any budget cut); 0 until a count is known (the next render reads it). */
+  private samples = 0;
+  /** Rays left out of their step because its samples passed the budget (a step late). */
+  droppedRays = 0;
   private stepPasses: StepPasses | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
@@ -69,8 +80,8 @@ export class GpuTrainer implements TrainBackend {
 
   /**
    * One optimisation step on the device (Trainer.stepPlan on this backend's passes), recorded into one command
-   * encoder (submitted early only where the sample count is read). The loss is mapped a step late: the result
-   * carries the previous step's loss (the first step waits for its own).
+   * encoder (submitted early only where the sample count is read: a new field's first step). The loss is mapped a
+   * step late: the result carries the previous step's loss and counts (the first step waits for its own).
    */
   async trainStep(): Promise<StepResult> {
     this.gk.begin();
@@ -87,11 +98,12 @@ export class GpuTrainer implements TrainBackend {
   private get passes(): StepPasses {
     if (this.stepPasses) return this.stepPasses;
     const t = this.trainer, cfg = t.config, data = t.data, gk = this.gk;
-    let exposure = false, loss: (() => Promise<{ loss: number; colorSamples: number }>) | null = null;
+    let exposure = false, loss: (() => Promise<LossReport>) | null = null;
     return (this.stepPasses = {
       upsample: async () => {
         await this.syncToCpu(true); // the network optimiser goes on (its moments come back); the grid optimiser starts afresh
         t.upsampleIfDue();
+        this.samples = 0; // twice the resolution, twice the samples: the next render reads its count
         this.field.dispose();
         this.field = new GpuField(gk, t.field, t.optimizers.grid, t.optimizers.net, t.exposure);
       },
@@ -100,8 +112,10 @@ export class GpuTrainer implements TrainBackend {
         const B = batch.n, jitter = (this.jitter = this.jitter.length >= B ? this.jitter : new Float32Array(B));
         for (let i = 0; i < B; i++) jitter[i] = t.rng.next();
         exposure = view !== null; // per-photo exposure affines live on the device: the loss applies them, adamExposure learns them
-        const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, view ?? undefined);
-        return { samples, colorSamples: this.colorSamples }; // counted on the device: the previous step's, read with its loss
+        const budget = this.samples > 0 ? this.samples * SAMPLE_HEADROOM : undefined;
+        const samples = await this.field.render(B, batch.origins, batch.dirs, data.near, data.far, data.background, jitter, target, view ?? undefined, budget);
+        if (budget === undefined) return { samples: (this.samples = samples), colorSamples: this.colorSamples };
+        return { samples: this.samples, colorSamples: this.colorSamples }; // counted on the device: the previous step's, read with its loss
       },
       loss: () => { loss = this.field.loss(exposure); },
       backward: () => this.field.backward(),
@@ -118,7 +132,12 @@ export class GpuTrainer implements TrainBackend {
       reportedLoss: () => {
         gk.end(); // the step is recorded: submit it, then map its loss (awaited a step later)
         const previous = this.pendingLoss;
-        this.pendingLoss = loss!().then((r) => { this.colorSamples = r.colorSamples; return r.loss; });
+        this.pendingLoss = loss!().then((r) => {
+          this.colorSamples = r.colorSamples;
+          if (this.samples > 0) this.samples = r.samples; // (not when an upsampling since then asked for a fresh read)
+          this.droppedRays += r.droppedRays;
+          return r.loss;
+        });
         return previous ?? this.pendingLoss;
       },
     });

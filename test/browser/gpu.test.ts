@@ -70,6 +70,22 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
       expect(cpu, `colour samples${m}`).toBeLessThan(all);
       expect(cpu, `colour samples${m}`).toBeGreaterThan(0);
     }
+    // under a sample budget (nothing read back): the same render and gradients when the samples fit; when they do not,
+    // the rays that fit whole keep theirs, the rest render the background and leave the loss
+    for (const m of ['', ...Object.keys(bound)]) {
+      expect(r[`budget_render_bytes_read${m}`], m).toBe(0);
+      expect(r[`budget_rgb${m}`], m).toBe(0);
+      expect(r[`budget_grad${m}`], m).toBeLessThan(1e-5);
+      const [kept, fit, all] = (/^(\d+) vs (\d+) of (\d+)$/.exec(String(r[`budget_kept${m}`])) ?? [0, -1, -2, -3]).slice(1).map(Number);
+      expect(Math.abs(kept - fit), `${m}: ${r[`budget_kept${m}`]}`).toBeLessThanOrEqual(1); // (f32 vs f64 counts: a sample either way)
+      expect(kept, m).toBeGreaterThan(0);
+      expect(kept, m).toBeLessThan(all);
+      expect(r[`budget_samples${m}`], m).toMatch(/^(\d+) vs \1$/);
+      expect(r[`budget_kept_rgb${m}`], m).toBe(0);
+      expect(r[`budget_dropped_not_background${m}`], m).toBe(0);
+      expect(r[`budget_kept_dloss${m}`], m).toBeLessThan(1e-5);
+      expect(r[`budget_dropped_dloss${m}`], m).toBe(0);
+    }
     expect(r.step_grad_kernel_mulfagrid).toBeLessThan(1e-4); // 2.3e-5
     expect(r.step_grad_kernel_mulfagrid_separate).toBeLessThan(3e-4); // 6.7e-5
     // the kernels' update on the device (Adam, packed parameters, filter tables) as the CPU's on the same gradients

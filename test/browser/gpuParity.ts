@@ -497,6 +497,7 @@ async function fieldSteps(ctx: Ctx): Promise<void> {
     if (f.kernels.length) out[`step_grad_kernel${tag}`] = ker;
     out[`step_samples${tag}`] = f.stats.samples;
     if (f.kernels.length) await kernelUpdate(f, gf, nr, origins, dirs, bg, dRgb, tag, out);
+    await sampleBudget(f, gf, gk, nr, origins, dirs, bg, dRgb, tag, out);
     gf.dispose();
   }
 }
@@ -529,6 +530,63 @@ async function kernelUpdate(f: import('../../core/field/RadianceField').Radiance
   });
   out[`step_kernel_adam${tag}`] = worst;
   out[`step_kernel_adam_moved${tag}`] = moved;
+}
+
+/**
+ * A render under a sample budget (GpuTrainer's steps: per-sample buffers sized without reading the count back)
+ * against the same render with the count read: a budget the samples fit in gives the same colours bit for bit and
+ * the same gradients; one they do not fit in keeps the rays whose samples fit whole (as many as the CPU's per-ray
+ * counts allow) with the same colours, leaves the rest with none (the background) and out of the loss (dL/dC = 0),
+ * and the loss read reports the whole count and the rays dropped.
+ */
+async function sampleBudget(f: import('../../core/field/RadianceField').RadianceField, gf: import('../../core/gpu/GpuField').GpuField,
+  gk: GpuPrograms, nr: number, origins: Float32Array, dirs: Float32Array, bg: [number, number, number], dRgb: Float32Array, tag: string,
+  out: Record<string, unknown>): Promise<void> {
+  const jitter = new Float32Array(nr).fill(0.5);
+  const grads = async () => {
+    const g = [new Float32Array(await gk.read(gf.densityGrad)), new Float32Array(await gk.read(gf.colorGrad))];
+    gk.clear(gf.densityGrad); gk.clear(gf.colorGrad);
+    return g;
+  };
+  const S = await gf.render(nr, origins, dirs, 0.1, 10, bg, jitter);
+  const rgb = await gf.rgb();
+  await grads(); // what earlier checks left
+  gf.backward(dRgb);
+  const ref = await grads();
+  const read0 = gk.counters.bytesRead;
+  await gf.render(nr, origins, dirs, 0.1, 10, bg, jitter, undefined, undefined, S);
+  out[`budget_render_bytes_read${tag}`] = gk.counters.bytesRead - read0;
+  const same = await gf.rgb();
+  out[`budget_rgb${tag}`] = Math.max(...Array.from(rgb, (v, i) => Math.abs(v - same[i])));
+  gf.backward(dRgb);
+  const g = await grads();
+  out[`budget_grad${tag}`] = Math.max(relErr(ref[0], g[0], ref[0].length), relErr(ref[1], g[1], ref[1].length));
+  // half the samples: the CPU's per-ray counts say how many rays fit whole
+  const budget = Math.floor(S / 2), counts = new Int32Array(nr);
+  for (const r of f.lastSamples().ray) counts[r]++;
+  let fit = 0;
+  for (let acc = 0; fit < nr && acc + counts[fit] <= budget; fit++) acc += counts[fit];
+  const target = Float32Array.from({ length: nr * 3 }, (_, i) => (i % 7) / 7);
+  await gf.render(nr, origins, dirs, 0.1, 10, bg, jitter, target, undefined, budget);
+  const cut = await gf.rgb();
+  const report = gf.loss();
+  const dC = await gf.rgb(), rep = await report(), kept = nr - rep.droppedRays;
+  out[`budget_kept${tag}`] = `${kept} vs ${fit} of ${nr}`;
+  out[`budget_samples${tag}`] = `${rep.samples} vs ${S}`;
+  let keptDiff = 0, droppedBg = 0, dKept = 0, dDropped = 0;
+  for (let i = 0; i < nr * 3; i++) {
+    if (i < kept * 3) {
+      keptDiff = Math.max(keptDiff, Math.abs(cut[i] - rgb[i]));
+      dKept = Math.max(dKept, Math.abs(dC[i] - (2 * (cut[i] - target[i])) / (3 * nr)) * nr);
+    } else {
+      droppedBg = Math.max(droppedBg, Math.abs(cut[i] - bg[i % 3]));
+      dDropped = Math.max(dDropped, Math.abs(dC[i]));
+    }
+  }
+  out[`budget_kept_rgb${tag}`] = keptDiff;
+  out[`budget_dropped_not_background${tag}`] = droppedBg;
+  out[`budget_kept_dloss${tag}`] = dKept;
+  out[`budget_dropped_dloss${tag}`] = dDropped;
 }
 
 /**
