@@ -10,13 +10,16 @@
  * or the field's (FieldConfig, `mulfa.x` the kernel's): `mulfagrid:kernelLrScale=1:sharedKernel=false:mulfa.omegaScale=4`,
  * `dense:tvDensity=1e-4`, a list as numbers joined by '+' (`dense:decoderHidden=64+64`). With --seconds the run
  * lasts the longest checkpoint under the CLI's time-budget schedule (learning rate decaying over the default
- * 3,000 steps, or with --fit-decay over the steps the longest checkpoint will hold, as `mulfa train --time-budget` does); with --steps alone it lasts the last step under `--max-steps`'s schedule (decay over that many).
+ * 3,000 steps and upsampling at steps 100 and 300, or with --fit-decay the schedule fitted to the longest checkpoint
+ * as `mulfa train --time-budget` has it: upsampling at 10 % and 30 % of it, the decay over the steps it will hold,
+ * core/train/TrainingSession.ts BudgetSchedule); with --steps alone it lasts the last step under `--max-steps`'s
+ * schedule (decay over that many).
  * Step checkpoints a model does not reach in the time are left out of its row.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { Trainer, type TrainConfig } from '../core/train/Trainer';
-import { trainConfigFor, exposureViewsFor, projectedSteps } from '../core/train/TrainingSession';
+import { trainConfigFor, exposureViewsFor, BudgetSchedule } from '../core/train/TrainingSession';
 import { trainDataFromScene, loadViews, evalIndices } from '../core/train/data';
 import type { GridKind } from '../core/field/GridModel';
 import { openScene, sceneFlag } from '../cli/args';
@@ -79,13 +82,14 @@ for (const spec of (values.models ?? 'dense,mulfagrid,fouriergrid,hash').split('
     return { psnr: Number((p / held.length).toFixed(2)), ssim: Number((s / held.length).toFixed(4)), steps: t.step, seconds: Number(trained.toFixed(1)) };
   };
   let trained = 0, si = 0, ki = 0;
+  const fitted = values['fit-decay'] && seconds.length ? new BudgetSchedule(t, seconds[seconds.length - 1]) : null;
   const endSec = seconds.length ? seconds[seconds.length - 1] : Infinity;
   const endStep = seconds.length ? Infinity : steps[steps.length - 1];
   while (si < seconds.length || (ki < steps.length && trained < endSec)) {
     const t0 = performance.now();
     t.trainStep();
     trained += (performance.now() - t0) / 1000;
-    if (values['fit-decay'] && seconds.length) t.config.decaySteps = projectedSteps(0, t.step, trained, endSec) ?? t.config.decaySteps;
+    fitted?.update(trained);
     if (ki < steps.length && t.step === steps[ki]) {
       row.at_steps[steps[ki]] = evaluate();
       log(`${spec} step ${t.step} (${trained.toFixed(0)} s): ${row.at_steps[steps[ki]].psnr} dB`);

@@ -8,8 +8,10 @@ export default /* wgsl */ `
 //                colorSample[row] = s
 //   composite:   io[r] = Σ T·α·rgb[colorOf[s]] + (1 − opacity)·background
 //   backward:    from io[r] = dL/dC: dSampleRgb[colorOf[s]] and dRaw[s]
+//   distortion_backward: after backward, dRaw[s] += the distortion loss's gradient (core/render/composite.ts
+//                distortionBackward: weight λ per ray, sample spacing δ, distances along the samples' polyline)
 // (at most 8 storage buffers per entry point: WebGPU's default limit)
-struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32, shift: f32, interval: f32, thrW: f32, thrT: f32, bg: vec4<f32> }
+struct Params { n: u32, pad0: u32, lambda: f32, step: f32, shift: f32, interval: f32, thrW: f32, thrT: f32, bg: vec4<f32>, ext: vec4<f32> }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> rayStart: array<i32>;
 @group(0) @binding(2) var<storage, read> raw: array<f32>;
@@ -91,6 +93,39 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     let sig = 1.0 / (1.0 + exp(-(raw[s] + P.shift)));
     dRaw[s] = dAlpha * P.interval * (1.0 - a) * sig;
     behind = a * c + (1.0 - a) * behind;
+  }
+}
+
+// (its own entry point: backward already binds the 8 storage buffers a stage may have by default); distances are
+// the polyline length through the samples' points (pts, normalised, times the box extent P.ext)
+@group(0) @binding(13) var<storage, read> pts: array<f32>;
+
+fn seg(s: i32) -> f32 {
+  let a = vec3<f32>(pts[s * 3], pts[s * 3 + 1], pts[s * 3 + 2]);
+  let b = vec3<f32>(pts[s * 3 - 3], pts[s * 3 - 2], pts[s * 3 - 1]);
+  return length((a - b) * P.ext.xyz);
+}
+
+@compute @workgroup_size(64)
+fn distortion_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x + gid.y * 4194240u;
+  if (r >= P.n) { return; }
+  let s0 = range[r].x; let e = range[r].y;
+  var W = 0.0; var WS = 0.0; var d = 0.0;
+  for (var s = s0; s < e; s++) {
+    if (s > s0) { d += seg(s); }
+    let w = st[s].y * st[s].x;
+    W += w; WS += w * d;
+  }
+  var Wa = 0.0; var WSa = 0.0; var G = 0.0;
+  for (var s = e - 1; s >= s0; s--) {
+    let a = st[s].x; let w = st[s].y * a;
+    let pair = d * (W - Wa - w) - (WS - WSa - w * d) + WSa - d * Wa;
+    let g = P.lambda * (2.0 * pair + (2.0 / 3.0) * w * P.step);
+    let sig = 1.0 / (1.0 + exp(-(raw[s] + P.shift)));
+    dRaw[s] += P.interval * sig * (st[s].y * g * (1.0 - a) - G);
+    G += g * w; Wa += w; WSa += w * d;
+    if (s > s0) { d -= seg(s); }
   }
 }
 `;

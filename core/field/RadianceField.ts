@@ -211,6 +211,8 @@ export class RadianceField {
   opacity = new Float32Array(0);
   depth = new Float32Array(0);
   stats = { samples: 0, colorSamples: 0 };
+  /** The distortion loss's weight per ray in the next backward (core/render/composite.ts Distortion); 0: none. */
+  distortion = 0;
   /** The space the grids live in (core/scene/space.ts); `aabb` is its box. Rays are mapped into it to be sampled. */
   space: SceneSpace;
 
@@ -244,6 +246,11 @@ export class RadianceField {
     const d = this.density, c = this.color;
     if (d.kind !== c.kind || d.resolution !== c.resolution || d.K !== c.K) return false;
     return d instanceof MulFAGrid ? c instanceof MulFAGrid && d.kernel === c.kernel : true;
+  }
+
+  /** The grid box's edge lengths (in the grid's space). */
+  get boxExtent(): [number, number, number] {
+    return [0, 1, 2].map((k) => this.aabb[1][k] - this.aabb[0][k]) as [number, number, number];
   }
 
   /** World size of one voxel of the final grid (the unit of sample spacing and density). */
@@ -476,7 +483,8 @@ export class RadianceField {
       const ws = this.ws, S = this.nSamples, dRaw = ws.f32('dRaw', S);
       dRaw.fill(0, 0, S);
       compositeBackward(this.nRays, ws.i32('rayStart', 0), ws.i32('rayEnd', 0), ws.i32('colorOf', 0), ws.f32('alpha', 0), ws.f32('Tk', 0), ws.f32('raw', 0),
-        this.shift, this.interval, this.decoder.rgb, this.bg, this.dRgb, ws.f32('dSampleRgb', this.nColor * 3), dRaw);
+        this.shift, this.interval, this.decoder.rgb, this.bg, this.dRgb, ws.f32('dSampleRgb', this.nColor * 3), dRaw,
+        this.distortion > 0 ? { pts: ws.f32('pts', 0), ext: this.boxExtent, lambda: this.distortion, step: this.stepSize } : undefined);
     },
     decoderBackward: () => {
       const nc = this.nColor, dIn = this.decoder.backward(nc, this.ws.f32('dSampleRgb', 0));

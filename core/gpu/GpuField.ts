@@ -350,6 +350,8 @@ export class GpuField {
     compositeBackward: () => {
       const b = this.sampleBufs!; // writes every coloured row of dSampleRgb
       this.gk.compositeBackward(this.nRays, b.raw, b.rgb, b.cb, this.options(this.bg));
+      const f = this.field; // the distortion loss's weight for this backward (set by the trainer, as on the CPU)
+      if (f.distortion > 0) this.gk.distortionBackward(this.nRays, b.raw, this.rayBufs!.sb.pts, b.cb, this.options(this.bg), f.distortion, f.stepSize, f.boxExtent);
     },
     decoderBackward: () => {
       const gk = this.gk, b = this.sampleBufs!, nc = this.nc!, dims = this.dims, L = this.W.length;

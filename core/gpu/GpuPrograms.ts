@@ -75,7 +75,7 @@ export class GpuPrograms {
       ['adam', adamSrc, 'main'], ['adam_layer', adamSrc, 'layer'], ['mlp_layer', mlpLayerSrc, 'main'], ['mlp_layer_dx', mlpLayerBwdSrc, 'dx'], ['mlp_layer_dw', mlpLayerBwdSrc, 'dw'],
       ['mulfa_support', sincosSrc + mulfaCommonSrc + mulfaSupportSrc, 'main'], ['mulfa_stage', sincosSrc + mulfaCommonSrc + mulfaBackwardSrc, 'stage'],
       ['outer_reduce', outerReduceSrc, 'reduce'], ['outer_sum', outerReduceSrc, 'sum'], ['alpha_pass', compositeSrc, 'alpha_pass'], ['color_place', compositeSrc, 'color_place'], ['composite', compositeSrc, 'composite'],
-      ['composite_backward', compositeSrc, 'backward'], ['hash_support', hashSupportSrc, 'main'],
+      ['composite_backward', compositeSrc, 'backward'], ['distortion_backward', compositeSrc, 'distortion_backward'], ['hash_support', hashSupportSrc, 'main'],
       ['sample_count', samplingSrc, 'count'], ['sample_scan', samplingSrc, 'scan'], ['sample_place', samplingSrc, 'place'],
       ['occupancy', occupancySrc, 'main'], ['encode', sincosSrc + encodeSrc, 'encode'], ['sigmoid', sincosSrc + encodeSrc, 'sigmoid'],
       ['sigmoid_backward', sincosSrc + encodeSrc, 'sigmoid_backward'], ['split', sincosSrc + encodeSrc, 'split'], ['mse', lossSrc, 'mse'], ['mse_exposure', lossSrc, 'mse_exposure'],
@@ -510,7 +510,8 @@ export class GpuPrograms {
   }
 
   private compositeUniforms(n: number, o: CompositeOptions): (number | { f: number })[] {
-    return [n, 0, 0, 0, { f: o.shift }, { f: o.interval }, { f: o.thrW }, { f: o.thrT }, { f: o.background[0] }, { f: o.background[1] }, { f: o.background[2] }, { f: 0 }];
+    return [n, 0, 0, 0, { f: o.shift }, { f: o.interval }, { f: o.thrW }, { f: o.thrT }, { f: o.background[0] }, { f: o.background[1] }, { f: o.background[2] }, { f: 0 },
+      0, 0, 0, 0]; // (the distortion pass's box extent)
   }
 
   /** α, T, the samples that get colour, ray ends and opacity; then io = composited colour [n·3] from their colours rgb [nc·3]. */
@@ -545,6 +546,17 @@ export class GpuPrograms {
   /** With dL/dC written into b.io: dSampleRgb [nc·3] (every row written) and dRaw [S]. */
   compositeBackward(n: number, raw: GPUBuffer, rgb: GPUBuffer, b: CompositeBuffers, o: CompositeOptions): void {
     this.run('composite_backward', this.compositeUniforms(n, o), [null, raw, b.st, b.colorOf, b.range, null, rgb, b.io, b.dSampleRgb, b.dRaw], n);
+  }
+
+  /**
+   * After compositeBackward: dRaw [S] += the distortion loss's gradient (weight λ per ray, sample spacing `step`,
+   * distances along the samples' points pts [S·3] times the box extent `ext`; core/render/composite.ts distortionBackward).
+   */
+  distortionBackward(n: number, raw: GPUBuffer, pts: GPUBuffer, b: CompositeBuffers, o: CompositeOptions, lambda: number, step: number, ext: readonly number[]): void {
+    const u = this.compositeUniforms(n, o);
+    u[2] = { f: lambda }; u[3] = { f: step };
+    u[12] = { f: ext[0] }; u[13] = { f: ext[1] }; u[14] = { f: ext[2] };
+    this.run('distortion_backward', u, [null, raw, b.st, null, b.range, null, null, null, null, b.dRaw, null, null, pts], n);
   }
 
   /** The density TV's gradient (shaders/tv.wgsl, core/train/tv.ts): g += λ Σ_j (x_i − x_j) where g ≠ 0, on an R³ grid. */

@@ -118,7 +118,7 @@ export class GpuTrainer implements TrainBackend {
         return { samples: this.samples, colorSamples: this.colorSamples }; // counted on the device: the previous step's, read with its loss
       },
       loss: () => { loss = this.field.loss(exposure); },
-      backward: () => this.field.backward(),
+      backward: () => { t.field.distortion = cfg.distortion / cfg.batchRays; this.field.backward(); },
       addTv: (weight) => this.field.addTv(weight),
       update: (lr) => {
         const opt = t.optimizers;

@@ -5,7 +5,7 @@
  * decide how long a slice may block (the CLI's Ctrl-C, the worker's messages).
  */
 import type { SpaceKind } from '../scene/space';
-import { type TrainConfig, type TrainData, TRAIN_DEFAULTS, type StepResult } from './Trainer';
+import { type Trainer, type TrainConfig, type TrainData, TRAIN_DEFAULTS, type StepResult } from './Trainer';
 import type { GridKind } from '../field/GridModel';
 import type { TrainBackend } from './backend';
 
@@ -18,7 +18,7 @@ export interface TrainChoices {
   maxSteps: number;
   /** Rays per step (default TRAIN_DEFAULTS.batchRays; GPUs take far larger batches). */
   batchRays?: number;
-  /** The scene parameterisation (core/scene/space.ts): forward-facing scenes sample one voxel apart (DVGO's LLFF setting). */
+  /** The scene parameterisation (core/scene/space.ts): forward-facing scenes sample one voxel apart (DVGO's LLFF setting) and fit their upsampling to a time budget. */
   space?: SpaceKind;
   /** Training views with a learned exposure affine (exposureViewsFor); default 0, none. */
   exposureViews?: number;
@@ -43,6 +43,7 @@ export const STEP_VOXELS: Record<SpaceKind, number> = { bounded: TRAIN_DEFAULTS.
 export function trainConfigFor(c: TrainChoices): TrainConfig {
   return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays,
     field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution, stepVoxels: STEP_VOXELS[c.space ?? 'bounded'] },
+    upsampleSteps: [...TRAIN_DEFAULTS.upsampleSteps], fitUpsampling: c.space === 'forward',
     decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps, exposureViews: c.exposureViews ?? 0 };
 }
 
@@ -89,6 +90,55 @@ export function projectedSteps(startStep: number, done: number, seconds: number,
   return Math.max(startStep + done, Math.round(startStep + (done * budgetSec) / seconds));
 }
 
+/** The fraction of a time budget by which the last progressive upsampling is done when fitted to the budget. */
+export const UPSAMPLE_LAST = 0.3;
+
+/**
+ * When upsampling k of L happens in a run fitted to its time budget, as a fraction of the budget: the last at
+ * UPSAMPLE_LAST, each earlier one at a third of the next (two upsamplings: 10 % and 30 %).
+ */
+export function upsampleFraction(k: number, L: number): number {
+  return UPSAMPLE_LAST / 3 ** (L - 1 - k);
+}
+
+/**
+ * A time budget's schedule, fitted as the run goes (the CLI and the app with FIT_DECAY_TO_BUDGET, bench:models with
+ * --fit-decay). With config.fitUpsampling (forward-facing scenes, trainConfigFor), progressive upsampling happens
+ * when training passes its fraction of the budget (upsampleFraction),
+ * not at fixed steps: coarse grids take few samples a ray, so a run spends its first tenth on many cheap steps that
+ * place the geometry, whatever the machine or model; the upsamplings still to come are kept just ahead of the run
+ * in config.upsampleSteps (so a snapshot resumes them). The learning rate decays over the steps the budget will
+ * hold at the pace of the current resolution (projectedSteps from the last upsampling), so the run ends at the end
+ * of its schedule.
+ */
+export class BudgetSchedule {
+  private levelStep: number;
+  private levelSec = 0;
+
+  constructor(private readonly trainer: Trainer, readonly budgetSec: number) {
+    this.levelStep = trainer.step;
+    // its own list (update rewrites it): never the defaults' shared array
+    if (trainer.config.fitUpsampling) trainer.config.upsampleSteps = [...trainer.config.upsampleSteps];
+  }
+
+  /** After a step, `seconds` trained in this run so far. */
+  update(seconds: number): void {
+    const t = this.trainer, ups = t.config.fitUpsampling ? t.config.upsampleSteps : [], L = ups.length;
+    let pending = 0;
+    for (let k = 0; k < L; k++) {
+      if (ups[k] < t.step) continue; // done
+      if (pending === 0 && seconds >= upsampleFraction(k, L) * this.budgetSec) {
+        if (ups[k] !== t.step) { ups[k] = t.step; this.levelStep = t.step; this.levelSec = seconds; } // the next step upsamples
+      } else {
+        ups[k] = t.step + 1 + pending;
+      }
+      pending++;
+    }
+    const end = projectedSteps(this.levelStep, t.step - this.levelStep, seconds - this.levelSec, this.budgetSec - this.levelSec);
+    if (end !== null) t.config.decaySteps = end;
+  }
+}
+
 export type SliceEnd = 'more' | 'budget' | 'stopped';
 
 export class TrainingSession {
@@ -102,7 +152,7 @@ export class TrainingSession {
   private psnrAvg = 0;
   private last: StepResult | null = null;
   private stopRequested = false;
-  private readonly fitDecay: boolean;
+  private readonly fitted: BudgetSchedule | null;
 
   constructor(readonly backend: TrainBackend, opts: SessionOptions = {}) {
     this.timeBudgetSec = opts.timeBudgetSec ?? Infinity;
@@ -110,7 +160,8 @@ export class TrainingSession {
     this.snapshotEverySec = opts.snapshotEverySec ?? Infinity;
     this.clock = opts.clock ?? (() => Date.now());
     this.startStep = backend.trainer.step;
-    this.fitDecay = (opts.fitDecayToBudget ?? false) && Number.isFinite(this.timeBudgetSec) && !Number.isFinite(this.maxSteps);
+    const fit = (opts.fitDecayToBudget ?? false) && Number.isFinite(this.timeBudgetSec) && !Number.isFinite(this.maxSteps);
+    this.fitted = fit ? new BudgetSchedule(backend.trainer, this.timeBudgetSec) : null;
   }
 
   get step(): number { return this.backend.trainer.step; }
@@ -141,10 +192,7 @@ export class TrainingSession {
       const now = this.clock();
       this.trainedMs += now - mark; // time between slices (pauses, messages, display) is not training
       mark = now;
-      if (this.fitDecay) {
-        const end = projectedSteps(this.startStep, this.step - this.startStep, this.seconds, this.timeBudgetSec);
-        if (end !== null) this.backend.trainer.config.decaySteps = end;
-      }
+      this.fitted?.update(this.seconds);
       if (now - t0 >= sliceMs) break;
     }
     if (this.stopRequested) return 'stopped';

@@ -85,11 +85,15 @@ function trainConfig(v: unknown, file: string): TrainConfig {
     lrDecoder: inRange(o.lrDecoder, file, 'config.lrDecoder', 0, 1e3),
     decaySteps: inRange(o.decaySteps, file, 'config.decaySteps', 1e-3, 1e12),
     upsampleSteps: asArray(o.upsampleSteps, file, 'config.upsampleSteps', 16).map((s, i) => integer(s, file, `config.upsampleSteps[${i}]`, 0, MAX_STEPS)),
+    // snapshots from before budget-fitted upsampling have fixed steps
+    fitUpsampling: o.fitUpsampling === undefined ? false : asBoolean(o.fitUpsampling, file, 'config.fitUpsampling'),
     occupancyEvery: int('occupancyEvery', 1, MAX_STEPS),
     occupancyWarmup: int('occupancyWarmup', 0, MAX_STEPS),
     // snapshots from before exposure compensation have none
     exposureViews: o.exposureViews === undefined ? 0 : int('exposureViews', 0, 1 << 20),
     tvDensity: o.tvDensity === undefined ? 0 : inRange(o.tvDensity, file, 'config.tvDensity', 0, 1e3),
+    // snapshots from before the distortion loss have none
+    distortion: o.distortion === undefined ? 0 : inRange(o.distortion, file, 'config.distortion', 0, 1e3),
   };
 }
 

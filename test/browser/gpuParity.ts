@@ -626,5 +626,15 @@ async function compositing(ctx: Ctx): Promise<void> {
   device.queue.writeBuffer(bufs.io, 0, dRgb);
   gk.compositeBackward(nr, bRaw, bRgb, bufs, o);
   out.composite_bwd_rgb = relErr(dC, new Float32Array(await gk.read(bufs.dSampleRgb, nc * 12)), nc * 3);
-  out.composite_bwd_raw = relErr(dRaw, new Float32Array(await gk.read(bufs.dRaw, S * 4)), S);
+  const gpuDRaw = new Float32Array(await gk.read(bufs.dRaw, S * 4));
+  out.composite_bwd_raw = relErr(dRaw, gpuDRaw, S);
+  // the distortion loss's gradient, added by its own pass after the backward (distances along the points' polyline;
+  // random points: rays that bend, as contracted ones do); its own random stream, so later sections see the same data
+  const { distortionBackward } = await import('../../core/render/composite');
+  const r2 = new Rng(21), pts = Float32Array.from({ length: S * 3 }, () => r2.next()), ext = [2, 1, 0.5], lambda = 0.3, step = 0.02;
+  const refD = Float32Array.from(dRaw);
+  distortionBackward(nr, rs, rayEnd, alpha, Tk, raw, o.shift, o.interval, { pts, ext, lambda, step }, refD);
+  gk.distortionBackward(nr, bRaw, gk.buffer(pts), bufs, o, lambda, step, ext);
+  const gotD = new Float32Array(await gk.read(bufs.dRaw, S * 4));
+  out.distortion_bwd_raw = relErr(refD.map((v, i) => v - dRaw[i]), gotD.map((v, i) => v - gpuDRaw[i]), S);
 }

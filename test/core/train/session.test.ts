@@ -50,6 +50,35 @@ describe('TrainingSession', () => {
     expect(g.trainer.config.decaySteps).toBe(3000); // a step budget sets its own schedule
   });
 
+  it('fitted to a time budget (forward-facing scenes), upsamples at 10 % and 30 % of it (kept just ahead until then) and decays over the steps the last level will hold', async () => {
+    const f = fake(20);
+    const cfg = f.trainer.config as { decaySteps: number; upsampleSteps: number[]; fitUpsampling: boolean };
+    cfg.decaySteps = 3000; cfg.upsampleSteps = [100, 300]; cfg.fitUpsampling = true;
+    const s = new TrainingSession(f.backend, { timeBudgetSec: 10, clock: f.clock, fitDecayToBudget: true });
+    await s.runSlice(500); // 25 steps of 20 ms
+    expect(f.trainer.step).toBe(25);
+    expect(cfg.upsampleSteps).toEqual([26, 27]); // not due yet: one and two steps ahead
+    while ((await s.runSlice(1000)) === 'more');
+    expect(f.trainer.step).toBe(500);
+    expect(cfg.upsampleSteps).toEqual([50, 150]); // 1 s and 3 s into the 10 s
+    expect(cfg.decaySteps).toBe(500);
+    // a step budget keeps the configured steps
+    const g = fake(20);
+    const gc = g.trainer.config as { decaySteps: number; upsampleSteps: number[]; fitUpsampling: boolean };
+    gc.decaySteps = 3000; gc.upsampleSteps = [100, 300]; gc.fitUpsampling = true;
+    const fixed = new TrainingSession(g.backend, { timeBudgetSec: 10, maxSteps: 400, clock: g.clock, fitDecayToBudget: true });
+    while ((await fixed.runSlice(1000)) === 'more');
+    expect(gc.upsampleSteps).toEqual([100, 300]);
+    // and a configuration that does not fit its upsampling (bounded scenes) keeps its steps under a time budget
+    const h = fake(20);
+    const hc = h.trainer.config as { decaySteps: number; upsampleSteps: number[]; fitUpsampling: boolean };
+    hc.decaySteps = 3000; hc.upsampleSteps = [100, 300]; hc.fitUpsampling = false;
+    const plain = new TrainingSession(h.backend, { timeBudgetSec: 10, clock: h.clock, fitDecayToBudget: true });
+    while ((await plain.runSlice(1000)) === 'more');
+    expect(hc.upsampleSteps).toEqual([100, 300]);
+    expect(hc.decaySteps).toBe(500);
+  });
+
   it('stops at a time budget, counting only time spent training (pauses between slices are not)', async () => {
     const f = fake(10);
     const s = new TrainingSession(f.backend, { timeBudgetSec: 1, clock: f.clock });
