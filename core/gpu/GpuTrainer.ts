@@ -131,10 +131,11 @@ export class GpuTrainer implements TrainBackend {
       },
       reportedLoss: () => {
         gk.end(); // the step is recorded: submit it, then map its loss (awaited a step later)
-        const previous = this.pendingLoss;
+        const previous = this.pendingLoss, field = this.field;
         this.pendingLoss = loss!().then((r) => {
           this.colorSamples = r.colorSamples;
-          if (this.samples > 0) this.samples = r.samples; // (not when an upsampling since then asked for a fresh read)
+          // the next budget; not from a field an upsampling has since replaced (its grid took half the samples)
+          if (this.field === field && this.samples > 0) this.samples = r.samples;
           this.droppedRays += r.droppedRays;
           return r.loss;
         });
