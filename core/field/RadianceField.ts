@@ -255,13 +255,13 @@ export class RadianceField {
 
   /** World size of one voxel of the final grid (the unit of sample spacing and density). */
   get voxelSize(): number {
-    const ext = Math.max(...[0, 1, 2].map((k) => this.aabb[1][k] - this.aabb[0][k]));
+    const ext = Math.max(...this.boxExtent);
     return ext / (this.config.resolution - 1);
   }
 
   /** World distance between samples: stepVoxels voxels of the current grid (coarser grids take longer steps). */
   get stepSize(): number {
-    const ext = Math.max(...[0, 1, 2].map((k) => this.aabb[1][k] - this.aabb[0][k]));
+    const ext = Math.max(...this.boxExtent);
     return (this.config.stepVoxels * ext) / (this.density.resolution - 1);
   }
 

@@ -178,7 +178,7 @@ export class GpuField {
   /** Buffers per ray (n rays, worst-case sample count for sampling); growing them drops the per-sample ones. */
   private ensureRays(n: number): NonNullable<GpuField['rayBufs']> {
     if (this.rayBufs && n <= this.rayCap) return this.rayBufs;
-    const f = this.field, gk = this.gk, ext = Math.max(...[0, 1, 2].map((k) => f.aabb[1][k] - f.aabb[0][k]));
+    const f = this.field, gk = this.gk, ext = Math.max(...f.boxExtent);
     // a box: at most its diagonal in steps; contracted rays (unbounded) may cross the shell in, the foreground and
     // the shell out again, each grid step about one step long: twice that bound
     const perRay = Math.ceil(((f.space.fg ? 2 : 1) * Math.sqrt(3) * ext) / f.stepSize) + 1;
