@@ -12,7 +12,9 @@
  *   gram   — the GTK's dense product J Jᵀ (1024 points × 13,836 kernel-gradient columns) on TF.js webgpu
  *            against the TypeScript float64 loops (bench/gram.ts; `mulfa gtk --backend webgpu`).
  * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
- * back. Options: --only step,train,psnr,gemm,gram; --models; --reps; --train-seconds; --scene DIR (reuse a scene).
+ * back. Options: --only step,train,psnr,gemm,gram; --models; --reps; --train-seconds; --scene DIR (reuse a scene);
+ * --quick, a smoke run for SwiftShader (256-ray steps, 10 s of training, a 64×64 scene of 20 views, checkpoints at
+ * 10 and 20 s: about 8 minutes on 2 cores; at 200×200 its evaluation alone took over 10).
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -52,7 +54,7 @@ const batch = Number(values.batch ?? (quick ? 256 : 8192));
 const trainSeconds = Number(values['train-seconds'] ?? (quick ? 10 : 20));
 const checkpoints = (values.checkpoints ?? (quick ? '10,20' : '60,180,300')).split(',').map(Number);
 const log = (s: string) => process.stderr.write(s + '\n');
-const sceneSize = Number(values.size ?? (quick ? 200 : 800)), sceneViews = Number(values.views ?? (quick ? 20 : 100));
+const sceneSize = Number(values.size ?? (quick ? 64 : 800)), sceneViews = Number(values.views ?? (quick ? 20 : 100));
 
 // --scene-part k/K --scene DIR: render a share of the scene's views and exit (run.sh starts one per core)
 if (values['scene-part']) {

@@ -36,6 +36,7 @@ export const HELP: Record<string, CommandHelp> = {
       ...DATASET_OPTIONS,
       SCENE_OPTION,
       ['--exposure on|off|auto', 'learn a per-photo exposure and white balance (an affine colour per training view, used in the loss only; evaluation and renders go without it); auto: on for captured photos (no background), off for synthetic scenes'],
+      ['--distortion w', 'weight of the distortion loss (mip-NeRF 360: gathers each ray\'s weight into one surface, against floaters); default 0.01 for unbounded scenes, else 0; also over a resumed snapshot\'s'],
       ['--time-budget sec', 'seconds of training; default 300 (none when --max-steps is given); the learning-rate decay is fitted to the steps it holds at the measured pace'],
       ['--max-steps n', 'stop at step n (absolute, also when resuming); also sets the learning-rate decay length; default none'],
       ['--resolution r', 'final grid resolution, vertices per axis (≥ 8); default 96'],

@@ -25,6 +25,7 @@ export const TRAIN_OPTIONS = {
     out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
     'snapshot-every': { type: 'string' }, quiet: { type: 'boolean' }, backend: { type: 'string' },
     'batch-rays': { type: 'string' }, 'skip-eval': { type: 'boolean' }, scene: { type: 'string' }, exposure: { type: 'string' },
+    distortion: { type: 'string' },
   } as const;
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -38,6 +39,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (values.exposure !== undefined && !['on', 'off', 'auto'].includes(values.exposure)) throw new UsageError(`--exposure must be on, off or auto, got "${values.exposure}"`);
   const exposure = values.exposure === 'on' ? true : values.exposure === 'off' ? false : undefined;
   const batchRays = intFlag(values['batch-rays'], 'batch-rays', 1);
+  const distortion = numFlag(values.distortion, 'distortion', 0);
+  if (distortion !== undefined && distortion > 1e3) throw new UsageError(`--distortion must be ≤ 1000, got "${values.distortion}"`);
   const snapshotEvery = numFlag(values['snapshot-every'], 'snapshot-every', 1) ?? 60;
   const out = values.out ?? 'mulfa-out';
   const selected = backendFlag(values.backend);
@@ -55,6 +58,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     : new Trainer(trainConfigFor({ model, resolution, seed, maxSteps: maxSteps ?? 0, batchRays, space: data.space?.kind,
       exposureViews: exposureViewsFor(data, exposure) }), data, ops);
   if (values.resume) log(`resumed ${values.resume} at step ${trainer.step}`);
+  if (distortion !== undefined) trainer.config.distortion = distortion; // over the space's default or the snapshot's
   checkWritableFolder(out); // before a long run, not at its first snapshot
   const latest = path.join(out, 'latest.mulfa');
   let lost: string | null = null, wroteLatest = false;

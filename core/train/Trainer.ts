@@ -34,8 +34,8 @@ export interface TrainConfig {
   upsampleSteps: number[];
   /**
    * Under a time budget fitted as it goes (core/train/TrainingSession.ts BudgetSchedule), upsample at fractions of the
-   * budget instead of at upsampleSteps (forward-facing captures: measured +0.66 dB on fern at 600 s; −0.95 dB on the
-   * Blender-format demo at 180 s, so not for bounded scenes).
+   * budget instead of at upsampleSteps (captured scenes, SPACE_SCHEDULE: measured +0.66 dB on fern at 600 s, +1.04 dB
+   * on the unbounded room scene at 300 s; −0.95 dB on the Blender-format demo at 180 s, so not for bounded scenes).
    */
   fitUpsampling: boolean;
   /** Refresh the occupancy grid every this many steps (from warmupSteps on). */

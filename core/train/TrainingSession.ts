@@ -39,11 +39,25 @@ export function exposureViewsFor(data: Pick<TrainData, 'views' | 'captured'>, on
  */
 export const STEP_VOXELS: Record<SpaceKind, number> = { bounded: TRAIN_DEFAULTS.field.stepVoxels, unbounded: TRAIN_DEFAULTS.field.stepVoxels, forward: 1 };
 
+/**
+ * Per scene parameterisation: whether a time-budgeted run upsamples at fractions of its budget (BudgetSchedule), and
+ * the distortion loss's weight. Captured scenes gain from the fitted upsampling (their space is full of faint density
+ * that a coarse grid settles cheaply: fern +0.66 dB at 600 s, the room scene +1.04 dB at 300 s); synthetic objects
+ * (bounded) lose from it. Unbounded ones gain from the distortion loss too (it gathers each ray's weight into a
+ * surface, so fewer samples are coloured and more steps fit the time: the room +2.0 dB on top); on fern it was
+ * neutral (+0.06 dB at 600 s), so forward-facing scenes go without. The README's "Measured" has the tables.
+ */
+export const SPACE_SCHEDULE: Record<SpaceKind, { fitUpsampling: boolean; distortion: number }> = {
+  bounded: { fitUpsampling: false, distortion: 0 },
+  unbounded: { fitUpsampling: true, distortion: 0.01 },
+  forward: { fitUpsampling: true, distortion: 0 },
+};
+
 /** The training configuration for a user's choices (the defaults for everything else). */
 export function trainConfigFor(c: TrainChoices): TrainConfig {
   return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays,
     field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution, stepVoxels: STEP_VOXELS[c.space ?? 'bounded'] },
-    upsampleSteps: [...TRAIN_DEFAULTS.upsampleSteps], fitUpsampling: c.space === 'forward',
+    upsampleSteps: [...TRAIN_DEFAULTS.upsampleSteps], ...SPACE_SCHEDULE[c.space ?? 'bounded'],
     decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps, exposureViews: c.exposureViews ?? 0 };
 }
 
@@ -103,7 +117,7 @@ export function upsampleFraction(k: number, L: number): number {
 
 /**
  * A time budget's schedule, fitted as the run goes (the CLI and the app with FIT_DECAY_TO_BUDGET, bench:models with
- * --fit-decay). With config.fitUpsampling (forward-facing scenes, trainConfigFor), progressive upsampling happens
+ * --fit-decay). With config.fitUpsampling (captured scenes: SPACE_SCHEDULE), progressive upsampling happens
  * when training passes its fraction of the budget (upsampleFraction),
  * not at fixed steps: coarse grids take few samples a ray, so a run spends its first tenth on many cheap steps that
  * place the geometry, whatever the machine or model; the upsamplings still to come are kept just ahead of the run

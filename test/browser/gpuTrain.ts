@@ -1,7 +1,8 @@
 /**
  * Runs in the page (gpu.test.ts): the same short training run on the demo scene with the CPU trainer and
  * with GpuTrainer on WebGPU (same configuration, same number of steps, rays drawn the same way), and the
- * held-out PSNR each reaches.
+ * held-out PSNR each reaches. With a distortion weight, also the CPU run without it (cpu_psnr_plain), so a test
+ * can tell that the device applied the loss.
  */
 import { GpuPrograms } from '../../core/gpu/GpuPrograms';
 import { GpuTrainer } from '../../core/gpu/GpuTrainer';
@@ -13,13 +14,13 @@ import { psnr } from '../../core/metrics';
 import { JS_OPS } from '../../core/field/ops';
 
 export async function runGpuTraining(steps: number, batch: number, model: 'dense' | 'mulfagrid' | 'hash' = 'dense',
-  upsampleSteps: number[] = []): Promise<Record<string, number | string>> {
+  upsampleSteps: number[] = [], distortion = 0): Promise<Record<string, number | string>> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
   const gk = new GpuPrograms(await adapter.requestDevice());
   const scene = loadDemo({ downscale: 4 });
   const data = await trainDataFromScene(scene), held = (await loadViews(scene, evalIndices(scene))).slice(0, 4);
-  const config: TrainConfig = { ...TRAIN_DEFAULTS, batchRays: batch, upsampleSteps, decaySteps: steps,
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, batchRays: batch, upsampleSteps, decaySteps: steps, distortion,
     field: { ...TRAIN_DEFAULTS.field, model, resolution: 24, decoderHidden: [16], occupancyRes: 16, hash: { levels: 6, log2TableSize: 12, minResolution: 4 } } };
   const out: Record<string, number | string> = {};
   // CPU
@@ -28,6 +29,11 @@ export async function runGpuTraining(steps: number, batch: number, model: 'dense
   for (let s = 0; s < steps; s++) cpu.trainStep();
   out.cpu_psnr = held.reduce((a, v) => a + cpu.evaluate(v).psnr, 0) / held.length;
   out.cpu_seconds = (performance.now() - t0) / 1000;
+  if (distortion > 0) {
+    const plain = new Trainer({ ...config, distortion: 0 }, data, JS_OPS);
+    for (let s = 0; s < steps; s++) plain.trainStep();
+    out.cpu_psnr_plain = held.reduce((a, v) => a + plain.evaluate(v).psnr, 0) / held.length;
+  }
   // GPU: a fresh field with the same initialisation, trained step by step on the device
   t0 = performance.now();
   const g = GpuTrainer.create(gk.device, config, data);

@@ -91,11 +91,15 @@ describe('mulfa train, eval, render', () => {
     expect((snap.header as unknown as { step: number }).step).toBeGreaterThan(0);
   }, 180_000);
 
-  it('resume continues from the snapshot step', () => {
-    const r = runProcess(['train', 'demo', '--resume', `${out}/final.mulfa`, '--max-steps', '100', '--downscale', '4', '--out', d.path('run3'), '--json']);
+  it('resume continues from the snapshot step (--distortion over the snapshot\'s weight)', () => {
+    const r = runProcess(['train', 'demo', '--resume', `${out}/final.mulfa`, '--max-steps', '100', '--downscale', '4', '--out', d.path('run3'), '--json',
+      '--distortion', '0.25']);
     expect(r.code, r.stderr).toBe(0);
     expect(lastJson(r.stdout).steps).toBe(100); // the snapshot stopped at 80
     expect(r.stderr).toContain('resumed');
+    const config = (s: string) => (decodeSnapshot(new Uint8Array(readFileSync(s)), s).header as unknown as { config: { distortion: number } }).config;
+    expect(config(`${out}/final.mulfa`).distortion).toBe(0); // the demo is bounded: no distortion loss by default
+    expect(config(d.path('run3/final.mulfa')).distortion).toBe(0.25);
   }, 180_000);
 
   it('trains a captured-style dataset with lens distortion and a holdout split', () => {
@@ -114,7 +118,7 @@ describe('mulfa train, eval, render', () => {
     const bad = d.path('bad.mulfa');
     const bytes = readFileSync(`${out}/final.mulfa`);
     writeFileSync(bad, bytes.subarray(0, bytes.length - 1000));
-    for (const args of [['eval', bad, 'demo'], ['render', bad, '--view', '0', '--out', d.path('x.png')], ['train', 'demo', '--model', 'nerf'],
+    for (const args of [['eval', bad, 'demo'], ['render', bad, '--view', '0', '--out', d.path('x.png')], ['train', 'demo', '--model', 'nerf'], ['train', 'demo', '--distortion', '-1'],
       ['render', `${out}/final.mulfa`, '--view', '999', '--out', d.path('x.png')], ['eval', d.path('missing.mulfa'), 'demo']]) {
       const r = runProcess(args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -136,4 +136,15 @@ describe('TrainingSession', () => {
     expect(c.batchRays).toBe(TRAIN_DEFAULTS.batchRays);
     expect(trainConfigFor({ model: 'hash', resolution: 64, seed: 0, maxSteps: 0 }).decaySteps).toBe(TRAIN_DEFAULTS.decaySteps);
   });
+
+  it('trainConfigFor: captured scenes get the budget-fitted upsampling, unbounded ones the distortion loss too', () => {
+    const at = (space?: 'bounded' | 'unbounded' | 'forward') => {
+      const c = trainConfigFor({ model: 'dense', resolution: 48, seed: 0, maxSteps: 0, space });
+      return { fit: c.fitUpsampling, distortion: c.distortion, step: c.field.stepVoxels };
+    };
+    expect(at()).toEqual({ fit: false, distortion: 0, step: TRAIN_DEFAULTS.field.stepVoxels });
+    expect(at('bounded')).toEqual(at());
+    expect(at('unbounded')).toEqual({ fit: true, distortion: 0.01, step: TRAIN_DEFAULTS.field.stepVoxels });
+    expect(at('forward')).toEqual({ fit: true, distortion: 0, step: 1 });
+  });
 });
