@@ -14,7 +14,7 @@
  * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
  * back. Options: --only step,train,psnr,gemm,gram; --models; --reps; --train-seconds; --scene DIR (reuse a scene);
  * --quick, a smoke run for SwiftShader (256-ray steps, 10 s of training, a 64×64 scene of 20 views, checkpoints at
- * 10 and 20 s: about 8 minutes on 2 cores; at 200×200 its evaluation alone took over 10).
+ * 10 and 20 s: 9.6 minutes on 2 cores through .gpupack/run.sh; at 200×200 it ran past 30).
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
