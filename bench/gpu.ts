@@ -26,7 +26,8 @@ import { cpuOps } from '../cli/ops';
 import { openDevice, adapterName } from '../core/gpu/adapter';
 import { GpuPrograms, type GpuCounters } from '../core/gpu/GpuPrograms';
 import { GpuField } from '../core/gpu/GpuField';
-import { GpuTrainer } from '../core/gpu/GpuTrainer';
+import { GpuTrainer, DECODER_GEMMS, type DecoderGemms } from '../core/gpu/GpuTrainer';
+import { tfOnDevice } from '../core/gpu/TfRuntime';
 import { RadianceField, FIELD_DEFAULTS } from '../core/field/RadianceField';
 import type { GridKind } from '../core/field/GridModel';
 import { Adam } from '../core/optim/Adam';
@@ -43,11 +44,18 @@ const { values } = parseArgs({ options: {
   json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' }, models: { type: 'string' }, reps: { type: 'string' },
   'big-rays': { type: 'string' }, batch: { type: 'string' }, 'train-seconds': { type: 'string' }, checkpoints: { type: 'string' },
   scene: { type: 'string' }, size: { type: 'string' }, views: { type: 'string' }, rows: { type: 'string' },
-  'scene-part': { type: 'string' }, 'psnr-models': { type: 'string' },
+  'scene-part': { type: 'string' }, 'psnr-models': { type: 'string' }, decoders: { type: 'string' },
 } });
 const quick = values.quick === true; // a smoke run (SwiftShader): small sizes, short times
 const only = new Set((values.only ?? 'gemm,gram,step,train,psnr').split(','));
 const models = (values.models ?? 'dense,mulfagrid').split(',') as GridKind[];
+/** The decoder's GEMMs in the step and training parts: the engine's WGSL layers, TF.js's (core/gpu/TfRuntime.ts), or both side by side. */
+type DecoderRuntime = DecoderGemms;
+const decoders = (values.decoders ?? 'wgsl,tfjs').split(',') as DecoderRuntime[];
+let tfRuntime: Awaited<ReturnType<typeof tfOnDevice>> | null = null;
+async function useDecoder(gk: GpuPrograms, d: DecoderRuntime): Promise<void> {
+  gk.useTf(d === 'tfjs' ? (tfRuntime ??= await tfOnDevice(device)) : null);
+}
 const reps = Number(values.reps ?? (quick ? 1 : 5));
 const bigRays = Number(values['big-rays'] ?? (quick ? 256 : 32768));
 const batch = Number(values.batch ?? (quick ? 256 : 8192));
@@ -73,49 +81,81 @@ const out: Record<string, unknown> = {
 };
 log(`WebGPU adapter: ${adapter} (${adapterName(info)})`);
 
-if (only.has('gemm')) out.gemm = await gemm(Number(values.rows ?? (quick ? 2048 : 262144)));
+if (only.has('gemm')) out.gemm = await gemm(Number(values.rows ?? (quick ? 2048 : 262144)), batch);
 if (only.has('gram')) out.gram = await benchGram(log, { points: quick ? 256 : 1024, gpu, wasm: false });
 
 /**
- * Decoder layers on TF.js's webgpu device: the engine's WGSL layer kernels and TF.js's matMul (+ bias and
- * ReLU; backward: dX = dY·W and dW = dYᵀ·X), timed from submit to onSubmittedWorkDone, median of reps.
+ * What TF.js's WebGPU backend might own in the step, each against the engine's WGSL on the same device
+ * (tfOnDevice: TF.js on the engine's device), timed from submit to onSubmittedWorkDone, median of reps:
+ * the decoder's layers (forward with bias and ReLU; backward dX = dY·W, dW = dYᵀ·X, db = Σ dY) at `rows` rows,
+ * the loss (dL/dC and the squared-error sum of `rays` rays) and the decoder's Adam step (39→128→128→3).
  */
-async function gemm(rows: number): Promise<Record<string, unknown>> {
-  (globalThis as { navigator?: unknown }).navigator = { gpu }; // the backend registers only where navigator.gpu exists
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) return { error: 'TF.js webgpu backend did not start' };
-  await tf.ready();
-  const backend = tf.backend() as unknown as { device: GPUDevice; commandEncoder: unknown; endComputePassEncoder(): void; submitQueue(): void };
-  const gk = GpuPrograms.fromTf(backend), dev = backend.device;
+async function gemm(rows: number, rays: number): Promise<Record<string, unknown>> {
+  const rt = await tfOnDevice(device), tf = rt.tf;
+  const gk = new GpuPrograms(device);
   const time = async (f: () => void | (() => void)) => {
     const ts: number[] = [];
     for (let r = 0; r <= reps; r++) {
       const t = performance.now();
-      const cleanup = f();
-      if (backend.commandEncoder) { backend.endComputePassEncoder(); backend.submitQueue(); } // TF.js batches its ops into its own encoder
-      await dev.queue.onSubmittedWorkDone();
+      const cleanup = rt.block(gk, () => f()); // TF.js's ops submitted at the end of the block
+      await device.queue.onSubmittedWorkDone();
       if (r > 0) ts.push(performance.now() - t);
       if (cleanup) cleanup();
     }
     return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)];
   };
+  const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
   const res: Record<string, unknown> = { rows };
-  for (const [inD, outD, relu] of [[39, 128, true], [128, 128, true], [128, 3, false]] as const) {
-    const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
+  const dims = [39, 128, 128, 3];
+  for (let l = 0; l < 3; l++) {
+    const inD = dims[l], outD = dims[l + 1], relu = l < 2;
     const xs = rnd(rows * inD), ws = rnd(outD * inD), bs = rnd(outD), dys = rnd(rows * outD);
     const X = gk.buffer(xs), W = gk.buffer(ws), b = gk.buffer(bs), Y = gk.buffer(rows * outD * 4), dY = gk.buffer(dys), dX = gk.buffer(rows * inD * 4),
       dWb = gk.buffer(outD * (inD + 1) * 4);
     const wgslF = await time(() => gk.mlpLayer(X, W, b, Y, rows, inD, outD, relu));
     const wgslB = await time(() => gk.mlpLayerBackward(X, W, dY, dX, dWb, rows, inD, outD, relu));
-    const tX = tf.tensor2d(xs, [rows, inD]), tW = tf.tensor2d(ws, [outD, inD]), tb = tf.tensor1d(bs), tdY = tf.tensor2d(dys, [rows, outD]);
-    const tfF = await time(() => { const y = tf.tidy(() => { const z = tf.add(tf.matMul(tX, tW, false, true), tb); return relu ? tf.relu(z) : z; }); return () => y.dispose(); });
+    const tX = rt.view(X, [rows, inD]) as import('@tensorflow/tfjs-core').Tensor2D, tW = rt.view(W, [outD, inD]) as import('@tensorflow/tfjs-core').Tensor2D,
+      tb = rt.view(b, [outD]), tdY = rt.view(dY, [rows, outD]) as import('@tensorflow/tfjs-core').Tensor2D;
+    const tfF = await time(() => { const y = tf.fused.matMul({ a: tX, b: tW, transposeB: true, bias: tb, activation: relu ? 'relu' : 'linear' }); return () => y.dispose(); });
     const tfB = await time(() => { const g = tf.tidy(() => [tf.matMul(tdY, tW), tf.matMul(tdY, tX, true, false), tf.sum(tdY, 0)]); return () => g.forEach((t) => t.dispose()); });
     for (const x of [X, W, b, Y, dY, dX, dWb]) x.destroy();
     tf.dispose([tX, tW, tb, tdY]);
     const rate = (ms: number) => Math.round(rows / (ms / 1000));
     res[`${inD}x${outD}`] = { wgsl_forward_rows_per_sec: rate(wgslF), tfjs_forward_rows_per_sec: rate(tfF), wgsl_backward_rows_per_sec: rate(wgslB), tfjs_backward_rows_per_sec: rate(tfB) };
     log(`layer ${inD}→${outD}, ${rows} rows: forward WGSL ${rate(wgslF)} vs TF.js ${rate(tfF)} rows/s; backward WGSL ${rate(wgslB)} vs TF.js ${rate(tfB)}`);
+  }
+  { // the loss: dL/dC = 2(C − T)/(3n) in place of C, and the squared errors summed
+    const C = gk.buffer(rnd(rays * 3)), T = gk.buffer(rnd(rays * 3)), partial = gk.buffer(Math.ceil(rays / 64) * 4);
+    const wgsl = await time(() => gk.mse(rays, C, T, partial));
+    const tC = rt.view(C, [rays, 3]), tT = rt.view(T, [rays, 3]);
+    const tfl = await time(() => { const r = tf.tidy(() => { const e = tf.sub(tC, tT); return [tf.mul(e, 2 / (3 * rays)), tf.sum(tf.square(e))]; }); return () => tf.dispose(r); });
+    tf.dispose([tC, tT]);
+    for (const x of [C, T, partial]) x.destroy();
+    res.loss = { rays, wgsl_ms: Number(wgsl.toFixed(3)), tfjs_ms: Number(tfl.toFixed(3)) };
+    log(`loss, ${rays} rays: WGSL ${wgsl.toFixed(3)} ms vs TF.js ${tfl.toFixed(3)} ms`);
+  }
+  { // the decoder's Adam step: the engine's masked Adam per layer (packed [out, in + 1]) against TF.js's ops on W and b
+    const b1 = 0.9, b2 = 0.99, eps = 1e-15, lr = 1e-3;
+    const sizes = [0, 1, 2].map((l) => dims[l + 1] * (dims[l] + 1));
+    const bufs = sizes.map((n) => ({ x: gk.buffer(rnd(n)), g: gk.buffer(rnd(n)), m: gk.buffer(n * 4), v: gk.buffer(n * 4), t: gk.buffer(n * 4), b: gk.buffer(rnd(dims[1])) }));
+    const c1 = gk.buffer(Float32Array.from({ length: 1024 }, (_, i) => 1 - b1 ** (i + 1))), c2 = gk.buffer(Float32Array.from({ length: 1024 }, (_, i) => 1 - b2 ** (i + 1)));
+    const wgsl = await time(() => bufs.forEach((q, l) => gk.adamLayer(dims[l], dims[l + 1], q.x, q.b, q.g, q.m, q.v, q.t, c1, c2, lr, b1, b2, eps)));
+    const vars = sizes.map((n) => ({ x: tf.variable(tf.tensor1d(rnd(n))), m: tf.variable(tf.zeros([n])), v: tf.variable(tf.zeros([n])), g: tf.tensor1d(rnd(n)) }));
+    let step = 0;
+    const tfa = await time(() => {
+      step++;
+      tf.tidy(() => {
+        for (const q of vars) { // the same update, op by op (what tf.train.adam records per variable)
+          q.m.assign(tf.add(tf.mul(q.m, b1), tf.mul(q.g, 1 - b1)));
+          q.v.assign(tf.add(tf.mul(q.v, b2), tf.mul(tf.square(q.g), 1 - b2)));
+          q.x.assign(tf.sub(q.x, tf.div(tf.mul(q.m, lr / (1 - b1 ** step)), tf.add(tf.sqrt(tf.div(q.v, 1 - b2 ** step)), eps))));
+        }
+      });
+    });
+    vars.forEach((q) => tf.dispose([q.x, q.m, q.v, q.g]));
+    bufs.forEach((q) => Object.values(q).forEach((x) => x.destroy()));
+    res.decoder_adam = { parameters: sizes.reduce((a, x) => a + x, 0), wgsl_ms: Number(wgsl.toFixed(3)), tfjs_ms: Number(tfa.toFixed(3)) };
+    log(`decoder Adam, ${sizes.reduce((a, x) => a + x, 0)} parameters: WGSL ${wgsl.toFixed(3)} ms vs TF.js ${tfa.toFixed(3)} ms`);
   }
   return res;
 }
@@ -127,11 +167,12 @@ function perStep(a: GpuCounters, b: GpuCounters, steps: number): GpuCounters {
 }
 
 /** The standard step on the device: render, loss, backward, Adam on everything; median of reps. */
-async function standardStep(model: GridKind, rays: number): Promise<Record<string, unknown>> {
+async function standardStep(model: GridKind, rays: number, decoder: DecoderRuntime): Promise<Record<string, unknown>> {
   const R = 96, SAMPLES = 128, rng = new Rng(1);
   const field = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 }, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R);
   const gk = new GpuPrograms(device);
+  await useDecoder(gk, decoder);
   const gf = new GpuField(gk, field);
   const net = new Adam([{ params: [...field.decoder.params, ...field.kernels.flatMap((k) => k.params)], lr: 1e-3 }]);
   const { origins, dirs } = axisRays(rays, rng);
@@ -166,18 +207,22 @@ if (only.has('step')) {
   const step: Record<string, unknown> = {};
   for (const model of models) {
     for (const rays of quick ? [bigRays] : [4096, bigRays]) {
-      const r = await standardStep(model, rays);
-      step[`${model}_${rays}`] = r;
-      log(`standard step ${model}, ${rays} rays × 128: ${r.samples_per_sec} samples/s (${r.ms_per_step} ms)`);
+      for (const d of decoders) {
+        const r = await standardStep(model, rays, d), key = `${model}_${rays}_${d}`;
+        step[key] = r;
+        log(`standard step ${model}, ${rays} rays × 128, decoder on ${d}: ${r.samples_per_sec} samples/s (${r.ms_per_step} ms)`);
+      }
     }
   }
   out.step = step;
 }
 
 /** GpuTrainer on a scene for `seconds` (or to the checkpoints, evaluating the held-out views on the device). */
-async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataFromScene>>, seconds: number[], evalViews: Awaited<ReturnType<typeof loadViews>> = []) {
+async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataFromScene>>, seconds: number[], evalViews: Awaited<ReturnType<typeof loadViews>> = [],
+  decoder: DecoderRuntime = DECODER_GEMMS) {
   const config = trainConfigFor({ model, resolution: 96, seed: 0, maxSteps: 0, batchRays: batch });
   const g = GpuTrainer.create(device, config, data, await cpuOps());
+  g.decoderGemms = decoder;
   const gk = g.gk, results: Record<string, unknown>[] = [];
   const evalCounters: GpuCounters = { submits: 0, dispatches: 0, bytesUploaded: 0, bytesRead: 0 };
   let trained = 0, c0 = { ...gk.counters }, s0 = 0, samples = 0, colorSamples = 0;
@@ -203,7 +248,7 @@ async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataF
       for (const k of Object.keys(evalCounters) as (keyof GpuCounters)[]) evalCounters[k] += gk.counters[k] - e0[k];
     }
     results.push(row);
-    log(`${model}: ${JSON.stringify(row)}`);
+    log(`${model} (decoder on ${decoder}): ${JSON.stringify(row)}`);
   }
   g.dispose();
   g.trainer.dispose();
@@ -213,7 +258,7 @@ async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataF
 if (only.has('train')) {
   const data = await trainDataFromScene(await loadDemo({}));
   const t: Record<string, unknown> = {};
-  for (const model of models) t[model] = (await train(model, data, [trainSeconds]))[0];
+  for (const model of models) for (const d of decoders) t[`${model}_${d}`] = (await train(model, data, [trainSeconds], [], d))[0];
   out.train = { batch_rays: batch, ...t };
 }
 

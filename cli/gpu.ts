@@ -25,7 +25,11 @@ export function nodeGpu(log?: (s: string) => void): Promise<GPU | null> {
       if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(path.join(os.tmpdir(), 'mulfa-xdg-'));
       const { create, globals } = await import('webgpu');
       Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, … as in a browser
-      return create([]);
+      const gpu = create([]);
+      // a WebGPU host's navigator.gpu, which TF.js's WebGPU backend looks for (Node ≥ 21 has a navigator of its own)
+      const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator ?? {};
+      if (!nav.gpu) Object.defineProperty(globalThis, 'navigator', { value: Object.assign(Object.create(nav), { gpu }), configurable: true, writable: true });
+      return gpu;
     } catch (e) {
       log?.(`WebGPU for Node could not load (${(e as Error).message.split('\n')[0]})`);
       return null;
@@ -86,7 +90,8 @@ export async function openBackend(selected: string, trainer: Trainer, log: (s: s
   const { device, adapter } = await nodeDevice(onLost);
   try {
     const b = GpuTrainer.resume(device, trainer);
-    log(`on WebGPU (${adapter})`);
+    await b.ready();
+    log(`on WebGPU (${adapter}); ${b.decoderNote || `the decoder's GEMMs on ${b.decoderGemms === 'tfjs' ? 'TF.js' : 'the engine\'s WGSL'}`}`);
     return b;
   } catch (e) {
     device.destroy();

@@ -97,6 +97,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     holdout_views: held.length, rays_per_sec: Math.round(p.raysPerSec),
     model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile, backend: backend.name,
     ...(perStep ? { gpu_per_step: perStep } : {}),
+    ...((backend as { decoderGemms?: string }).decoderGemms ? { decoder_gemms: (backend as { decoderGemms?: string }).decoderGemms } : {}),
   };
   backend.dispose();
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');

@@ -16,6 +16,7 @@ import { type Adam, ADAM, adamBiasCorrections } from '../optim/Adam';
 import { MulFAGrid, type MulFAKernel } from '../field/MulFAGrid';
 import { HashGrid } from '../field/HashGrid';
 import { FourierGrid } from '../field/FourierGrid';
+import type { TfDecoderState } from './TfRuntime';
 import { GpuPrograms, mulfaGradLayout, addMulFAGrads, type CompositeBuffers, type SampleBuffers, type MulFADeviceMaps, type DeviceCount, type Rows } from './GpuPrograms';
 import { runAsync } from '../train/plan';
 import type { Param } from '../field/GridModel';
@@ -95,6 +96,8 @@ export class GpuField {
   private budgeted = false;
   /** The last render's coloured-sample count, on the device (its bound: S). */
   private nc: DeviceCount | null = null;
+  /** The last forward's hidden activations when TF.js runs the decoder (GpuPrograms.tf), for its backward. */
+  private tfState: TfDecoderState | null = null;
   private bg: readonly number[] = [1, 1, 1];
   /** Whether the last render's rays were mapped into the grid's space (the world rays then sit in rayBufs.view). */
   private mapped = false;
@@ -170,6 +173,8 @@ export class GpuField {
 
   /** Frees every device buffer of this field. */
   dispose(): void {
+    if (this.tfState) this.gk.tf?.release(this.tfState);
+    this.tfState = null;
     for (const list of [this.owned, this.rayOwned, this.sampleOwned]) GpuField.release(list);
     this.rayBufs = null;
     this.sampleBufs = null;
@@ -300,7 +305,10 @@ export class GpuField {
     decode: () => {
       const gk = this.gk, b = this.sampleBufs!, r = this.rayBufs!, dims = this.dims, L = this.W.length, nc = this.nc!;
       gk.encode(nc, b.feats, this.field.color.channels, this.mapped ? r.view : r.rays, r.sb.rayT, this.field.config.viewFreqs, dims[0], b.acts[0], b.cb.colorSample);
-      for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], nc, dims[l], dims[l + 1], l + 1 < L);
+      if (gk.tf) { // TF.js's GEMMs over the bound (its shapes live on the host; rows past the count are not read)
+        if (this.tfState) gk.tf.release(this.tfState);
+        this.tfState = gk.tf.decoderForward(gk, b.acts[0], this.W, this.b, b.acts[L], nc.bound, dims);
+      } else for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], nc, dims[l], dims[l + 1], l + 1 < L);
       gk.sigmoid(nc, b.acts[L], dims[L], b.rgb);
     },
     composite: (n) => this.gk.composite(n, this.sampleBufs!.rgb, this.sampleBufs!.cb, this.options(this.bg)),
@@ -355,8 +363,15 @@ export class GpuField {
     },
     decoderBackward: () => {
       const gk = this.gk, b = this.sampleBufs!, nc = this.nc!, dims = this.dims, L = this.W.length;
-      gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-      for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], nc, dims[l], dims[l + 1], l > 0);
+      if (gk.tf && this.tfState) {
+        gk.clear(b.dActs[L]); // the rows past the count must add nothing to TF.js's dW, db (taken over the bound)
+        gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
+        gk.tf.decoderBackward(gk, this.tfState, b.acts[0], this.W, b.dActs[L], this.layerGrads, b.dActs[0], nc.bound, dims);
+        this.tfState = null;
+      } else {
+        gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
+        for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], nc, dims[l], dims[l + 1], l > 0);
+      }
       gk.splitFeatures(nc, b.dActs[0], this.field.color.channels, dims[0], b.dFeat);
     },
     colorGradients: () => {

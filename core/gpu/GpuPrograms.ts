@@ -29,6 +29,7 @@ import type { AABB } from '../scene/Scene';
 import type { HashGrid } from '../field/HashGrid';
 import type { MulFAKernel } from '../field/MulFAGrid';
 import type { Param } from '../field/GridModel';
+import type { TfRuntime } from './TfRuntime';
 
 const ROW = 65535; // workgroups per dispatch dimension
 
@@ -69,6 +70,12 @@ export class GpuPrograms {
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private nextId = 1;
   private readonly staging = new Map<number, GPUBuffer[]>();
+  private afterFlush: (() => void)[] = [];
+  /**
+   * TF.js's WebGPU backend on this device (TfRuntime.ts), when the decoder's GEMMs run there instead of the WGSL
+   * layers (useTf); null: everything is WGSL.
+   */
+  tf: TfRuntime | null = null;
 
   constructor(readonly device: GPUDevice) {
     for (const [name, code, entry] of [['trilinear', sincosSrc + trilinearSrc, 'main'], ['gather', gatherSrc, 'main'], ['gather_dot', gatherSrc, 'dot'], ['scatter', scatterSrc, 'main'],
@@ -152,6 +159,26 @@ export class GpuPrograms {
     this.counters.submits++;
     this.enc = null;
     this.slot = 0;
+    const after = this.afterFlush;
+    this.afterFlush = [];
+    for (const f of after) f();
+  }
+
+  /** Submits what was recorded so far (another user of the queue, e.g. TF.js, goes next); recording goes on. */
+  submitRecorded(): void {
+    this.flush();
+  }
+
+  /** Runs `f` once everything recorded so far is submitted (at once when nothing is pending). */
+  afterSubmit(f: () => void): void {
+    if (this.enc) this.afterFlush.push(f);
+    else f();
+  }
+
+  /** Runs the decoder's GEMMs through TF.js on this device (`rt` from tfOnDevice(this.device)); null: WGSL again. */
+  useTf(rt: TfRuntime | null): void {
+    if (rt && rt.device !== this.device) throw new Error('TF.js runs on another device than the engine');
+    this.tf = rt;
   }
 
   /** Copies `bytes` of a buffer from `offset` (a multiple of 4) back to the CPU, after everything recorded or queued before. */

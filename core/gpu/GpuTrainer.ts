@@ -4,7 +4,9 @@
  * cameraPlan, driven asynchronously): this backend only supplies their passes on the device — GpuField's render,
  * loss, backward, density TV and the Adam steps of the grids, the decoder, the MulFA kernels and the per-photo
  * exposure affines, occupancy refresh. The Trainer keeps the data, configuration, random stream, schedules,
- * optimisers' step counts, snapshots and evaluation. A step is one submit and reads back nothing but, a step late,
+ * optimisers' step counts, snapshots and evaluation. The decoder's GEMMs run on TF.js's WebGPU backend on the same
+ * device (DECODER_GEMMS; TfRuntime.ts), the rest on the engine's WGSL programs: a step is five submits (the engine's
+ * recording is submitted before each of TF.js's two blocks, TF.js's at their ends; one with the WGSL layers) and reads back nothing but, a step late,
  * its loss and counts (samples, samples given colour, rays kept): the per-sample buffers are sized by a sample budget
  * — the last count read back plus SAMPLE_HEADROOM — instead of reading each step's count (GpuField.render); only a
  * new field's first step (start, resume, upsampling) reads its count to set the budget. A batch whose samples pass
@@ -26,6 +28,14 @@ import type { Camera } from '../scene/Camera';
 /** The sample budget over the last sample count read back (batches vary by a few per cent; occupancy refreshes move it). */
 export const SAMPLE_HEADROOM = 1.2;
 
+/**
+ * Where the decoder's GEMMs run on the device: TF.js's WebGPU backend (core/gpu/TfRuntime.ts; faster than the
+ * engine's WGSL layers in the step and in training wherever measured — `npm run bench:gpu`, README) or the
+ * engine's WGSL layers (shaders/mlp_layer*.wgsl).
+ */
+export type DecoderGemms = 'tfjs' | 'wgsl';
+export const DECODER_GEMMS: DecoderGemms = 'tfjs';
+
 export class GpuTrainer implements TrainBackend {
   readonly name = 'webgpu';
   field: GpuField;
@@ -39,6 +49,10 @@ export class GpuTrainer implements TrainBackend {
   /** Rays left out of their step because its samples passed the budget (a step late). */
   droppedRays = 0;
   private stepPasses: StepPasses | null = null;
+  /** Where the decoder's GEMMs run (set before the first step or render); `decoderNote` says why, when TF.js could not start. */
+  decoderGemms: DecoderGemms = DECODER_GEMMS;
+  decoderNote = '';
+  private runtime: Promise<void> | null = null;
 
   private constructor(readonly gk: GpuPrograms, readonly trainer: Trainer) {
     this.field = new GpuField(gk, trainer.field, trainer.optimizers.grid, trainer.optimizers.net, trainer.exposure);
@@ -84,6 +98,7 @@ export class GpuTrainer implements TrainBackend {
    * step late: the result carries the previous step's loss and counts (the first step waits for its own).
    */
   async trainStep(): Promise<StepResult> {
+    await this.ready();
     this.gk.begin();
     try {
       const r = await runAsync(this.trainer.stepPlan(this.passes));
@@ -146,6 +161,7 @@ export class GpuTrainer implements TrainBackend {
 
   /** Renders a whole camera on the device (cameraPlan, as Trainer.renderView): rgb [h · w · 3]. */
   async renderView(cam: Camera, chunk = 16384): Promise<Float32Array> {
+    await this.ready();
     const data = this.trainer.data, jitter = new Float32Array(chunk).fill(0.5);
     this.gk.begin(); // each chunk: one submit up to its sample count, one for the rest and the colours
     try {
@@ -168,6 +184,24 @@ export class GpuTrainer implements TrainBackend {
       this.dirty = false;
     }
     return this.trainer;
+  }
+
+  /**
+   * TF.js on the device for the decoder's GEMMs (decoderGemms 'tfjs'), once; where it cannot start, the WGSL
+   * layers do the work and decoderNote says why.
+   */
+  ready(): Promise<void> {
+    return (this.runtime ??= (async () => {
+      if (this.decoderGemms !== 'tfjs') return this.gk.useTf(null);
+      try {
+        const { tfOnDevice } = await import('./TfRuntime');
+        this.gk.useTf(await tfOnDevice(this.gk.device));
+      } catch (e) {
+        this.decoderGemms = 'wgsl';
+        this.decoderNote = `the decoder runs on the engine's WGSL layers: TF.js's WebGPU backend did not start (${(e as Error).message.split('\n')[0]})`;
+        this.gk.useTf(null);
+      }
+    })());
   }
 
   /** Frees the device buffers (the CPU trainer stays usable). */

@@ -118,6 +118,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('WebGPU kernels', () =>
     expect(r.cpu_psnr_plain).toBeGreaterThan(13); // the run learns something (15.8 dB here; an untrained field is near 10)
     expect(r.cpu_psnr_plain - r.cpu_psnr).toBeGreaterThan(1.5); // the loss matters at this weight
     expect(Math.abs(r.gpu_psnr - r.cpu_psnr)).toBeLessThan(0.5);
+    expect(r.decoder_gemms).toBe('tfjs'); // the decoder's GEMMs on TF.js's WebGPU backend, in the page as in Node
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

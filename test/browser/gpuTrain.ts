@@ -49,6 +49,7 @@ export async function runGpuTraining(steps: number, batch: number, model: 'dense
   out.gpu_psnr = sum / held.length;
   out.gpu_resolution = g.trainer.field.density.resolution;
   out.gpu_seconds = (performance.now() - t0) / 1000;
+  out.decoder_gemms = g.decoderGemms + (g.decoderNote ? ` (${g.decoderNote})` : '');
   return out;
 }
 
