@@ -2,13 +2,15 @@
  * `npm run bench:gpu -- [--json] [--quick]`: the WebGPU engine headless in Node (Dawn, the npm `webgpu`
  * package) on the machine's GPU adapter (set VK_ICD_FILENAMES to measure SwiftShader instead).
  *   step   — the standard step (R = 96, 12 channels, 39 → 128 → 128 → 3, 128 samples per ray, all kept):
- *            samples/s at 4096 rays and at a GPU-sized batch (--big-rays, default 32768), dense and mulfagrid;
- *   train  — end-to-end training rays/s on the demo scene (GpuTrainer, default settings, --batch rays);
+ *            samples/s at 4096 rays and at a GPU-sized batch (--big-rays, default 32768), dense and mulfagrid,
+ *            with the decoder's GEMMs on each runtime (--decoders wgsl,tfjs: the engine's WGSL layers, TF.js's);
+ *   train  — end-to-end training rays/s on the demo scene (GpuTrainer, default settings, --batch rays), for
+ *            --train-seconds (10) per model and decoder runtime;
  *   psnr   — held-out PSNR at 60 / 180 / 300 s (--checkpoints) on a full-resolution 800×800 Blender-format
  *            scene written on the spot (bench/blenderScene.ts: 100 train views, --holdout 5 → 20 held out),
  *            evaluated on the device (evaluation time not counted); the default model (--psnr-models).
- *   gemm   — the decoder's layers (39 → 128, 128 → 128, 128 → 3 at --rows rows) forward and backward: the
- *            engine's WGSL (shaders/mlp_layer*.wgsl) against TF.js's webgpu matMul on the same device.
+ *   gemm   — what TF.js might own, each against the engine's WGSL on the same device: the decoder's layers
+ *            (39 → 128, 128 → 128, 128 → 3 at --rows rows) forward and backward, the loss, the decoder's Adam.
  *   gram   — the GTK's dense product J Jᵀ (1024 points × 13,836 kernel-gradient columns) on TF.js webgpu
  *            against the TypeScript float64 loops (bench/gram.ts; `mulfa gtk --backend webgpu`).
  * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
@@ -59,7 +61,7 @@ async function useDecoder(gk: GpuPrograms, d: DecoderRuntime): Promise<void> {
 const reps = Number(values.reps ?? (quick ? 1 : 5));
 const bigRays = Number(values['big-rays'] ?? (quick ? 256 : 32768));
 const batch = Number(values.batch ?? (quick ? 256 : 8192));
-const trainSeconds = Number(values['train-seconds'] ?? (quick ? 10 : 20));
+const trainSeconds = Number(values['train-seconds'] ?? 10); // per model and decoder runtime
 const checkpoints = (values.checkpoints ?? (quick ? '10,20' : '60,180,300')).split(',').map(Number);
 const log = (s: string) => process.stderr.write(s + '\n');
 const sceneSize = Number(values.size ?? (quick ? 64 : 800)), sceneViews = Number(values.views ?? (quick ? 20 : 100));

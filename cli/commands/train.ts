@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { Scene } from '../../core/scene/Scene';
 import { Trainer, TRAIN_DEFAULTS } from '../../core/train/Trainer';
+import { MAX_LOSS_WEIGHT } from '../../core/train/snapshotHeader';
 import { FIT_DECAY_TO_BUDGET, TrainingSession, trainConfigFor, exposureViewsFor, type SliceEnd } from '../../core/train/TrainingSession';
 import { evaluateViews } from '../../core/train/backend';
 import { backendFlag, openBackend } from '../gpu';
@@ -40,7 +41,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const exposure = values.exposure === 'on' ? true : values.exposure === 'off' ? false : undefined;
   const batchRays = intFlag(values['batch-rays'], 'batch-rays', 1);
   const distortion = numFlag(values.distortion, 'distortion', 0);
-  if (distortion !== undefined && distortion > 1e3) throw new UsageError(`--distortion must be ≤ 1000, got "${values.distortion}"`);
+  if (distortion !== undefined && distortion > MAX_LOSS_WEIGHT) throw new UsageError(`--distortion must be ≤ ${MAX_LOSS_WEIGHT}, got "${values.distortion}"`);
   const snapshotEvery = numFlag(values['snapshot-every'], 'snapshot-every', 1) ?? 60;
   const out = values.out ?? 'mulfa-out';
   const selected = backendFlag(values.backend);

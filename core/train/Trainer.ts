@@ -45,7 +45,7 @@ export interface TrainConfig {
   exposureViews: number;
   /** Weight of the density grid's total variation (core/train/tv.ts); 0: none. Dense and MulFAGrid layouts only. */
   tvDensity: number;
-  /** Weight of the distortion loss (core/render/composite.ts Distortion, mean over rays); 0: none. */
+  /** Weight of the distortion loss (core/render/composite.ts Distortion, mean over rays); 0: none; at most MAX_LOSS_WEIGHT (snapshotHeader.ts). */
   distortion: number;
 }
 

@@ -33,31 +33,30 @@ export function exposureViewsFor(data: Pick<TrainData, 'views' | 'captured'>, on
 }
 
 /**
- * Sample spacing in voxels per scene parameterisation. Forward-facing captures: 1 (as DVGO's LLFF configs) —
- * their frusta are full of faint density that neither occupancy nor early termination skips, and on fern at
- * 1/8 a spacing of 1 reaches the PSNR of 0.5 at the same step (21.05 vs 21.19 dB after 420 steps) in half the time.
+ * Per scene parameterisation: the sample spacing in voxels, whether a time-budgeted run upsamples at fractions of
+ * its budget (BudgetSchedule), and the distortion loss's weight.
+ * - stepVoxels: forward-facing captures 1 (as DVGO's LLFF configs) — their frusta are full of faint density that
+ *   neither occupancy nor early termination skips, and on fern at 1/8 a spacing of 1 reaches the PSNR of 0.5 at the
+ *   same step (21.05 vs 21.19 dB after 420 steps) in half the time; the rest the field's default.
+ * - fitUpsampling: captured scenes gain from it (their space is full of faint density that a coarse grid settles
+ *   cheaply: fern +0.66 dB at 600 s, the room scene +1.04 dB at 300 s); synthetic objects (bounded) lose from it.
+ * - distortion: unbounded scenes gain from the loss too (it gathers each ray's weight into a surface, so fewer
+ *   samples are coloured and more steps fit the time: the room +2.0 dB on top); on fern it was neutral (+0.06 dB at
+ *   600 s), so forward-facing scenes go without.
+ * The README's "Measured" has the tables.
  */
-export const STEP_VOXELS: Record<SpaceKind, number> = { bounded: TRAIN_DEFAULTS.field.stepVoxels, unbounded: TRAIN_DEFAULTS.field.stepVoxels, forward: 1 };
-
-/**
- * Per scene parameterisation: whether a time-budgeted run upsamples at fractions of its budget (BudgetSchedule), and
- * the distortion loss's weight. Captured scenes gain from the fitted upsampling (their space is full of faint density
- * that a coarse grid settles cheaply: fern +0.66 dB at 600 s, the room scene +1.04 dB at 300 s); synthetic objects
- * (bounded) lose from it. Unbounded ones gain from the distortion loss too (it gathers each ray's weight into a
- * surface, so fewer samples are coloured and more steps fit the time: the room +2.0 dB on top); on fern it was
- * neutral (+0.06 dB at 600 s), so forward-facing scenes go without. The README's "Measured" has the tables.
- */
-export const SPACE_SCHEDULE: Record<SpaceKind, { fitUpsampling: boolean; distortion: number }> = {
-  bounded: { fitUpsampling: false, distortion: 0 },
-  unbounded: { fitUpsampling: true, distortion: 0.01 },
-  forward: { fitUpsampling: true, distortion: 0 },
+export const SPACE_SCHEDULE: Record<SpaceKind, { stepVoxels: number; fitUpsampling: boolean; distortion: number }> = {
+  bounded: { stepVoxels: TRAIN_DEFAULTS.field.stepVoxels, fitUpsampling: false, distortion: 0 },
+  unbounded: { stepVoxels: TRAIN_DEFAULTS.field.stepVoxels, fitUpsampling: true, distortion: 0.01 },
+  forward: { stepVoxels: 1, fitUpsampling: true, distortion: 0 },
 };
 
 /** The training configuration for a user's choices (the defaults for everything else). */
 export function trainConfigFor(c: TrainChoices): TrainConfig {
+  const { stepVoxels, fitUpsampling, distortion } = SPACE_SCHEDULE[c.space ?? 'bounded'];
   return { ...TRAIN_DEFAULTS, seed: c.seed, batchRays: c.batchRays ?? TRAIN_DEFAULTS.batchRays,
-    field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution, stepVoxels: STEP_VOXELS[c.space ?? 'bounded'] },
-    upsampleSteps: [...TRAIN_DEFAULTS.upsampleSteps], ...SPACE_SCHEDULE[c.space ?? 'bounded'],
+    field: { ...TRAIN_DEFAULTS.field, model: c.model, resolution: c.resolution, stepVoxels },
+    upsampleSteps: [...TRAIN_DEFAULTS.upsampleSteps], fitUpsampling, distortion,
     decaySteps: Number.isFinite(c.maxSteps) && c.maxSteps > 0 ? c.maxSteps : TRAIN_DEFAULTS.decaySteps, exposureViews: c.exposureViews ?? 0 };
 }
 

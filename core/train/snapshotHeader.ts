@@ -16,6 +16,10 @@ import type { Distortion, Intrinsics } from '../scene/Camera';
 import type { TrainConfig } from './Trainer';
 import { CPU_MEMORY_LIMIT, estimateMemory, gridRows } from './memory';
 
+
+/** The largest weight a regulariser (distortion, density TV) may have: what snapshots and `mulfa train` accept. */
+export const MAX_LOSS_WEIGHT = 1e3;
+
 /** Largest image side accepted anywhere (datasets, stored cameras, renders). */
 export const MAX_IMAGE_SIDE = 16384;
 
@@ -91,9 +95,9 @@ function trainConfig(v: unknown, file: string): TrainConfig {
     occupancyWarmup: int('occupancyWarmup', 0, MAX_STEPS),
     // snapshots from before exposure compensation have none
     exposureViews: o.exposureViews === undefined ? 0 : int('exposureViews', 0, 1 << 20),
-    tvDensity: o.tvDensity === undefined ? 0 : inRange(o.tvDensity, file, 'config.tvDensity', 0, 1e3),
+    tvDensity: o.tvDensity === undefined ? 0 : inRange(o.tvDensity, file, 'config.tvDensity', 0, MAX_LOSS_WEIGHT),
     // snapshots from before the distortion loss have none
-    distortion: o.distortion === undefined ? 0 : inRange(o.distortion, file, 'config.distortion', 0, 1e3),
+    distortion: o.distortion === undefined ? 0 : inRange(o.distortion, file, 'config.distortion', 0, MAX_LOSS_WEIGHT),
   };
 }
 

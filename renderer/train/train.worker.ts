@@ -104,13 +104,16 @@ function disposeRun(): void {
 }
 
 /** A new session for the backend now running (the budgets of the user's settings; none when loaded); tells the UI. */
-function startSession(backend: TrainBackend, k: WasmOps, timeBudget: number, maxSteps: number): void {
+async function startSession(backend: TrainBackend, k: WasmOps, timeBudget: number, maxSteps: number): Promise<void> {
   run = backend;
   trainer = backend.trainer;
   session = new TrainingSession(backend, { timeBudgetSec: timeBudget > 0 ? timeBudget : Infinity, maxSteps: maxSteps > 0 ? maxSteps : Infinity,
     clock: () => performance.now(), fitDecayToBudget: FIT_DECAY_TO_BUDGET });
-  const gpu = backend.name === 'webgpu';
-  post({ type: 'ready', backend: gpu ? `webgpu (${trainer.config.field.model})` : `${k.name} (${k.variant})`, threads: gpu ? 1 : k.threads });
+  if (backend instanceof GpuTrainer) { // where the decoder's GEMMs run (TF.js on the device; the WGSL layers, saying why, where it cannot start)
+    await backend.ready();
+    const where = backend.decoderNote || `decoder GEMMs on ${backend.decoderGemms === 'tfjs' ? 'TF.js' : 'WGSL'}`;
+    post({ type: 'ready', backend: `webgpu (${trainer.config.field.model}; ${where})`, threads: 1 });
+  } else post({ type: 'ready', backend: `${k.name} (${k.variant})`, threads: k.threads });
 }
 
 self.onmessage = async (e: MessageEvent<ToWorker>) => {
@@ -124,7 +127,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         const config = trainConfigFor({ model: s.model, resolution: s.resolution, seed: s.seed, maxSteps: s.maxSteps, space: msg.data.space?.kind,
           exposureViews: exposureViewsFor(msg.data) });
         const backend = s.backend === 'webgpu' ? GpuTrainer.create(await gpuDevice(), config, msg.data, k) : new CpuBackend(new Trainer(config, msg.data, k));
-        startSession(backend, k, s.timeBudget, s.maxSteps);
+        await startSession(backend, k, s.timeBudget, s.maxSteps);
         setState('training');
         void loop();
         break;
@@ -133,7 +136,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         const k = await getOps();
         disposeRun();
         const loaded = Trainer.fromSnapshot(decodeSnapshot(msg.bytes, msg.name), msg.name, msg.data, k);
-        startSession(msg.backend === 'webgpu' ? GpuTrainer.resume(await gpuDevice(), loaded) : new CpuBackend(loaded), k, 0, 0);
+        await startSession(msg.backend === 'webgpu' ? GpuTrainer.resume(await gpuDevice(), loaded) : new CpuBackend(loaded), k, 0, 0);
         setState('paused');
         break;
       }

@@ -135,7 +135,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('training in the web ap
     await page.fill('#max-steps', String(GPU_STEPS));
     await page.click('#train-start');
     await page.waitForSelector('body[data-train="done"]', { timeout: 400_000 });
-    expect(await page.getAttribute('body', 'data-backend')).toContain('webgpu (mulfagrid)');
+    expect(await page.getAttribute('body', 'data-backend')).toContain('webgpu (mulfagrid; decoder GEMMs on TF.js)');
     expect(Number(await page.getAttribute('#train-stats', 'data-step'))).toBe(GPU_STEPS);
     await page.click('#compare-render');
     await page.waitForFunction(() => document.querySelector('#compare-psnr')?.getAttribute('data-psnr'), null, { timeout: 60_000 });
