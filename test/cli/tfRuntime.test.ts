@@ -89,7 +89,12 @@ describe.skipIf(!existsSync(ICD))('the decoder on TF.js\'s WebGPU backend (Node,
       const tfB = await run(half);
       expect(relErr(wgslB.rgb, tfB.rgb, nr * 3)).toBeLessThan(1e-5);
       expect(Math.max(...tfB.grads.map((x, j) => relErr(wgslB.grads[j], x, x.length)))).toBeLessThan(1e-4);
+      // nothing of TF.js's stays behind a step (views, activations, gradients), nor behind renders without a backward
+      const live = rt.tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) await run(half);
+      for (let i = 0; i < 2; i++) { await gf.render(nr, origins, dirs, 0.1, 10, bg, new Float32Array(nr).fill(0.5)); await gf.rgb(); }
       gf.dispose();
+      expect(rt.tf.memory().numTensors).toBe(live); // the last render's kept activations went with the field
     }
     const err = await device.popErrorScope();
     expect(err?.message ?? 'none').toBe('none');
