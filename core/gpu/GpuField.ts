@@ -103,8 +103,13 @@ export class GpuField {
   private mapped = false;
   private rayBufs: { rays: GPUBuffer; view: GPUBuffer; jitter: GPUBuffer; target: GPUBuffer; partial: GPUBuffer; rayView: GPUBuffer; egrad: GPUBuffer;
     sb: SampleBuffers; host: { packed: Float32Array } } | null = null;
-  /** Per sample: supports, density, features, decoder activations acts[l] [S, dims[l]] (acts[0] = input rows, last = output) and their gradients. */
-  private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; acts: GPUBuffer[]; dActs: GPUBuffer[];
+  /**
+   * Per sample: supports, density, features, the decoder's input rows x0 [S, dims[0]] and output y [S, dims[L]] (before the
+   * sigmoid) and their gradients dX0, dY; the hidden layers' activations and gradients are made when the WGSL layers first
+   * run (`hidden`; TF.js keeps its own).
+   */
+  private sampleBufs: { idx: GPUBuffer; w: GPUBuffer; cIdx: GPUBuffer; cW: GPUBuffer; raw: GPUBuffer; feats: GPUBuffer; x0: GPUBuffer; y: GPUBuffer; dX0: GPUBuffer; dY: GPUBuffer;
+    hidden: { acts: GPUBuffer[]; dActs: GPUBuffer[] } | null;
     rgb: GPUBuffer; cb: CompositeBuffers; dFeat: GPUBuffer; dWd: GPUBuffer; dWc: GPUBuffer } | null = null;
 
   /**
@@ -215,9 +220,20 @@ export class GpuField {
     Object.values(cb).forEach((b) => GpuField.keep(this.sampleOwned, b));
     this.sampleCap = cap;
     this.sampleBufs = { idx, w, cIdx: sepColor ? buf(cap * 32) : idx, cW: sepColor ? buf(cap * 32) : w, raw: buf(cap * 4), feats: buf(cap * C * 4),
-      acts: this.dims.map((d) => buf(cap * d * 4)), dActs: this.dims.map((d) => buf(cap * d * 4)), rgb: buf(cap * 12), cb,
+      x0: buf(cap * this.dims[0] * 4), dX0: buf(cap * this.dims[0] * 4), y: buf(cap * this.dims[this.dims.length - 1] * 4),
+      dY: buf(cap * this.dims[this.dims.length - 1] * 4), hidden: null, rgb: buf(cap * 12), cb,
       dFeat: buf(cap * C * 4), dWd: buf(this.deviceKernels.length ? cap * 32 : 16), dWc: buf(sepColor ? cap * 32 : 16) };
     return this.sampleBufs;
+  }
+
+  /**
+   * Every layer's activations and gradients for the WGSL layers ([x0, hidden…, y], [dX0, hidden…, dY]); the hidden
+   * layers' buffers are made the first time they run on these sample buffers.
+   */
+  private layerBufs(b: NonNullable<GpuField['sampleBufs']>): { acts: GPUBuffer[]; dActs: GPUBuffer[] } {
+    const make = () => this.dims.slice(1, -1).map((d) => GpuField.keep(this.sampleOwned, this.gk.buffer(this.sampleCap * d * 4)));
+    const h = (b.hidden ??= { acts: make(), dActs: make() });
+    return { acts: [b.x0, ...h.acts, b.y], dActs: [b.dX0, ...h.dActs, b.dY] };
   }
 
   private options(bg: readonly number[]) {
@@ -304,12 +320,15 @@ export class GpuField {
     },
     decode: () => {
       const gk = this.gk, b = this.sampleBufs!, r = this.rayBufs!, dims = this.dims, L = this.W.length, nc = this.nc!;
-      gk.encode(nc, b.feats, this.field.color.channels, this.mapped ? r.view : r.rays, r.sb.rayT, this.field.config.viewFreqs, dims[0], b.acts[0], b.cb.colorSample);
+      gk.encode(nc, b.feats, this.field.color.channels, this.mapped ? r.view : r.rays, r.sb.rayT, this.field.config.viewFreqs, dims[0], b.x0, b.cb.colorSample);
       if (gk.tf) { // TF.js's GEMMs over the bound (its shapes live on the host; rows past the count are not read)
         if (this.tfState) gk.tf.release(this.tfState);
-        this.tfState = gk.tf.decoderForward(gk, b.acts[0], this.W, this.b, b.acts[L], nc.bound, dims);
-      } else for (let l = 0; l < L; l++) gk.mlpLayer(b.acts[l], this.W[l], this.b[l], b.acts[l + 1], nc, dims[l], dims[l + 1], l + 1 < L);
-      gk.sigmoid(nc, b.acts[L], dims[L], b.rgb);
+        this.tfState = gk.tf.decoderForward(gk, b.x0, this.W, this.b, b.y, nc.bound, dims);
+      } else {
+        const { acts } = this.layerBufs(b);
+        for (let l = 0; l < L; l++) gk.mlpLayer(acts[l], this.W[l], this.b[l], acts[l + 1], nc, dims[l], dims[l + 1], l + 1 < L);
+      }
+      gk.sigmoid(nc, b.y, dims[L], b.rgb);
     },
     composite: (n) => this.gk.composite(n, this.sampleBufs!.rgb, this.sampleBufs!.cb, this.options(this.bg)),
   };
@@ -364,15 +383,16 @@ export class GpuField {
     decoderBackward: () => {
       const gk = this.gk, b = this.sampleBufs!, nc = this.nc!, dims = this.dims, L = this.W.length;
       if (gk.tf && this.tfState) {
-        gk.clear(b.dActs[L]); // the rows past the count must add nothing to TF.js's dW, db (taken over the bound)
-        gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-        gk.tf.decoderBackward(gk, this.tfState, b.acts[0], this.W, b.dActs[L], this.layerGrads, b.dActs[0], nc.bound, dims);
+        gk.clear(b.dY); // the rows past the count must add nothing to TF.js's dW, db (taken over the bound)
+        gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dY);
+        gk.tf.decoderBackward(gk, this.tfState, b.x0, this.W, b.dY, this.layerGrads, b.dX0, nc.bound, dims);
         this.tfState = null;
       } else {
-        gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dActs[L]);
-        for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(b.acts[l], this.W[l], b.dActs[l + 1], b.dActs[l], this.layerGrads[l], nc, dims[l], dims[l + 1], l > 0);
+        const { acts, dActs } = this.layerBufs(b);
+        gk.sigmoidBackward(nc, b.cb.dSampleRgb, b.rgb, dims[L], b.dY);
+        for (let l = L - 1; l >= 0; l--) gk.mlpLayerBackward(acts[l], this.W[l], dActs[l + 1], dActs[l], this.layerGrads[l], nc, dims[l], dims[l + 1], l > 0);
       }
-      gk.splitFeatures(nc, b.dActs[0], this.field.color.channels, dims[0], b.dFeat);
+      gk.splitFeatures(nc, b.dX0, this.field.color.channels, dims[0], b.dFeat);
     },
     colorGradients: () => {
       const b = this.sampleBufs!;
