@@ -25,6 +25,8 @@ export default defineConfig({
     root: 'renderer',
     plugins: [cspMetaPlugin()],
     server: { strictPort: true },
+    // module workers (TrainPanel, GtkPanel create them so): their dynamic imports (TF.js for the GPU trainer) become chunks
+    worker: { format: 'es' },
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
