@@ -8,13 +8,7 @@ import { GpuPrograms } from '../../core/gpu/GpuPrograms';
 import { trilinearSupport, gatherForward, gatherBackward, makeSupport } from '../../core/field/GridModel';
 import { adamMasked } from '../../core/field/ops';
 import { Rng } from '../../core/math/rng';
-
-function relErr(ref: ArrayLike<number>, got: ArrayLike<number>, n: number, floor = 1e-6): number {
-  let scale = floor, worst = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(ref[i]));
-  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(ref[i] - got[i]));
-  return worst / scale;
-}
+import { relErr, inwardRays } from '../fixtures/parity';
 
 function edgePoints(n: number, R: number, rng: Rng): Float32Array {
   const p = new Float32Array(n * 3);
@@ -23,17 +17,6 @@ function edgePoints(n: number, R: number, rng: Rng): Float32Array {
     p[i] = k === 0 ? 0 : k === 1 ? 1 : k === 2 ? rng.int(R) / (R - 1) : k === 3 ? (rng.int(R - 1) + 0.5) / (R - 1) : k === 4 ? -0.25 : rng.next();
   }
   return p;
-}
-
-/** n rays from random directions about 3 units out, aimed near the origin (through the ±1 box). */
-function inwardRays(n: number, rng: Rng): { origins: Float32Array; dirs: Float32Array } {
-  const origins = new Float32Array(n * 3), dirs = new Float32Array(n * 3);
-  for (let r = 0; r < n; r++) {
-    const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d);
-    dirs.set(d.map((v) => v / l), r * 3);
-    origins.set(d.map((v) => (-3 * v) / l + (rng.next() - 0.5)), r * 3);
-  }
-  return { origins, dirs };
 }
 
 /** What every parity section shares: the kernels, the results, one random stream (sections run in order). */

@@ -5,25 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { Rng } from '../../core/math/rng';
+import { relErr, inwardRays } from '../fixtures/parity';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-function relErr(ref: ArrayLike<number>, got: ArrayLike<number>, n: number): number {
-  let scale = 1e-6, worst = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(ref[i]));
-  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(ref[i] - got[i]));
-  return worst / scale;
-}
-
-function inwardRays(n: number, rng: Rng): { origins: Float32Array; dirs: Float32Array } {
-  const origins = new Float32Array(n * 3), dirs = new Float32Array(n * 3);
-  for (let r = 0; r < n; r++) {
-    const d = [rng.normal(), rng.normal(), rng.normal()], l = Math.hypot(...d);
-    dirs.set(d.map((v) => v / l), r * 3);
-    origins.set(d.map((v) => (-3 * v) / l + (rng.next() - 0.5)), r * 3);
-  }
-  return { origins, dirs };
-}
 
 describe.skipIf(!existsSync(ICD))('the decoder on TF.js\'s WebGPU backend (Node, SwiftShader)', () => {
   it('renders and differentiates a field as the CPU does, with the colour cut, a budget and two hidden layers', async () => {
@@ -31,7 +15,6 @@ describe.skipIf(!existsSync(ICD))('the decoder on TF.js\'s WebGPU backend (Node,
     const { nodeGpu } = await import('../../cli/gpu');
     const gpu = await nodeGpu();
     expect(gpu).not.toBeNull();
-    (globalThis as { navigator?: unknown }).navigator = { gpu }; // TF.js's backend checks for a WebGPU host
     const { openDevice } = await import('../../core/gpu/adapter');
     const { GpuPrograms } = await import('../../core/gpu/GpuPrograms');
     const { GpuField } = await import('../../core/gpu/GpuField');
