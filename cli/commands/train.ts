@@ -91,14 +91,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   const held = values['skip-eval'] ? [] : await loadViews(scene, evalIndices(scene));
   const ev = await evaluateViews(backend, held);
   if (held.length > 0) log(`held-out views: ${held.length}  PSNR ${ev.psnr.toFixed(2)}  SSIM ${ev.ssim.toFixed(4)}`);
-  const p = session.progress();
+  const p = session.progress(), decoderGemms = (backend as { decoderGemms?: string }).decoderGemms; // (WebGPU: where the decoder's GEMMs ran)
   const result = {
     steps: trainer.step, seconds: Number(p.seconds.toFixed(2)), train_psnr: Number(p.psnr.toFixed(3)),
     holdout_psnr: held.length ? Number(ev.psnr.toFixed(3)) : null, holdout_ssim: held.length ? Number(ev.ssim.toFixed(4)) : null,
     holdout_views: held.length, rays_per_sec: Math.round(p.raysPerSec),
     model: trainer.config.field.model, resolution: trainer.config.field.resolution, snapshot: finalFile, backend: backend.name,
     ...(perStep ? { gpu_per_step: perStep } : {}),
-    ...((backend as { decoderGemms?: string }).decoderGemms ? { decoder_gemms: (backend as { decoderGemms?: string }).decoderGemms } : {}),
+    ...(decoderGemms ? { decoder_gemms: decoderGemms } : {}),
   };
   backend.dispose();
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');

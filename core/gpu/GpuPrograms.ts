@@ -175,7 +175,10 @@ export class GpuPrograms {
     else f();
   }
 
-  /** Runs the decoder's GEMMs through TF.js on this device (`rt` from tfOnDevice(this.device)); null: WGSL again. */
+  /**
+   * Runs the decoder's GEMMs through TF.js on this device (`rt` from tfOnDevice(this.device)); null: WGSL again.
+   * Switch between renders, not between a render and its backward (each runs its own runtime's backward).
+   */
   useTf(rt: TfRuntime | null): void {
     if (rt && rt.device !== this.device) throw new Error('TF.js runs on another device than the engine');
     this.tf = rt;

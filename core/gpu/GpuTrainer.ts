@@ -29,9 +29,9 @@ import type { Camera } from '../scene/Camera';
 export const SAMPLE_HEADROOM = 1.2;
 
 /**
- * Where the decoder's GEMMs run on the device: TF.js's WebGPU backend (core/gpu/TfRuntime.ts; faster than the
- * engine's WGSL layers in the step and in training wherever measured — `npm run bench:gpu`, README) or the
- * engine's WGSL layers (shaders/mlp_layer*.wgsl).
+ * Where the decoder's GEMMs run on the device: TF.js's WebGPU backend (core/gpu/TfRuntime.ts) or the engine's WGSL
+ * layers (shaders/mlp_layer*.wgsl). TF.js: faster in the standard step and in training on the one device measured
+ * so far, SwiftShader (`npm run bench:gpu`, the README's table); a real GPU's run of bench:gpu compares both again.
  */
 export type DecoderGemms = 'tfjs' | 'wgsl';
 export const DECODER_GEMMS: DecoderGemms = 'tfjs';

@@ -37,7 +37,7 @@ export async function tfOnDevice(device: GPUDevice): Promise<TfRuntime> {
 }
 
 export class TfRuntime {
-  /** TF.js ops recorded by the engine (each a dispatch or a copy of TF.js's). */
+  /** TF.js ops the engine asked for (each about one of TF.js's dispatches; counted into GpuPrograms' dispatches). */
   ops = 0;
 
   constructor(readonly tf: TF, private readonly backend: TfWebgpuBackend) {}
