@@ -16,7 +16,7 @@
  * Every part reports per step what the device was asked to do: submits, dispatches, bytes uploaded and read
  * back. Options: --only step,train,psnr,gemm,gram; --models; --reps; --train-seconds; --scene DIR (reuse a scene);
  * --quick, a smoke run for SwiftShader (256-ray steps, 10 s of training, a 64×64 scene of 20 views, checkpoints at
- * 10 and 20 s: 9.6 minutes on 2 cores through .gpupack/run.sh; at 200×200 it ran past 30).
+ * 10 and 20 s: 9.6 minutes on 2 cores through .gpupack/run.sh with one decoder runtime; at 200×200 it ran past 30).
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -29,7 +29,8 @@ import { openDevice, adapterName } from '../core/gpu/adapter';
 import { GpuPrograms, type GpuCounters } from '../core/gpu/GpuPrograms';
 import { GpuField } from '../core/gpu/GpuField';
 import { GpuTrainer, DECODER_GEMMS, type DecoderGemms } from '../core/gpu/GpuTrainer';
-import { tfOnDevice } from '../core/gpu/TfRuntime';
+import { tfOnDevice, type TfRuntime } from '../core/gpu/TfRuntime';
+import type { Tensor2D } from '@tensorflow/tfjs-core';
 import { RadianceField, FIELD_DEFAULTS } from '../core/field/RadianceField';
 import type { GridKind } from '../core/field/GridModel';
 import { Adam } from '../core/optim/Adam';
@@ -52,12 +53,10 @@ const quick = values.quick === true; // a smoke run (SwiftShader): small sizes, 
 const only = new Set((values.only ?? 'gemm,gram,step,train,psnr').split(','));
 const models = (values.models ?? 'dense,mulfagrid').split(',') as GridKind[];
 /** The decoder's GEMMs in the step and training parts: the engine's WGSL layers, TF.js's (core/gpu/TfRuntime.ts), or both side by side. */
-type DecoderRuntime = DecoderGemms;
-const decoders = (values.decoders ?? 'wgsl,tfjs').split(',') as DecoderRuntime[];
-let tfRuntime: Awaited<ReturnType<typeof tfOnDevice>> | null = null;
-async function useDecoder(gk: GpuPrograms, d: DecoderRuntime): Promise<void> {
-  gk.useTf(d === 'tfjs' ? (tfRuntime ??= await tfOnDevice(device)) : null);
-}
+const decoders = (values.decoders ?? 'wgsl,tfjs').split(',') as DecoderGemms[];
+/** TF.js on the engine's device, made once (the gemm part and the step's TF.js runs share it). */
+let tfRuntime: Promise<TfRuntime> | null = null;
+const tfRt = () => (tfRuntime ??= tfOnDevice(device));
 const reps = Number(values.reps ?? (quick ? 1 : 5));
 const bigRays = Number(values['big-rays'] ?? (quick ? 256 : 32768));
 const batch = Number(values.batch ?? (quick ? 256 : 8192));
@@ -93,7 +92,7 @@ if (only.has('gram')) out.gram = await benchGram(log, { points: quick ? 256 : 10
  * the loss (dL/dC and the squared-error sum of `rays` rays) and the decoder's Adam step (39→128→128→3).
  */
 async function gemm(rows: number, rays: number): Promise<Record<string, unknown>> {
-  const rt = await tfOnDevice(device), tf = rt.tf;
+  const rt = await tfRt(), tf = rt.tf;
   const gk = new GpuPrograms(device);
   const time = async (f: () => void | (() => void)) => {
     const ts: number[] = [];
@@ -116,8 +115,7 @@ async function gemm(rows: number, rays: number): Promise<Record<string, unknown>
       dWb = gk.buffer(outD * (inD + 1) * 4);
     const wgslF = await time(() => gk.mlpLayer(X, W, b, Y, rows, inD, outD, relu));
     const wgslB = await time(() => gk.mlpLayerBackward(X, W, dY, dX, dWb, rows, inD, outD, relu));
-    const tX = rt.view(X, [rows, inD]) as import('@tensorflow/tfjs-core').Tensor2D, tW = rt.view(W, [outD, inD]) as import('@tensorflow/tfjs-core').Tensor2D,
-      tb = rt.view(b, [outD]), tdY = rt.view(dY, [rows, outD]) as import('@tensorflow/tfjs-core').Tensor2D;
+    const tX = rt.view(X, [rows, inD]) as Tensor2D, tW = rt.view(W, [outD, inD]) as Tensor2D, tb = rt.view(b, [outD]), tdY = rt.view(dY, [rows, outD]) as Tensor2D;
     const tfF = await time(() => { const y = tf.fused.matMul({ a: tX, b: tW, transposeB: true, bias: tb, activation: relu ? 'relu' : 'linear' }); return () => y.dispose(); });
     const tfB = await time(() => { const g = tf.tidy(() => [tf.matMul(tdY, tW), tf.matMul(tdY, tX, true, false), tf.sum(tdY, 0)]); return () => g.forEach((t) => t.dispose()); });
     for (const x of [X, W, b, Y, dY, dX, dWb]) x.destroy();
@@ -169,12 +167,12 @@ function perStep(a: GpuCounters, b: GpuCounters, steps: number): GpuCounters {
 }
 
 /** The standard step on the device: render, loss, backward, Adam on everything; median of reps. */
-async function standardStep(model: GridKind, rays: number, decoder: DecoderRuntime): Promise<Record<string, unknown>> {
+async function standardStep(model: GridKind, rays: number, decoder: DecoderGemms): Promise<Record<string, unknown>> {
   const R = 96, SAMPLES = 128, rng = new Rng(1);
   const field = new RadianceField({ ...FIELD_DEFAULTS, model, resolution: R, colorChannels: 12, decoderHidden: [128, 128],
     stepVoxels: (R - 1) / (SAMPLES + 0.5), colorWeightThreshold: -1, terminationT: 0 }, [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]], rng, R);
   const gk = new GpuPrograms(device);
-  await useDecoder(gk, decoder);
+  gk.useTf(decoder === 'tfjs' ? await tfRt() : null);
   const gf = new GpuField(gk, field);
   const net = new Adam([{ params: [...field.decoder.params, ...field.kernels.flatMap((k) => k.params)], lr: 1e-3 }]);
   const { origins, dirs } = axisRays(rays, rng);
@@ -221,7 +219,7 @@ if (only.has('step')) {
 
 /** GpuTrainer on a scene for `seconds` (or to the checkpoints, evaluating the held-out views on the device). */
 async function train(model: GridKind, data: Awaited<ReturnType<typeof trainDataFromScene>>, seconds: number[], evalViews: Awaited<ReturnType<typeof loadViews>> = [],
-  decoder: DecoderRuntime = DECODER_GEMMS) {
+  decoder: DecoderGemms = DECODER_GEMMS) {
   const config = trainConfigFor({ model, resolution: 96, seed: 0, maxSteps: 0, batchRays: batch });
   const g = GpuTrainer.create(device, config, data, await cpuOps());
   g.decoderGemms = decoder;

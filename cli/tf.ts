@@ -38,9 +38,8 @@ async function startWasm(): Promise<void> {
 
 async function startWebgpu(gpu: GPU | null | undefined): Promise<void> {
   if (!gpu) throw new Error('TF.js webgpu backend: no WebGPU in this Node');
-  // the backend registers itself only where navigator.gpu exists when it loads (Node ≥ 21 has a navigator of its own)
-  const nav = (globalThis as { navigator?: object }).navigator ?? {};
-  Object.defineProperty(globalThis, 'navigator', { value: Object.assign(Object.create(nav), { gpu }), configurable: true, writable: true });
+  // the backend registers itself only where navigator.gpu exists when it loads: nodeGpu (cli/gpu.ts), which gave `gpu`, set it
+  if ((globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu !== gpu) throw new Error('TF.js webgpu backend: navigator.gpu is not the WebGPU from nodeGpu');
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js webgpu backend failed to initialise (no adapter or device)');
   await tf.ready();

@@ -79,23 +79,20 @@ export class TfRuntime {
    */
   decoderForward(gk: GpuPrograms, X: GPUBuffer, W: GPUBuffer[], b: GPUBuffer[], out: GPUBuffer, rows: number, dims: number[]): TfDecoderState {
     const tf = this.tf, L = W.length;
-    let last: tfc.Tensor2D | null = null;
-    const hidden = this.block(gk, () => tf.tidy(() => {
-      const kept: tfc.Tensor2D[] = [];
+    const layers = this.block(gk, () => tf.tidy(() => { // every layer's output; the hidden ones after their ReLU
+      const zs: tfc.Tensor2D[] = [];
       let h = this.view(X, [rows, dims[0]]) as tfc.Tensor2D;
       for (let l = 0; l < L; l++) {
-        const z = tf.fused.matMul({ a: h, b: this.view(W[l], [dims[l + 1], dims[l]]) as tfc.Tensor2D, transposeB: true,
+        h = tf.fused.matMul({ a: h, b: this.view(W[l], [dims[l + 1], dims[l]]) as tfc.Tensor2D, transposeB: true,
           bias: this.view(b[l], [dims[l + 1]]), activation: l + 1 < L ? 'relu' : 'linear' }) as tfc.Tensor2D;
+        zs.push(h);
         this.ops++;
-        if (l + 1 < L) kept.push(z);
-        else last = z;
-        h = z;
       }
-      return [...kept, last!];
+      return zs;
     }));
-    last = hidden.pop()!;
+    const last = layers.pop()!, hidden = layers;
     gk.copy(this.bufferOf(last), 0, out, 0, rows * dims[L] * 4);
-    gk.afterSubmit(() => last!.dispose());
+    gk.afterSubmit(() => last.dispose());
     return { hidden };
   }
 
